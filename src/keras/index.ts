@@ -2,7 +2,7 @@
  * `tf.keras`: layers, activations, initializers, losses and optimizers over the ops and the
  * tape. Export it as a namespace: `tf.keras.layers.Dense`, `tf.keras.optimizers.Adam`.
  */
-export * as layers from "./layers.js";
+export * as layers from "./layers/index.js";
 export * as activations from "./activations.js";
 export * as initializers from "./initializers.js";
 export * as losses from "./losses.js";

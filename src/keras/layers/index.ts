@@ -5,7 +5,7 @@ export {
   type CallOptions,
   type AddWeightOptions,
   type BuildShape,
-} from "./layer.js";
+} from "../layer.js";
 export {
   Dense,
   Activation,
@@ -14,5 +14,5 @@ export {
   type DenseOptions,
   type ActivationOptions,
   type ReLUOptions,
-} from "./layers-core.js";
-export { Dropout, type DropoutOptions } from "./layers-dropout.js";
+} from "./core.js";
+export { Dropout, type DropoutOptions } from "./regularization.js";

@@ -1,20 +1,20 @@
-/** The core Keras layers: Dense, Activation, ReLU, Flatten (Dropout is in layers-dropout.ts). */
-import { InvalidArgumentError } from "../tensor/errors.js";
-import { shapeStr } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
-import type { Variable } from "../tensor/variable.js";
-import { reshape } from "../ops/broadcast.js";
-import { add, cast } from "../ops/elementwise.js";
-import { matmul } from "../ops/linalg.js";
-import * as activations from "./activations.js";
-import * as initializers from "./initializers.js";
+/** The core Keras layers: Dense, Activation, ReLU, Flatten (Dropout is in regularization.ts). */
+import { InvalidArgumentError } from "../../tensor/errors.js";
+import { shapeStr } from "../../tensor/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import type { Variable } from "../../tensor/variable.js";
+import { reshape } from "../../ops/index.js";
+import { add, cast } from "../../ops/index.js";
+import { matmul } from "../../ops/index.js";
+import * as activations from "../activations.js";
+import * as initializers from "../initializers.js";
 import {
   type BuildShape,
   buildShapeStr,
   type CallOptions,
   Layer,
   type LayerOptions,
-} from "./layer.js";
+} from "../layer.js";
 
 export interface DenseOptions extends LayerOptions {
   /** Applied to the output; default none (linear). */

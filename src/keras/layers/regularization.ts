@@ -1,7 +1,7 @@
 /** `tf.keras.layers.Dropout`: tf.nn.dropout while training, the identity otherwise. */
-import type { Tensor } from "../tensor/tensor.js";
-import { dropout } from "../ops/nn-dropout.js";
-import { type CallOptions, Layer, type LayerOptions } from "./layer.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { dropout } from "../../ops/nn-dropout.js";
+import { type CallOptions, Layer, type LayerOptions } from "../layer.js";
 
 export interface DropoutOptions extends LayerOptions {
   /** The mask's shape, broadcast against the input (null takes the input's dimension). */
