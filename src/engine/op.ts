@@ -39,9 +39,54 @@ export type GradFn<A> = (dys: readonly Tensor[], ctx: GradContext<A>) => readonl
 /** `"none"` registers the op as not differentiable (it stops gradients quietly). */
 export type GradEntry<A> = GradFn<A> | "none" | null;
 
+/** The op's family, which says how it maps elements (and so how the compiler may fuse it). */
+export type OpKind =
+  | "unary" // elementwise, one input
+  | "binary" // elementwise, two inputs, NumPy broadcasting
+  | "reduction" // folds axes
+  | "scan" // cumulative along an axis
+  | "movement" // rearranges or selects elements (reshape, transpose, gather, pad)
+  | "contraction" // sums products (matmul, conv)
+  | "nn" // fused neural-network kernels (softmax, pooling, losses)
+  | "random" // draws from a generator
+  | "state" // reads or writes variables
+  | "other";
+
+/** One input of a gradient-check case. */
+export type CheckInput =
+  /** A random float64 tensor of this shape, uniform in `range` (default [-1, 1]). */
+  | { readonly shape: readonly number[]; readonly range?: readonly [number, number] }
+  /** A fixed value (indices, labels, masks), not differentiated. */
+  | { readonly value: unknown; readonly dtype: DType };
+
+export interface CheckCase<A> {
+  readonly inputs: readonly CheckInput[];
+  readonly attrs: A;
+}
+
+/**
+ * How the every-op gradient check (test/registry.test.ts) exercises this op: the tape's gradient
+ * of `runOp(op, inputs, attrs)` against central finite differences in float64, for each case.
+ */
+export interface OpCheck<A> {
+  readonly cases: readonly CheckCase<A>[];
+  /** Relative and absolute tolerances (defaults 1e-5 and 1e-7). */
+  readonly rtol?: number;
+  readonly atol?: number;
+  /** Also check the gradient of the gradient (default true). */
+  readonly secondOrder?: boolean;
+}
+
 export interface OpDef<A = Record<string, never>> {
   /** TensorFlow's raw-op name: `Exp`, `MatMul`, `Sum`. */
   readonly name: string;
+  /** The op's family. */
+  readonly kind?: OpKind;
+  /**
+   * Inputs on which the every-op test checks the gradient (required of every op whose gradient
+   * is a function), or the reason there is no such check.
+   */
+  readonly check?: OpCheck<A> | { readonly skip: string };
   /** Checks the inputs and attrs (throwing errors that name the op, shapes and dtypes) and gives the outputs. */
   readonly infer: (inputs: readonly Tensor[], attrs: A) => readonly OutputSpec[];
   /** Writes the outputs, whose storage the engine has allocated. */

@@ -34,7 +34,7 @@ function traceOp<A>(
 }
 
 /** Runs an op and returns all its outputs. */
-export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
+export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: NoInfer<A>): Tensor[] {
   const specs = op.infer(inputs, attrs);
   if (op.viewOf !== undefined) {
     // Storage is never written after creation, so a view can share it safely.
@@ -66,7 +66,7 @@ export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
 }
 
 /** Runs an op with one output. */
-export function runOp1<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+export function runOp1<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: NoInfer<A>): Tensor {
   return runOp(op, inputs, attrs)[0];
 }
 
