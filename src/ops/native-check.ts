@@ -20,7 +20,7 @@ export function checkNativeKernelNames(): void {
       const op = lookupOp(name);
       if (op === undefined || op.kind !== kind) {
         throw new Error(
-          `native addon: its ${kind} kernel '${name}' matches no registered ${kind} op (${op === undefined ? "no op of that name" : `'${name}' is ${String(op.kind)}`}); rebuild the addon (npx node-gyp rebuild) or fix native/'s kernel list`,
+          `native addon: its ${kind} kernel '${name}' matches no registered ${kind} op (${op === undefined ? "no op of that name" : `'${name}' is ${String(op.kind)}`}); rebuild the addon (npm run build:native) or fix native/'s kernel list`,
         );
       }
       if (kind !== "reduction" && op.scalar === undefined) {

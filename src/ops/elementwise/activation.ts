@@ -4,12 +4,15 @@
  */
 import type { Grads } from "../../engine/op.js";
 import { saved } from "../checks.js";
+import { abs } from "./math.js";
 import {
   add,
+  divide as div,
   greater,
   less,
   logicalAnd,
   multiply as mul,
+  square,
   subtract as sub,
   where,
 } from "./basic.js";
@@ -103,4 +106,15 @@ export const selu = unaryOp({
   },
   methods: ["selu"],
   namespaces: ["nn"],
+});
+// softsign x = x / (1 + |x|); d/dx = 1 / (1 + |x|)^2
+export const softsign = unaryOp({
+  name: "Softsign",
+  fn: "softsign",
+  js: "x / (1 + Math.abs(x))",
+  dtypes: "float",
+  reads: "x",
+  grad: ([dy], c): Grads => [div(dy, square(add(abs(saved(c.inputs[0])), 1)))],
+  methods: ["softsign"],
+  namespaces: ["math", "nn"],
 });

@@ -246,6 +246,44 @@ export const tanh = unaryOp({
   methods: ["tanh"],
   namespaces: ["math", "nn"],
 });
+// d asinh x = 1/sqrt(x^2 + 1)
+export const asinh = unaryOp({
+  name: "Asinh",
+  fn: "asinh",
+  js: "Math.asinh(x)",
+  costly: true,
+  dtypes: "float",
+  reads: "x",
+  grad: ([dy], c): Grads => [mul(dy, rsqrt(add(square(saved(c.inputs[0])), 1)))],
+  methods: ["asinh"],
+  namespaces: ["math"],
+});
+// d acosh x = 1/sqrt(x^2 - 1), for x > 1
+export const acosh = unaryOp({
+  name: "Acosh",
+  fn: "acosh",
+  js: "Math.acosh(x)",
+  costly: true,
+  dtypes: "float",
+  reads: "x",
+  grad: ([dy], c): Grads => [mul(dy, rsqrt(sub(square(saved(c.inputs[0])), 1)))],
+  domain: [1.2, 3],
+  methods: ["acosh"],
+  namespaces: ["math"],
+});
+// d atanh x = 1/(1 - x^2), for |x| < 1
+export const atanh = unaryOp({
+  name: "Atanh",
+  fn: "atanh",
+  js: "Math.atanh(x)",
+  costly: true,
+  dtypes: "float",
+  reads: "x",
+  grad: ([dy], c): Grads => [div(dy, sub(1, square(saved(c.inputs[0]))))],
+  domain: INSIDE_UNIT,
+  methods: ["atanh"],
+  namespaces: ["math"],
+});
 // d erf x = 2/sqrt(pi) e^(-x^2)
 export const erf = unaryOp({
   name: "Erf",
