@@ -4,7 +4,7 @@
  * They depend on nothing else in ops/, so the families above them can use them without cycles.
  */
 import { runOp1 } from "../engine/run-op.js";
-import { defineOp } from "../engine/op.js";
+import { defineOp, type OpDef } from "../engine/op.js";
 import type { NumArray } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import {
@@ -18,6 +18,7 @@ import {
 } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkDType, toTensor, type TensorLike } from "./checks.js";
+import { api } from "./api.js";
 
 export interface ReshapeAttrs {
   readonly shape: Shape;
@@ -41,7 +42,7 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepdims: bo
   return out;
 }
 
-export const Reshape = defineOp<ReshapeAttrs>({
+export const Reshape: OpDef<ReshapeAttrs> = defineOp<ReshapeAttrs>({
   name: "Reshape",
   kind: "movement",
   check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { shape: [3, 2] } }] },
@@ -59,7 +60,7 @@ export const Reshape = defineOp<ReshapeAttrs>({
   grad: ([dy], { inputShapes }) => [reshape(dy, inputShapes[0])],
 });
 
-export const BroadcastTo = defineOp<BroadcastToAttrs>({
+export const BroadcastTo: OpDef<BroadcastToAttrs> = defineOp<BroadcastToAttrs>({
   name: "BroadcastTo",
   kind: "movement",
   check: { cases: [{ inputs: [{ shape: [1, 3] }], attrs: { shape: [2, 3] } }] },
@@ -77,7 +78,7 @@ export const BroadcastTo = defineOp<BroadcastToAttrs>({
   grad: ([dy], { inputShapes }) => [sumToShape(dy, inputShapes[0])],
 });
 
-export const Sum = defineOp<ReduceAttrs>({
+export const Sum: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: "Sum",
   kind: "reduction",
   check: {
@@ -141,14 +142,17 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
 }
 
 /** `tf.reduceSum(x, axis?, keepdims?)`. */
-export function reduceSum(
-  x: TensorLike,
-  axis?: number | readonly number[] | null,
-  keepdims = false,
-): Tensor {
-  const t = toTensor(x, "reduceSum");
-  return runOp1(Sum, [t], { axes: normalizeAxes("Sum", axis, t.rank, t), keepdims });
-}
+export const reduceSum = api(
+  function reduceSum(
+    x: TensorLike,
+    axis?: number | readonly number[] | null,
+    keepdims = false,
+  ): Tensor {
+    const t = toTensor(x, "reduceSum");
+    return runOp1(Sum, [t], { axes: normalizeAxes("Sum", axis, t.rank, t), keepdims });
+  },
+  { methods: ["reduceSum", "sum"], namespaces: ["math"] },
+);
 
 /**
  * Sums a broadcast cotangent back to `shape`: the gradient of every op that broadcasts its

@@ -5,7 +5,6 @@
 import "./elementwise-methods.js";
 import "./reduce-methods.js";
 import "./nn-methods.js";
-import "./linalg-methods.js";
 import "./movement-methods.js";
 import "./variable-ops.js";
 import { namespaceOf } from "./api.js";
@@ -13,10 +12,46 @@ import { checkNativeKernelNames } from "./native-check.js";
 import * as basic from "./elementwise/basic.js";
 import * as elementwiseMath from "./elementwise/math.js";
 import * as activation from "./elementwise/activation.js";
-import * as mathRest from "./namespaces/math.js";
-import * as nnRest from "./namespaces/nn.js";
+import * as creationOps from "./creation.js";
+import * as sumOps from "./broadcast.js";
+import * as reduceOps from "./reduce.js";
+import * as scanOps from "./reduce-scan.js";
+import * as movementCore from "./movement-core.js";
+import * as movementSlice from "./movement-slice.js";
+import * as movementGather from "./movement-gather.js";
+import * as softmaxOps from "./nn-softmax.js";
+import * as nnActivations from "./nn-activations.js";
+import * as lossOps from "./nn-losses.js";
+import * as convOps from "./nn-conv.js";
+import * as poolOps from "./nn-pool.js";
+import * as nnOps from "./nn.js";
+import * as dropoutOps from "./nn-dropout.js";
+import * as linalgOps from "./linalg.js";
+import * as einsumOps from "./einsum.js";
+import * as linalgRest from "./namespaces/linalg.js";
 
-const elementwise = { ...basic, ...elementwiseMath, ...activation };
+/** Every op module whose public functions carry namespace tags. */
+const tagged = {
+  ...basic,
+  ...elementwiseMath,
+  ...activation,
+  ...creationOps,
+  ...sumOps,
+  ...reduceOps,
+  ...scanOps,
+  ...movementCore,
+  ...movementSlice,
+  ...movementGather,
+  ...softmaxOps,
+  ...nnActivations,
+  ...lossOps,
+  ...convOps,
+  ...poolOps,
+  ...nnOps,
+  ...dropoutOps,
+  ...linalgOps,
+  ...einsumOps,
+};
 
 // Creation
 export {
@@ -88,14 +123,16 @@ export { matmul, tensordot, type MatmulOptions, type TensordotAxes } from "./lin
 export { einsum } from "./einsum.js";
 
 // Namespaces
-/** `tf.math`: the ops tagged "math" where they are defined, and the rest of namespaces/math.ts. */
-export const math = { ...namespaceOf(elementwise, "math"), ...mathRest };
-/** `tf.nn`: the ops tagged "nn" where they are defined, and the rest of namespaces/nn.ts. */
-export const nn = { ...namespaceOf(elementwise, "nn"), ...nnRest };
+// Namespaces, built from the tags each public function carries where it is defined
+/** `tf.math`: TensorFlow's math namespace. */
+export const math = namespaceOf(tagged, "math");
+/** `tf.nn`: TensorFlow's neural-network namespace. */
+export const nn = namespaceOf(tagged, "nn");
+/** `tf.linalg`: TensorFlow's linear algebra namespace (and the untagged rest in namespaces/linalg.ts). */
+export const linalg = { ...namespaceOf(tagged, "linalg"), ...linalgRest };
 export type * from "./namespaces/nn.js";
 export * as random from "./namespaces/random.js";
 export * as image from "./namespaces/image.js";
-export * as linalg from "./namespaces/linalg.js";
 
 // Every op is registered by now: the addon's kernel lists must name registry ops.
 checkNativeKernelNames();

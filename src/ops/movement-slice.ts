@@ -13,6 +13,7 @@ import { convertLike } from "../tensor/convert.js";
 import { reshape } from "./broadcast.js";
 import { checkDType, describe, toTensor, type TensorLike } from "./checks.js";
 import { intArg, intList } from "./movement-core.js";
+import { api } from "./api.js";
 
 // --- Slice ------------------------------------------------------------------------------------
 
@@ -394,20 +395,23 @@ export const MirrorPadGrad: OpDef<MirrorPadAttrs> = defineOp<MirrorPadAttrs>({
 // --- public functions -------------------------------------------------------------------------
 
 /** `tf.slice(input, begin, size)`: the window at begin of the given size (-1: to the end). */
-export function slice(
-  input: TensorLike,
-  begin: number | readonly number[] | Tensor,
-  size: number | readonly number[] | Tensor,
-): Tensor {
-  const x = toTensor(input, "slice");
-  const b = intList("Slice", "begin", begin);
-  const s = intList("Slice", "size", size).map((n, a) =>
-    n === -1 && a < x.rank ? x.shape[a] - (b[a] ?? 0) : n,
-  );
-  if (b.length === x.rank && b.every((v) => v === 0) && s.every((n, a) => n === x.shape[a]))
-    return x;
-  return runOp1(Slice, [x], { begin: b, size: s });
-}
+export const slice = api(
+  function slice(
+    input: TensorLike,
+    begin: number | readonly number[] | Tensor,
+    size: number | readonly number[] | Tensor,
+  ): Tensor {
+    const x = toTensor(input, "slice");
+    const b = intList("Slice", "begin", begin);
+    const s = intList("Slice", "size", size).map((n, a) =>
+      n === -1 && a < x.rank ? x.shape[a] - (b[a] ?? 0) : n,
+    );
+    if (b.length === x.rank && b.every((v) => v === 0) && s.every((n, a) => n === x.shape[a]))
+      return x;
+    return runOp1(Slice, [x], { begin: b, size: s });
+  },
+  { methods: ["slice"], namespaces: [] },
+);
 
 export interface StridedSliceOptions {
   beginMask?: number;
@@ -424,35 +428,38 @@ export interface StridedSliceOptions {
  * stands for all the axes not named, a new axis inserts a dimension of 1, and a shrunk axis is
  * indexed by begin[i] and removed. Strides may be negative; they default to 1.
  */
-export function stridedSlice(
-  input: TensorLike,
-  begin: readonly number[] | Tensor,
-  end: readonly number[] | Tensor,
-  strides?: readonly number[] | Tensor | null,
-  options: StridedSliceOptions = {},
-): Tensor {
-  const x = toTensor(input, "stridedSlice");
-  const b = intList("StridedSlice", "begin", begin);
-  const mask = (name: keyof StridedSliceOptions): number => {
-    const v = intArg("StridedSlice", name, options[name] ?? 0);
-    if (v < 0) throw new RangeError(`StridedSlice: ${name} must be non-negative, got ${v}`);
-    return v;
-  };
-  const attrs: StridedSliceAttrs = {
-    begin: b,
-    end: intList("StridedSlice", "end", end),
-    strides:
-      strides === undefined || strides === null
-        ? new Array<number>(b.length).fill(1)
-        : intList("StridedSlice", "strides", strides),
-    beginMask: mask("beginMask"),
-    endMask: mask("endMask"),
-    ellipsisMask: mask("ellipsisMask"),
-    newAxisMask: mask("newAxisMask"),
-    shrinkAxisMask: mask("shrinkAxisMask"),
-  };
-  return runOp1(StridedSlice, [x], attrs);
-}
+export const stridedSlice = api(
+  function stridedSlice(
+    input: TensorLike,
+    begin: readonly number[] | Tensor,
+    end: readonly number[] | Tensor,
+    strides?: readonly number[] | Tensor | null,
+    options: StridedSliceOptions = {},
+  ): Tensor {
+    const x = toTensor(input, "stridedSlice");
+    const b = intList("StridedSlice", "begin", begin);
+    const mask = (name: keyof StridedSliceOptions): number => {
+      const v = intArg("StridedSlice", name, options[name] ?? 0);
+      if (v < 0) throw new RangeError(`StridedSlice: ${name} must be non-negative, got ${v}`);
+      return v;
+    };
+    const attrs: StridedSliceAttrs = {
+      begin: b,
+      end: intList("StridedSlice", "end", end),
+      strides:
+        strides === undefined || strides === null
+          ? new Array<number>(b.length).fill(1)
+          : intList("StridedSlice", "strides", strides),
+      beginMask: mask("beginMask"),
+      endMask: mask("endMask"),
+      ellipsisMask: mask("ellipsisMask"),
+      newAxisMask: mask("newAxisMask"),
+      shrinkAxisMask: mask("shrinkAxisMask"),
+    };
+    return runOp1(StridedSlice, [x], attrs);
+  },
+  { methods: ["stridedSlice"], namespaces: [] },
+);
 
 export type PadMode = "CONSTANT" | "REFLECT" | "SYMMETRIC";
 
@@ -485,21 +492,24 @@ function paddingPairs(x: Tensor, paddings: readonly (readonly number[])[] | Tens
  * after] for axis i. CONSTANT fills with constantValues (an empty string for string tensors by
  * default); REFLECT mirrors without repeating the edge, SYMMETRIC repeating it.
  */
-export function pad(
-  tensor: TensorLike,
-  paddings: readonly (readonly number[])[] | Tensor,
-  mode: PadMode | Lowercase<PadMode> = "CONSTANT",
-  constantValues: TensorLike = 0,
-): Tensor {
-  const x = toTensor(tensor, "pad");
-  const attrs = paddingPairs(x, paddings);
-  const m = typeof mode === "string" ? mode.toUpperCase() : mode;
-  if (m === "CONSTANT") {
-    const value = x.dtype === "string" && constantValues === 0 ? "" : constantValues;
-    return runOp1(PadV2, [x, convertLike(value, x.dtype, "PadV2")], attrs);
-  }
-  if (m === "REFLECT" || m === "SYMMETRIC") return runOp1(MirrorPad, [x], { ...attrs, mode: m });
-  throw new InvalidArgumentError(
-    `Pad: mode must be one of CONSTANT, REFLECT or SYMMETRIC, got ${String(mode)}`,
-  );
-}
+export const pad = api(
+  function pad(
+    tensor: TensorLike,
+    paddings: readonly (readonly number[])[] | Tensor,
+    mode: PadMode | Lowercase<PadMode> = "CONSTANT",
+    constantValues: TensorLike = 0,
+  ): Tensor {
+    const x = toTensor(tensor, "pad");
+    const attrs = paddingPairs(x, paddings);
+    const m = typeof mode === "string" ? mode.toUpperCase() : mode;
+    if (m === "CONSTANT") {
+      const value = x.dtype === "string" && constantValues === 0 ? "" : constantValues;
+      return runOp1(PadV2, [x, convertLike(value, x.dtype, "PadV2")], attrs);
+    }
+    if (m === "REFLECT" || m === "SYMMETRIC") return runOp1(MirrorPad, [x], { ...attrs, mode: m });
+    throw new InvalidArgumentError(
+      `Pad: mode must be one of CONSTANT, REFLECT or SYMMETRIC, got ${String(mode)}`,
+    );
+  },
+  { methods: ["pad"], namespaces: [] },
+);

@@ -23,6 +23,7 @@ import {
   parsePadding,
   windowDims,
 } from "./nn-common.js";
+import { api } from "./api.js";
 
 export interface PoolAttrs {
   readonly ksize: readonly [number, number];
@@ -265,28 +266,34 @@ function poolAttrs(
  * an NHWC input; ksize and strides a number, [h, w] or [1, h, w, 1]; padding "SAME", "VALID" or
  * explicit (padded positions never win).
  */
-export function maxPool2d(
-  input: TensorLike,
-  ksize: number | readonly number[],
-  strides: number | readonly number[],
-  padding: PaddingArg,
-  options: Pool2DOptions = {},
-): Tensor {
-  const x = toTensor(input, "maxPool2d");
-  return runOp1(MaxPool, [x], poolAttrs("MaxPool", ksize, strides, padding, options));
-}
+export const maxPool2d = api(
+  function maxPool2d(
+    input: TensorLike,
+    ksize: number | readonly number[],
+    strides: number | readonly number[],
+    padding: PaddingArg,
+    options: Pool2DOptions = {},
+  ): Tensor {
+    const x = toTensor(input, "maxPool2d");
+    return runOp1(MaxPool, [x], poolAttrs("MaxPool", ksize, strides, padding, options));
+  },
+  { methods: [], namespaces: ["nn"] },
+);
 
 /**
  * `tf.nn.avgPool2d(input, ksize, strides, padding, {dataFormat})`: the mean of each window of
  * an NHWC input, over its valid positions only (with SAME padding, edge windows average fewer).
  */
-export function avgPool2d(
-  input: TensorLike,
-  ksize: number | readonly number[],
-  strides: number | readonly number[],
-  padding: PaddingArg,
-  options: Pool2DOptions = {},
-): Tensor {
-  const x = toTensor(input, "avgPool2d");
-  return runOp1(AvgPool, [x], poolAttrs("AvgPool", ksize, strides, padding, options));
-}
+export const avgPool2d = api(
+  function avgPool2d(
+    input: TensorLike,
+    ksize: number | readonly number[],
+    strides: number | readonly number[],
+    padding: PaddingArg,
+    options: Pool2DOptions = {},
+  ): Tensor {
+    const x = toTensor(input, "avgPool2d");
+    return runOp1(AvgPool, [x], poolAttrs("AvgPool", ksize, strides, padding, options));
+  },
+  { methods: [], namespaces: ["nn"] },
+);

@@ -361,7 +361,7 @@ interface SeedAttrs {
  * `tf.random.shuffle`'s op: the slices along the first axis in a random order (Fisher-Yates
  * with TensorFlow's draws: position i swaps with i + (w mod (n - i))).
  */
-export const RandomShuffle = defineOp<SeedAttrs>({
+export const RandomShuffle: OpDef<SeedAttrs> = defineOp<SeedAttrs>({
   name: "RandomShuffle",
   kind: "random",
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
@@ -413,7 +413,7 @@ interface MultinomialAttrs extends SeedAttrs {
  * `tf.random.categorical`'s op: inverse CDF sampling on exp(logit - max) in float64, as
  * TensorFlow's CPU kernel does; non-finite logits are never drawn.
  */
-export const Multinomial = defineOp<MultinomialAttrs>({
+export const Multinomial: OpDef<MultinomialAttrs> = defineOp<MultinomialAttrs>({
   name: "Multinomial",
   kind: "random",
   infer: ([x], a) => [{ shape: [x.shape[0], a.numSamples], dtype: "int32" }],
