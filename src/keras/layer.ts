@@ -11,6 +11,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { Variable, withNameScope } from "../tensor/variable.js";
 import { toTensor } from "../ops/checks.js";
 import { cast } from "../ops/elementwise.js";
+import { reduceSum } from "../ops/index.js";
 import * as constraints from "./constraints.js";
 import * as initializers from "./initializers.js";
 import * as regularizers from "./regularizers.js";
@@ -220,19 +221,17 @@ export abstract class Layer extends Module {
   }
 
   /**
-   * Keras's add_loss: a scalar added to `losses` until the next outermost call (a model's
-   * training loss adds `losses`). Call it from call() with a tensor computed there, so it is
-   * on the tape.
+   * Keras's add_loss: a loss added to `losses` until the next outermost call (a model's
+   * training loss adds `losses`); a non-scalar is summed, as Keras sums each when it totals
+   * them. Call it from call() with a tensor computed there, so it is on the tape.
    */
   addLoss(loss: Tensor | number): void {
-    const t =
-      loss instanceof Tensor ? loss : toTensor(loss, `Layer '${this.name}'.addLoss`, this.dtype);
-    if (t.size !== 1) {
-      throw new InvalidArgumentError(
-        `Layer '${this.name}'.addLoss: a loss must be a scalar, got shape ${shapeStr(t.shape)}`,
-      );
+    const op = `Layer '${this.name}'.addLoss`;
+    const t = loss instanceof Tensor ? loss : toTensor(loss, op, this.dtype);
+    if (!isFloating(t.dtype)) {
+      throw new TypeError(`${op}: a loss must be a floating tensor, got dtype ${t.dtype}`);
     }
-    this.#callLosses.push(t);
+    this.#callLosses.push(t.rank === 0 ? t : reduceSum(t));
   }
 
   /**
