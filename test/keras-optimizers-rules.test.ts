@@ -414,3 +414,52 @@ test("bad optimizer arguments name the optimizer and the argument", () => {
     /expected an iterable of \[gradient, variable\] pairs/,
   );
 });
+
+test("getConfig in Keras's names, and get({class_name, config}) rebuilds the optimizer", () => {
+  const opts = [
+    new optimizers.SGD(0.5, { momentum: 0.9, nesterov: true, clipnorm: 1 }),
+    new optimizers.Adam(0.25, { beta1: 0.8, amsgrad: true, weightDecay: 0.1 }),
+    new optimizers.AdamW({ learningRate: 0.125, globalClipnorm: 2 }),
+    new optimizers.RMSprop(0.5, { rho: 0.7, momentum: 0.2, centered: true, clipvalue: 3 }),
+    new optimizers.Adagrad(0.5, { initialAccumulatorValue: 0.3, epsilon: 1e-6 }),
+    new optimizers.Adamax(0.5, { beta2: 0.9 }),
+    new optimizers.Nadam(
+      new optimizers.schedules.CosineDecay(0.1, 100, { warmupTarget: 1, warmupSteps: 10 }),
+    ),
+  ];
+  for (const opt of opts) {
+    const config = opt.getConfig();
+    const again = optimizers.get({ class_name: opt.constructor.name, config });
+    assert.equal(again.constructor, opt.constructor);
+    assert.deepEqual(again.getConfig(), config, opt.name);
+  }
+  assert.deepEqual(opts[3].getConfig(), {
+    name: "rmsprop",
+    learning_rate: 0.5,
+    weight_decay: null,
+    clipnorm: null,
+    global_clipnorm: null,
+    clipvalue: 3,
+    use_ema: false,
+    ema_momentum: 0.99,
+    ema_overwrite_frequency: null,
+    loss_scale_factor: null,
+    gradient_accumulation_steps: null,
+    rho: 0.7,
+    momentum: 0.2,
+    epsilon: 1e-7,
+    centered: true,
+  });
+  assert.throws(
+    () => optimizers.get({ class_name: "Adam", config: { use_ema: true } }),
+    /optimizers.get: 'use_ema' = true is not supported by tapeflow's Adam/,
+  );
+  assert.throws(
+    () =>
+      optimizers.get({
+        class_name: "SGD",
+        config: { learning_rate: { class_name: "Nope", config: {} } },
+      }),
+    /schedules.deserialize: unknown schedule class 'Nope'/,
+  );
+});

@@ -412,3 +412,65 @@ export class CosineDecay extends LearningRateSchedule {
     };
   }
 }
+
+/** A schedule from Keras's serialized form `{class_name, config}` (snake_case arguments). */
+export function deserialize(serialized: {
+  class_name: string;
+  config: Record<string, unknown>;
+}): LearningRateSchedule {
+  if (
+    serialized === null ||
+    typeof serialized !== "object" ||
+    typeof serialized.class_name !== "string" ||
+    serialized.config === null ||
+    typeof serialized.config !== "object"
+  ) {
+    throw new TypeError(
+      `schedules.deserialize: expected {class_name, config}, got ${JSON.stringify(serialized)}`,
+    );
+  }
+  const c = serialized.config;
+  const num = (k: string) => c[k] as number;
+  const name = c.name === undefined ? {} : { name: c.name as string };
+  switch (serialized.class_name) {
+    case "ExponentialDecay":
+      return new ExponentialDecay(
+        num("initial_learning_rate"),
+        num("decay_steps"),
+        num("decay_rate"),
+        {
+          staircase: c.staircase as boolean | undefined,
+          ...name,
+        },
+      );
+    case "PiecewiseConstantDecay":
+      return new PiecewiseConstantDecay(c.boundaries as number[], c.values as number[], name);
+    case "PolynomialDecay":
+      return new PolynomialDecay(num("initial_learning_rate"), num("decay_steps"), {
+        endLearningRate: c.end_learning_rate as number | undefined,
+        power: c.power as number | undefined,
+        cycle: c.cycle as boolean | undefined,
+        ...name,
+      });
+    case "InverseTimeDecay":
+      return new InverseTimeDecay(
+        num("initial_learning_rate"),
+        num("decay_steps"),
+        num("decay_rate"),
+        {
+          staircase: c.staircase as boolean | undefined,
+          ...name,
+        },
+      );
+    case "CosineDecay":
+      return new CosineDecay(num("initial_learning_rate"), num("decay_steps"), {
+        alpha: c.alpha as number | undefined,
+        warmupTarget: c.warmup_target as number | null | undefined,
+        warmupSteps: c.warmup_steps as number | undefined,
+        ...name,
+      });
+  }
+  throw new TypeError(
+    `schedules.deserialize: unknown schedule class '${serialized.class_name}' (known: ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay, CosineDecay)`,
+  );
+}
