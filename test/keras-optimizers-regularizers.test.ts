@@ -115,6 +115,29 @@ test("Dense regularizers: losses from the current weights, differentiable under 
   const [gk, gb] = tape.gradient(total, [d.kernel, d.bias as tf.Variable]);
   close(gk as tf.Tensor, Array(6).fill(2), 1e-12);
   close(gb as tf.Tensor, [0.01, 0.01], 1e-12);
+  // A Sequential's losses are its layers'.
+  const seq = new tf.keras.Sequential(
+    [
+      new layers.Dense(2, {
+        kernelInitializer: "ones",
+        kernelRegularizer: new regularizers.L1(0.5),
+        dtype: "float64",
+      }),
+      new layers.Dense(1, {
+        kernelInitializer: "ones",
+        activityRegularizer: new regularizers.L2(0.25),
+        dtype: "float64",
+      }),
+    ],
+    { dtype: "float64" },
+  );
+  seq.apply(tf.constant([[1, 1, 1]], "float64"));
+  // Dense 2's activity: 0.25 * (3 + 3)^2 = 9; Dense 1's kernel: 0.5 * 6 = 3.
+  close(
+    seq.losses.map((t) => t.numpy() as number),
+    [9, 3],
+    1e-12,
+  );
   // A frozen layer has no trainable weights, so no weight penalties (as Keras).
   d.trainable = false;
   assert.deepEqual(d.losses, []);
