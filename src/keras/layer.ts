@@ -11,7 +11,10 @@ import { Tensor } from "../tensor/tensor.js";
 import { Variable, withNameScope } from "../tensor/variable.js";
 import { toTensor } from "../ops/checks.js";
 import { cast } from "../ops/elementwise.js";
+import { reduceSum } from "../ops/index.js";
+import * as constraints from "./constraints.js";
 import * as initializers from "./initializers.js";
+import * as regularizers from "./regularizers.js";
 import { flattenModule, Module, TRACKED } from "./module.js";
 
 /** A shape as build() receives it; null for a dimension not known yet (the batch). */
@@ -30,6 +33,8 @@ export interface LayerOptions {
   trainable?: boolean;
   /** The dtype of the weights and of the computation (default float32). */
   dtype?: DType;
+  /** A penalty on the layer's output, added to `losses` on each call (default none). */
+  activityRegularizer?: regularizers.RegularizerIdentifier;
 }
 
 export interface CallOptions {
@@ -44,6 +49,10 @@ export interface AddWeightOptions {
   trainable?: boolean;
   /** Default: the layer's dtype. */
   dtype?: DType;
+  /** A penalty on the weight, reported in `layer.losses` (default none). */
+  regularizer?: regularizers.RegularizerIdentifier;
+  /** A projection the optimizer applies to the weight after each update (default none). */
+  constraint?: constraints.ConstraintIdentifier;
 }
 
 /** Keras's to_snake_case for layer names: `Dense` -> `dense`, `ReLU` -> `re_lu`. */
@@ -90,6 +99,12 @@ export function withTraining<T>(training: boolean | undefined, fn: (training: bo
 const isVariableOrModule = (x: unknown): x is Variable | Module =>
   x instanceof Variable || x instanceof Module;
 
+/** The regularizer of each weight made by addWeight with one. */
+const weightRegularizers = new WeakMap<Variable, regularizers.Regularizer>();
+
+/** How many applies are running: losses are cleared when the outermost one starts, as Keras. */
+let applyDepth = 0;
+
 /** Object.keys: JS keeps assignment order, which is how Keras tracks a layer's attributes. */
 const assignmentOrder = (obj: object): string[] => Object.keys(obj);
 
@@ -99,7 +114,11 @@ export abstract class Layer extends Module {
   trainable: boolean;
   /** Whether build() has run. */
   built = false;
+  /** The penalty on the output added to `losses` on each call, or null. */
+  readonly activityRegularizer: regularizers.Regularizer | null;
   #ownWeights: Variable[] = [];
+  /** Losses added during the last outermost call (addLoss, the activity regularizer). */
+  #callLosses: Tensor[] = [];
   /** Whether this layer's name scope is the innermost one open (inside apply). */
   #inScope = false;
   /** The subclass's call, which `apply` runs; `this.call` is replaced by a building wrapper. */
@@ -113,6 +132,7 @@ export abstract class Layer extends Module {
       throw new TypeError(`Layer '${this.name}': unknown dtype '${String(dtype)}'`);
     this.dtype = dtype;
     this.trainable = options.trainable ?? true;
+    this.activityRegularizer = regularizers.get(options.activityRegularizer);
     // `layer.call(x)` builds on first use too: the instance gets a wrapper that goes through
     // apply(), which runs the class's own call (the prototype method saved here).
     this.#forward = this.call;
@@ -154,7 +174,7 @@ export abstract class Layer extends Module {
   /** Keras's `layer(x)`: converts the input, builds on the first call, then runs call(). */
   apply(inputs: Tensor | TensorLike, options: CallOptions = {}): Tensor {
     const x = this.convertInput(inputs);
-    return withTraining(options.training, (training) =>
+    return this.#applying(options.training, (training) =>
       this.inNameScope(() => {
         if (!this.built) {
           this.build(x.shape);
@@ -166,6 +186,68 @@ export abstract class Layer extends Module {
         return forward.call(this, x, { ...options, training });
       }),
     );
+  }
+
+  /**
+   * Runs one apply under withTraining, keeping the losses of calls: the outermost apply first
+   * clears those of this layer and its sublayers (Keras clears them per top-level call, so a
+   * sublayer called twice inside it keeps both); after the call, the activity regularizer's
+   * penalty on the output is added.
+   */
+  #applying(training: boolean | undefined, fn: (training: boolean) => Tensor): Tensor {
+    if (applyDepth === 0) {
+      this.#callLosses = [];
+      for (const l of this.#sublayers()) l.#callLosses = [];
+    }
+    applyDepth++;
+    let y: Tensor;
+    try {
+      y = withTraining(training, fn);
+    } finally {
+      applyDepth--;
+    }
+    if (this.activityRegularizer !== null) this.addLoss(this.activityRegularizer.call(y));
+    return y;
+  }
+
+  /** Every Layer reachable from this one through properties (not itself), each once. */
+  #sublayers(): Layer[] {
+    return flattenModule(
+      this,
+      (m: unknown): m is Layer => m instanceof Layer,
+      true,
+      assignmentOrder,
+    );
+  }
+
+  /**
+   * Keras's add_loss: a loss added to `losses` until the next outermost call (a model's
+   * training loss adds `losses`); a non-scalar is summed, as Keras sums each when it totals
+   * them. Call it from call() with a tensor computed there, so it is on the tape.
+   */
+  addLoss(loss: Tensor | number): void {
+    const op = `Layer '${this.name}'.addLoss`;
+    const t = loss instanceof Tensor ? loss : toTensor(loss, op, this.dtype);
+    if (!isFloating(t.dtype)) {
+      throw new TypeError(`${op}: a loss must be a floating tensor, got dtype ${t.dtype}`);
+    }
+    this.#callLosses.push(t.rank === 0 ? t : reduceSum(t));
+  }
+
+  /**
+   * Keras's `layer.losses`: the losses added in the last call (addLoss, activity regularizers)
+   * of this layer and its sublayers, then each trainable weight's regularization penalty,
+   * computed now from the current weights (so, read inside `tape.record`, it is differentiable
+   * with respect to them).
+   */
+  get losses(): Tensor[] {
+    const out = [...this.#callLosses];
+    for (const l of this.#sublayers()) out.push(...l.#callLosses);
+    for (const v of this.trainableWeights) {
+      const r = weightRegularizers.get(v);
+      if (r !== undefined) out.push(r.call(v));
+    }
+    return out;
   }
 
   /** JS values become tensors of the layer's dtype; floating inputs are cast to it (Keras's autocast). */
@@ -201,10 +283,19 @@ export abstract class Layer extends Module {
         );
       }
     }
+    const regularizer = regularizers.get(options.regularizer);
+    const c = constraints.get(options.constraint);
+    const constraint = c === null ? null : (w: Tensor) => c.call(w);
     const make = () =>
-      new Variable(init(shape, dtype), { name, trainable: options.trainable ?? true, dtype });
+      new Variable(init(shape, dtype), {
+        name,
+        trainable: options.trainable ?? true,
+        dtype,
+        constraint,
+      });
     const v = this.#inScope ? make() : withNameScope(this.name, make);
     this.#ownWeights.push(v);
+    if (regularizer !== null) weightRegularizers.set(v, regularizer);
     return v;
   }
 
