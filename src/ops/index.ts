@@ -132,6 +132,7 @@ export {
 // Linear algebra
 export { matmul, tensordot, type MatmulOptions, type TensordotAxes } from "./linalg.js";
 export { einsum } from "./einsum.js";
+export { norm } from "./linalg-misc.js";
 
 // Namespaces
 export * as math from "./namespaces/math.js";
