@@ -420,7 +420,7 @@ export function expm(input: TensorLike): Tensor {
     const x4 = matmul(x2, x2);
     const x6 = matmul(x4, x2);
     const lin = (c: number[], ms: Tensor[]) =>
-      c.slice(1).reduce((acc, ci, i) => add(acc, multiply(ms[i], ci)), multiply(ms[0], c[0]));
+      c.slice(1).reduce((acc, ci, i) => add(acc, multiply(ms[i + 1], ci)), multiply(ms[0], c[0]));
     u = matmul(
       x,
       add(
