@@ -17,6 +17,7 @@ import {
   MatrixTriangularSolve,
   TridiagonalSolve,
 } from "../src/ops/linalg-solve.js";
+import { MatrixSquareRoot } from "../src/ops/linalg-sqrtm.js";
 import { checkGradients, checkSecondOrder, randomTensor } from "./helpers/gradcheck.js";
 import {
   eyeLike,
@@ -54,6 +55,7 @@ for (const op of [
   Qr,
   Svd,
   SelfAdjointEigV2,
+  MatrixSquareRoot,
 ]) {
   test(`${op.name}: its check cases pass (tape vs finite differences, second order)`, () => {
     assert.equal(op.kind, "other");

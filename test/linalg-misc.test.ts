@@ -372,3 +372,79 @@ test("expm: diagonal, nilpotent, rotation generator, exp(A) exp(-A) = I, float32
   });
   checkSecondOrder((m) => tf.linalg.expm(m), randomTensor([2, 2], 21), { rtol: 1e-4, atol: 1e-6 });
 });
+
+test("sqrtm: S S = A, known roots, batches, no root refused, gradient to second order", () => {
+  near(
+    tf.linalg.sqrtm(
+      f64([
+        [4, 0],
+        [0, 9],
+      ]),
+    ),
+    [
+      [2, 0],
+      [0, 3],
+    ],
+    1e-15,
+    "diagonal",
+  );
+  // [[1, 1], [0, 1]]^(1/2) = [[1, 1/2], [0, 1]].
+  near(
+    tf.linalg.sqrtm(
+      f64([
+        [1, 1],
+        [0, 1],
+      ]),
+    ),
+    [
+      [1, 0.5],
+      [0, 1],
+    ],
+    1e-14,
+    "Jordan block",
+  );
+  const a = randomSpd3(2);
+  const s = tf.linalg.sqrtm(a);
+  near(tf.matmul(s, s), a, 1e-12, "S S = A");
+  // A non-symmetric matrix with complex eigenvalues in the right half-plane.
+  const r = f64([
+    [1, -2],
+    [2, 1],
+  ]);
+  near(tf.matmul(tf.linalg.sqrtm(r), tf.linalg.sqrtm(r)), r, 1e-13, "complex pair");
+  const s32 = tf.linalg.sqrtm(
+    tf.constant([
+      [4, 1],
+      [0, 9],
+    ]),
+  );
+  assert.equal(s32.dtype, "float32");
+  near(
+    tf.cast(tf.matmul(s32, s32), "float64"),
+    [
+      [4, 1],
+      [0, 9],
+    ],
+    1e-5,
+    "float32",
+  );
+  assert.throws(
+    () =>
+      tf.linalg.sqrtm(
+        f64([
+          [-1, 0],
+          [0, 1],
+        ]),
+      ),
+    /MatrixSquareRoot: no principal square root found.*\[2,2\] float64/,
+  );
+  assert.throws(() => tf.linalg.sqrtm(tf.zeros([2, 3])), /MatrixSquareRoot.*square/);
+  checkGradients((m) => tf.linalg.sqrtm(m), [randomSpd3(3)]);
+  checkSecondOrder((m) => tf.linalg.sqrtm(m), randomSpd3(4), { rtol: 1e-4, atol: 1e-6 });
+});
+
+/** X X^T + I for a random 3 x 3 (batch 2) X: symmetric positive definite. */
+function randomSpd3(seed: number): tf.Tensor {
+  const x = randomTensor([2, 3, 3], seed);
+  return tf.add(tf.matmul(x, x, { transposeB: true }), eyeLike(x));
+}

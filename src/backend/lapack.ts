@@ -96,4 +96,9 @@ export interface LapackKernels {
     k: number,
     partialPivoting: boolean,
   ): number;
+  /**
+   * out = the principal square root of A [n, n] (eigenvalues in the open right half-plane for
+   * the root's); returns the first batch index where it does not exist or was not found.
+   */
+  sqrtm(a: FloatArray, out: FloatArray, batch: number, n: number): number;
 }

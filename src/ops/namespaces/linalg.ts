@@ -38,3 +38,4 @@ export {
   expm,
   type NormOrd,
 } from "../linalg-misc.js";
+export { sqrtm } from "../linalg-sqrtm.js";
