@@ -798,3 +798,31 @@ test("inv, det and cholesky agree with each other on float32 within float32 accu
   assert.ok(Math.abs(d - dl) <= 1e-5 * Math.abs(d));
   assert.equal(tf.linalg.inv(a).dtype, "float32");
 });
+
+test("repeated singular values and eigenvalues: finite gradients (TensorFlow's caveat: F = 0 there)", () => {
+  const eye = tf.eye(3, 3, "float64");
+  const tape = new tf.GradientTape({ persistent: true });
+  tape.watch(eye);
+  const [s, u, v] = tape.record(() => tf.linalg.svd(eye));
+  const sumS = tape.record(() => tf.reduceSum(s));
+  const both = tape.record(() => tf.add(tf.reduceSum(u), tf.reduceSum(v)));
+  const e = tape.record(() => tf.reduceSum(tf.linalg.eigh(eye)[1]));
+  // d sum(s) / dA = U V^T = I for A = I.
+  near(tape.gradient(sumS, eye) as tf.Tensor, eye, 1e-14, "nuclear norm at I");
+  for (const y of [both, e]) {
+    assert.ok(nums(tape.gradient(y, eye) as tf.Tensor).every(Number.isFinite));
+  }
+});
+
+test("gradients through tf.function: a traced cholesky/solve loss matches eager", () => {
+  const a = randomSpd([3, 3], 151);
+  const b = randomTensor([3, 1], 152);
+  const loss = (m: tf.Tensor) => tf.reduceSum(tf.linalg.choleskySolve(tf.linalg.cholesky(m), b));
+  const grad = (m: tf.Tensor) => {
+    const tape = new tf.GradientTape();
+    tape.watch(m);
+    const y = tape.record(() => loss(m));
+    return tape.gradient(y, m) as tf.Tensor;
+  };
+  near(tf.function(grad)(a), grad(a), 1e-12, "traced gradient");
+});

@@ -386,6 +386,10 @@ export function svd(
 ): Tensor;
 export function svd(
   tensor: TensorLike,
+  options: { fullMatrices?: boolean; computeUv?: boolean } | null,
+): [s: Tensor, u: Tensor, v: Tensor] | Tensor;
+export function svd(
+  tensor: TensorLike,
   options: { fullMatrices?: boolean; computeUv?: boolean } | null = {},
 ): [s: Tensor, u: Tensor, v: Tensor] | Tensor {
   const a = toTensor(tensor, "svd");
