@@ -27,14 +27,6 @@ import { matmul, matrixTranspose } from "./linalg.js";
 import { concat, expandDims, stack } from "./movement.js";
 import { slice } from "./movement-slice.js";
 
-/** A well-conditioned 3 x 3 matrix for the gradient checks (eigenvalues far from 0). */
-const WELL = [
-  [2.0, -0.5, 0.3],
-  [0.4, 1.5, -0.2],
-  [-0.3, 0.6, 1.8],
-];
-const WELL_BATCH = [WELL, WELL.map((r) => r.map((x, j) => x + (j === 0 ? 0.2 : -0.1)))];
-
 /** Checks the rhs [..., n, k] of a solve against its matrix [..., n, n]. */
 function checkRhs(op: string, a: Tensor, b: Tensor, sameBatch: boolean): void {
   checkMatrix(op, b, "rhs", false);
@@ -92,11 +84,12 @@ export const MatrixTriangularSolve: OpDef<TriangularSolveAttrs> = defineOp<Trian
   check: {
     cases: [
       {
-        inputs: [{ value: WELL, dtype: "float64" }, { shape: [3, 2] }],
+        // Entries in [1, 2]: the triangle's diagonal is far from 0.
+        inputs: [{ shape: [3, 3], range: [1, 2] }, { shape: [3, 2] }],
         attrs: { lower: true, adjoint: false },
       },
       {
-        inputs: [{ value: WELL_BATCH, dtype: "float64" }, { shape: [2, 3, 1] }],
+        inputs: [{ shape: [2, 3, 3], range: [1, 2] }, { shape: [2, 3, 1] }],
         attrs: { lower: false, adjoint: true },
       },
     ],
@@ -144,9 +137,9 @@ export const MatrixSolve: OpDef<AdjointAttrs> = defineOp<AdjointAttrs>({
   },
   check: {
     cases: [
-      { inputs: [{ value: WELL, dtype: "float64" }, { shape: [3, 2] }], attrs: { adjoint: false } },
+      { inputs: [{ shape: [3, 3] }, { shape: [3, 2] }], attrs: { adjoint: false } },
       {
-        inputs: [{ value: WELL_BATCH, dtype: "float64" }, { shape: [2, 3, 2] }],
+        inputs: [{ shape: [2, 3, 3] }, { shape: [2, 3, 2] }],
         attrs: { adjoint: true },
       },
     ],
@@ -178,8 +171,8 @@ export const MatrixInverse = defineOp<AdjointAttrs>({
   },
   check: {
     cases: [
-      { inputs: [{ value: WELL, dtype: "float64" }], attrs: { adjoint: false } },
-      { inputs: [{ value: WELL_BATCH, dtype: "float64" }], attrs: { adjoint: true } },
+      { inputs: [{ shape: [3, 3] }], attrs: { adjoint: false } },
+      { inputs: [{ shape: [2, 3, 3] }], attrs: { adjoint: true } },
     ],
   },
 });
@@ -242,8 +235,8 @@ export const LogMatrixDeterminant = defineOp<NoAttrs>({
   },
   check: {
     cases: [
-      { inputs: [{ value: WELL, dtype: "float64" }], attrs: NO_ATTRS },
-      { inputs: [{ value: WELL_BATCH, dtype: "float64" }], attrs: NO_ATTRS },
+      { inputs: [{ shape: [3, 3] }], attrs: NO_ATTRS },
+      { inputs: [{ shape: [2, 3, 3] }], attrs: NO_ATTRS },
     ],
   },
 });
@@ -334,17 +327,7 @@ export const TridiagonalSolve: OpDef<TridiagonalSolveAttrs> = defineOp<Tridiagon
   check: {
     cases: [
       {
-        inputs: [
-          {
-            value: [
-              [0.5, -0.4, 0.3, 0],
-              [2.0, 2.5, 1.8, 2.2],
-              [0, 0.6, -0.7, 0.4],
-            ],
-            dtype: "float64",
-          },
-          { shape: [4, 2] },
-        ],
+        inputs: [{ shape: [3, 4] }, { shape: [4, 2] }],
         attrs: { partialPivoting: true },
       },
     ],
