@@ -28,7 +28,11 @@ import * as nnOps from "./nn.js";
 import * as dropoutOps from "./nn-dropout.js";
 import * as linalgOps from "./linalg.js";
 import * as einsumOps from "./einsum.js";
-import * as linalgRest from "./namespaces/linalg.js";
+import * as linalgHelpers from "./linalg-helpers.js";
+import * as linalgSolve from "./linalg-solve.js";
+import * as linalgDecomp from "./linalg-decomp.js";
+import * as linalgMisc from "./linalg-misc.js";
+import * as linalgSqrtm from "./linalg-sqrtm.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -50,6 +54,11 @@ const tagged = {
   ...nnOps,
   ...dropoutOps,
   ...linalgOps,
+  ...linalgHelpers,
+  ...linalgSolve,
+  ...linalgDecomp,
+  ...linalgMisc,
+  ...linalgSqrtm,
   ...einsumOps,
 };
 
@@ -121,6 +130,7 @@ export {
 // Linear algebra
 export { matmul, tensordot, type MatmulOptions, type TensordotAxes } from "./linalg.js";
 export { einsum } from "./einsum.js";
+export { norm } from "./linalg-misc.js";
 
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined
@@ -128,8 +138,9 @@ export { einsum } from "./einsum.js";
 export const math = namespaceOf(tagged, "math");
 /** `tf.nn`: TensorFlow's neural-network namespace. */
 export const nn = namespaceOf(tagged, "nn");
-/** `tf.linalg`: TensorFlow's linear algebra namespace (and the untagged rest in namespaces/linalg.ts). */
-export const linalg = { ...namespaceOf(tagged, "linalg"), ...linalgRest };
+/** `tf.linalg`: TensorFlow's linear algebra namespace. */
+export const linalg = namespaceOf(tagged, "linalg");
+export type * from "./namespaces/linalg.js";
 export type * from "./namespaces/nn.js";
 export * as random from "./namespaces/random.js";
 export * as image from "./namespaces/image.js";

@@ -1,5 +1,6 @@
 /**
- * `tf.linalg` functions not tagged where they are defined (most are: src/ops/index.ts builds
- * the namespace from the tags of every op module and adds what this file exports).
+ * The option types of `tf.linalg`'s functions (the functions themselves are tagged "linalg"
+ * where they are defined; src/ops/index.ts builds the namespace from the tags).
  */
-export {};
+export type { TridiagonalFormat } from "../linalg-solve.js";
+export type { NormOrd } from "../linalg-misc.js";
