@@ -45,6 +45,16 @@ export {
   type PolymorphicFunction,
   type LoadedFunction,
   type FunctionOptions,
+  cond,
+  switchCase,
+  whileLoop,
+  type WhileLoopOptions,
+  mapFn,
+  foldl,
+  foldr,
+  scan,
+  type ScanOptions,
+  type TensorOrTensors,
 } from "./function/index.js";
 
 // dtypes as values, as TensorFlow has them: tf.float32 === "float32"

@@ -51,7 +51,56 @@ export interface CustomNode {
   readonly gradient: Graph | Error;
 }
 
-export type GraphNode = OpNode | ReadNode | AssignNode | CustomNode;
+/** TensorFlow's functional control flow ops (If, Case, While) as graph nodes. */
+export type ControlOp = "If" | "Case" | "While";
+
+export interface ControlAttrs {
+  /** While: at most this many iterations (null: no limit). */
+  readonly maximumIterations: number | null;
+  /** While: whether graphs[0] is the loop condition (else the loop runs until a limit). */
+  readonly hasCond: boolean;
+  /** While: how many of the inputs are sliced along axis 0, one slice per iteration (TensorArray.unstack). */
+  readonly sliced: number;
+  /** While: the last `accumulate` body results are stacked over the iterations (TensorArray.stack). */
+  readonly accumulate: number;
+  /** While: the shapes and dtypes of the stacked results' elements (for a loop that runs no iteration). */
+  readonly accShapes: readonly (readonly number[])[];
+  readonly accDtypes: readonly string[];
+}
+
+/**
+ * Control flow (tf.cond, tf.switchCase, tf.whileLoop): sub-graphs run by the control-flow
+ * runtime (control-flow.ts) through the engine, so tapes record the ops of the branch taken or
+ * of each iteration run. If: inputs [pred], graphs [then, else]. Case: inputs [index], graphs
+ * the branches (an index out of range takes the last). While: inputs the loop variables then
+ * the sliced tensors, graphs [cond?, body]. `outer[g]`: the slots of this graph that fill
+ * graph g's outer values.
+ */
+export interface ControlNode {
+  readonly kind: "control";
+  readonly op: ControlOp;
+  readonly graphs: readonly Graph[];
+  readonly outer: readonly (readonly number[])[];
+  readonly inputs: readonly number[];
+  readonly outputs: readonly number[];
+  readonly attrs: ControlAttrs;
+  readonly paused: boolean;
+}
+
+export type GraphNode = OpNode | ReadNode | AssignNode | CustomNode | ControlNode;
+
+/** How the control-flow runtime runs a control node; set by control-flow.ts (it imports this file). */
+export type ControlRunner = (
+  node: ControlNode,
+  inputs: readonly Tensor[],
+  outer: readonly (readonly Tensor[])[],
+) => Tensor[];
+
+let controlRunner: ControlRunner | null = null;
+
+export function setControlRunner(r: ControlRunner): void {
+  controlRunner = r;
+}
 
 export interface CapturedConstant {
   readonly slot: number;
@@ -132,6 +181,18 @@ export class Graph implements GraphParts {
           // Only tapes care about this node: with none recording it is nothing to do.
           if (activeRecorders.length > 0) recordCustom(node, env);
           break;
+        case "control": {
+          if (controlRunner === null) throw new Error(`${node.op}: control flow is not loaded`);
+          const run = controlRunner;
+          const args = node.inputs.map((s) => env[s]);
+          const outer = node.outer.map((slots) => slots.map((s) => env[s]));
+          const results = node.paused
+            ? withoutRecording(() => run(node, args, outer))
+            : run(node, args, outer);
+          const outSlots = node.outputs;
+          for (let i = 0; i < outSlots.length; i++) env[outSlots[i]] = results[i];
+          break;
+        }
       }
     }
     const outputs = this.outputs;
@@ -148,8 +209,10 @@ export class Graph implements GraphParts {
     const seen = new Set<Variable>();
     const walk = (g: Graph): void => {
       for (const v of g.variables) seen.add(v.variable);
-      for (const n of g.nodes)
+      for (const n of g.nodes) {
         if (n.kind === "custom" && n.gradient instanceof Graph) walk(n.gradient);
+        if (n.kind === "control") for (const sub of n.graphs) walk(sub);
+      }
     };
     walk(this);
     return [...seen];
@@ -196,6 +259,32 @@ export class Graph implements GraphParts {
           if (n.gradient instanceof Graph) n.gradient.describe(lines, `${indent}    `);
           else lines.push(`${indent}    (not traced: ${n.gradient.message})`);
           break;
+        case "control": {
+          const a = n.attrs;
+          const extra =
+            n.op === "While"
+              ? `, maximumIterations=${a.maximumIterations === null ? "None" : a.maximumIterations}${a.sliced > 0 ? `, sliced=${a.sliced}` : ""}${a.accumulate > 0 ? `, accumulate=${a.accumulate}` : ""}`
+              : "";
+          lines.push(
+            `${indent}${n.outputs.map(s).join(", ")} = ${n.op}(${n.inputs.map(s).join(", ")}${extra})${n.paused ? " [not recorded]" : ""}:`,
+          );
+          const names =
+            n.op === "If"
+              ? ["then", "else"]
+              : n.op === "While"
+                ? a.hasCond
+                  ? ["cond", "body"]
+                  : ["body"]
+                : n.graphs.map((_, i) => `branch ${i}`);
+          n.graphs.forEach((g, i) => {
+            const o = n.outer[i];
+            lines.push(
+              `${indent}  ${names[i]}${o.length > 0 ? ` (outer ${o.map(s).join(", ")})` : ""}:`,
+            );
+            g.describe(lines, `${indent}    `);
+          });
+          break;
+        }
       }
     }
     lines.push(`${indent}return ${this.outputs.map(s).join(", ")}`);

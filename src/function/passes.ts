@@ -110,6 +110,22 @@ function mergeCommon(parts: GraphParts): { merged: GraphParts; canon: Int32Array
           outer: node.outer.map(c),
         });
         break;
+      case "control":
+        // Never merged (a loop may assign variables); its sub-graphs may assign any variable.
+        nodes.push({ ...node, inputs: node.inputs.map(c), outer: node.outer.map((o) => o.map(c)) });
+        for (const g of node.graphs) {
+          for (const v of g.allVariables()) {
+            const slot = parts.variables.find((x) => x.variable === v)?.slot;
+            if (slot !== undefined) version.set(c(slot), (version.get(c(slot)) ?? 0) + 1);
+          }
+        }
+        for (const slots of node.outer) {
+          for (const s of slots) {
+            const r = c(s);
+            if (variableSlots.has(r)) version.set(r, (version.get(r) ?? 0) + 1);
+          }
+        }
+        break;
     }
   }
   const merged = {
@@ -173,6 +189,10 @@ function eliminateDeadCode(parts: GraphParts, initSlots: readonly number[]): Gra
         keep = node.outputs.some((s) => live[s] === 1);
         if (keep) for (const s of [...node.inputs, ...node.outer]) live[s] = 1;
         break;
+      case "control":
+        keep = node.outputs.some((s) => live[s] === 1) || node.graphs.some(hasEffects);
+        if (keep) for (const s of [...node.inputs, ...node.outer.flat()]) live[s] = 1;
+        break;
     }
     if (keep) kept.push(node);
   }
@@ -185,6 +205,16 @@ function eliminateDeadCode(parts: GraphParts, initSlots: readonly number[]): Gra
     constants: parts.constants.filter((k) => live[k.slot] === 1),
     variables: parts.variables.filter((v) => live[v.slot] === 1),
   };
+}
+
+/** Whether running a graph changes state: it assigns a variable or draws random numbers. */
+export function hasEffects(g: Graph): boolean {
+  return g.nodes.some(
+    (n) =>
+      n.kind === "assign" ||
+      (n.kind === "op" && n.op.stateful === true) ||
+      (n.kind === "control" && n.graphs.some(hasEffects)),
+  );
 }
 
 /**
@@ -216,6 +246,13 @@ function compact(parts: GraphParts): Graph {
           inputs: node.inputs.map(at),
           outputs: node.outputs.map(at),
           outer: node.outer.map(at),
+        };
+      case "control":
+        return {
+          ...node,
+          inputs: node.inputs.map(at),
+          outputs: node.outputs.map(at),
+          outer: node.outer.map((o) => o.map(at)),
         };
     }
   });
