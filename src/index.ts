@@ -20,6 +20,7 @@ export {
   type GradientTapeOptions,
   type GradientOptions,
   type GradientResult,
+  type JacobianOptions,
 } from "./autodiff/tape.js";
 export type { Nested, GradientOf } from "./autodiff/nest.js";
 export {
@@ -28,6 +29,7 @@ export {
   type CustomGradientResult,
 } from "./autodiff/custom-gradient.js";
 export * as autodiff from "./autodiff/namespace.js";
+export { vectorizedMap, type VectorizedMapOptions } from "./autodiff/vectorized-map.js";
 export * as logging from "./engine/logging.js";
 
 // Ops: creation, elementwise, reductions, movement, linear algebra, and the tf.math, tf.nn,
