@@ -135,6 +135,12 @@ export class Graph implements GraphParts {
   readonly outputs: readonly (number | null)[];
   /** The slots every run starts from: the constants and the captured variables. */
   private readonly template: Tensor[];
+  /**
+   * For each node, the slots it reads for the last time (not results, constants or variables):
+   * a run lets go of them there, so an intermediate's storage can be reclaimed and reused as
+   * soon as nothing needs it, as in eager code (buffer reuse by lifetime).
+   */
+  private readonly release: readonly (readonly number[])[];
 
   constructor(parts: GraphParts) {
     this.numSlots = parts.numSlots;
@@ -147,6 +153,7 @@ export class Graph implements GraphParts {
     this.template = new Array<Tensor>(parts.numSlots);
     for (const c of parts.constants) this.template[c.slot] = c.tensor;
     for (const v of parts.variables) this.template[v.slot] = v.variable;
+    this.release = lastUses(parts);
   }
 
   /** Runs the graph; returns its flattened results. */
@@ -194,6 +201,8 @@ export class Graph implements GraphParts {
           break;
         }
       }
+      const dead = this.release[n];
+      for (let i = 0; i < dead.length; i++) env[dead[i]] = undefined as unknown as Tensor;
     }
     const outputs = this.outputs;
     const results = new Array<Tensor | null>(outputs.length);
@@ -289,6 +298,37 @@ export class Graph implements GraphParts {
     }
     lines.push(`${indent}return ${this.outputs.map(s).join(", ")}`);
   }
+}
+
+/** The slots each node reads for the last time (see Graph.release). */
+function lastUses(parts: GraphParts): number[][] {
+  const keep = new Uint8Array(parts.numSlots);
+  for (const s of parts.outputs) if (s !== null) keep[s] = 1;
+  for (const c of parts.constants) keep[c.slot] = 1;
+  for (const v of parts.variables) keep[v.slot] = 1;
+  const last = new Int32Array(parts.numSlots).fill(-1);
+  const reads = (node: GraphNode): readonly number[] => {
+    switch (node.kind) {
+      case "op":
+        return node.inputs;
+      case "read":
+        return [node.variable];
+      case "assign":
+        return [node.variable, node.value];
+      case "custom":
+        // Outputs too: the node hands them to the tapes.
+        return [...node.inputs, ...node.outputs, ...node.outer];
+      case "control":
+        return [...node.inputs, ...node.outer.flat()];
+    }
+  };
+  parts.nodes.forEach((node, n) => {
+    for (const s of reads(node)) last[s] = n;
+  });
+  const release: number[][] = parts.nodes.map(() => []);
+  for (let s = 0; s < parts.numSlots; s++)
+    if (last[s] >= 0 && keep[s] === 0) release[last[s]].push(s);
+  return release;
 }
 
 /** `name=value` for each attr. */

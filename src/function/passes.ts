@@ -1,7 +1,11 @@
 /**
- * Graph passes, run once per trace: merge equal constants and common subexpressions, drop the
- * nodes no result (and no assign or stateful op) depends on, and renumber the slots densely.
+ * Graph passes, run once per trace: merge equal constants and common subexpressions, fold the
+ * ops whose inputs are all constants into constants, drop the nodes no result (and no assign
+ * or stateful op) depends on, and renumber the slots densely.
  */
+import { withoutRecording } from "../engine/recorder.js";
+import { activeTracers, runOp } from "../engine/run-op.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { type CapturedConstant, Graph, type GraphNode, type GraphParts } from "./graph.js";
 import { encodeValue } from "./encode.js";
 
@@ -16,10 +20,63 @@ export function optimize(parts: GraphParts, initSlots: readonly number[] = []): 
   const { merged, canon } = mergeCommon(parts);
   return compact(
     eliminateDeadCode(
-      merged,
+      foldConstants(merged),
       Array.from(initSlots, (s) => canon[s]),
     ),
   );
+}
+
+/** Folded results larger than this many elements stay computed (a graph should not carry them). */
+const FOLD_MAX_SIZE = 1 << 18;
+
+/**
+ * Constant folding: an op node whose inputs are all constants (captured tensors, or results
+ * folded before it) runs now, once, and its outputs become constants of the graph. Not folded:
+ * stateful ops (a random draw is drawn on every call), nodes that ran with tapes paused (a
+ * customGradient's forward pass, whose outputs a custom node relabels), and results over
+ * FOLD_MAX_SIZE elements. A constant has no gradient to give (captured constants are copies no
+ * tape watches), so folding changes nothing a tape can see. The ops run with every tracer deaf
+ * and no tape recording: the folding is no part of any graph being traced around it.
+ */
+export function foldConstants(parts: GraphParts): GraphParts {
+  const known = new Map<number, Tensor>();
+  for (const c of parts.constants) known.set(c.slot, c.tensor);
+  const constants: CapturedConstant[] = [...parts.constants];
+  const nodes: GraphNode[] = [];
+  const saved = activeTracers.splice(0);
+  try {
+    for (const node of parts.nodes) {
+      if (
+        node.kind !== "op" ||
+        node.paused ||
+        node.op.stateful === true ||
+        node.inputs.length === 0 ||
+        !node.inputs.every((s) => known.has(s))
+      ) {
+        nodes.push(node);
+        continue;
+      }
+      const args = node.inputs.map((s) => known.get(s) as Tensor);
+      let outs: Tensor[] | null;
+      try {
+        outs = withoutRecording(() => runOp(node.op, args, node.attrs));
+      } catch {
+        // Left for the replay to report, with the error it gives there.
+        outs = null;
+      }
+      if (outs === null || outs.some((t) => t.size > FOLD_MAX_SIZE)) {
+        nodes.push(node);
+        continue;
+      }
+      node.outputs.forEach((slot, i) => {
+        known.set(slot, (outs as Tensor[])[i]);
+        constants.push({ slot, tensor: (outs as Tensor[])[i] });
+      });
+    }
+  } finally {
+    activeTracers.push(...saved);
+  }
+  return { ...parts, constants, nodes };
 }
 
 /**
