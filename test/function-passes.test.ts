@@ -8,7 +8,10 @@ import { checkGradients, randomTensor } from "./helpers/gradcheck.js";
 import { same, tmp } from "./helpers/function.js";
 
 function opNames(g: Graph): string[] {
-  return g.nodes.flatMap((n) => (n.kind === "op" ? [n.op.name] : []));
+  // Fused nodes count as the ops they fuse.
+  return g.nodes.flatMap((n) =>
+    n.kind === "op" ? [n.op.name] : n.kind === "fused" ? n.nodes.map((x) => x.op.name) : [],
+  );
 }
 
 test("constant folding: ops on constants run once, at trace time", () => {

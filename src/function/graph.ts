@@ -10,6 +10,7 @@ import { recordOp, runOp } from "../engine/run-op.js";
 import { shapeStr } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Variable } from "../tensor/variable.js";
+import { type FusedOp, fusedRunnable, runFused } from "./fusion.js";
 
 /** An op run through runOp. `paused`: it ran with every tape paused at trace time (assignAdd's arithmetic, customGradient's forward pass), so it runs so again. */
 export interface OpNode {
@@ -87,7 +88,20 @@ export interface ControlNode {
   readonly paused: boolean;
 }
 
-export type GraphNode = OpNode | ReadNode | AssignNode | CustomNode | ControlNode;
+/**
+ * Elementwise ops fused into one loop (fusion.ts): `ops` is the tree the loop computes from
+ * `inputs`, `nodes` the original op nodes, which run instead where the loop may not (under a
+ * tape or a trace, on the native backend). Saved as those nodes.
+ */
+export interface FusedNode {
+  readonly kind: "fused";
+  readonly inputs: readonly number[];
+  readonly output: number;
+  readonly ops: readonly FusedOp[];
+  readonly nodes: readonly OpNode[];
+}
+
+export type GraphNode = OpNode | ReadNode | AssignNode | CustomNode | ControlNode | FusedNode;
 
 /** How the control-flow runtime runs a control node; set by control-flow.ts (it imports this file). */
 export type ControlRunner = (
@@ -188,6 +202,30 @@ export class Graph implements GraphParts {
           // Only tapes care about this node: with none recording it is nothing to do.
           if (activeRecorders.length > 0) recordCustom(node, env);
           break;
+        case "fused": {
+          const fused = fusedRunnable()
+            ? runFused(
+                node,
+                node.inputs.map((s) => env[s]),
+              )
+            : null;
+          if (fused !== null) {
+            env[node.output] = fused;
+            break;
+          }
+          for (const inner of node.nodes) {
+            const slots = inner.inputs;
+            const args = new Array<Tensor>(slots.length);
+            for (let i = 0; i < slots.length; i++) args[i] = env[slots[i]];
+            env[inner.outputs[0]] = runOp(inner.op, args, inner.attrs)[0];
+          }
+          // The tree's intermediates are read by nothing else.
+          for (const inner of node.nodes) {
+            const o = inner.outputs[0];
+            if (o !== node.output) env[o] = undefined as unknown as Tensor;
+          }
+          break;
+        }
         case "control": {
           if (controlRunner === null) throw new Error(`${node.op}: control flow is not loaded`);
           const run = controlRunner;
@@ -268,6 +306,11 @@ export class Graph implements GraphParts {
           if (n.gradient instanceof Graph) n.gradient.describe(lines, `${indent}    `);
           else lines.push(`${indent}    (not traced: ${n.gradient.message})`);
           break;
+        case "fused":
+          lines.push(
+            `${indent}${s(n.output)} = Fused[${n.nodes.map((x) => x.op.name).join(", ")}](${n.inputs.map(s).join(", ")})`,
+          );
+          break;
         case "control": {
           const a = n.attrs;
           const extra =
@@ -320,6 +363,8 @@ function lastUses(parts: GraphParts): number[][] {
         return [...node.inputs, ...node.outputs, ...node.outer];
       case "control":
         return [...node.inputs, ...node.outer.flat()];
+      case "fused":
+        return node.inputs;
     }
   };
   parts.nodes.forEach((node, n) => {

@@ -8,6 +8,7 @@ import { activeTracers, runOp } from "../engine/run-op.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { type CapturedConstant, Graph, type GraphNode, type GraphParts } from "./graph.js";
 import { encodeValue } from "./encode.js";
+import { fuseElementwise } from "./fusion.js";
 
 /** Constants up to this many elements are compared by value when merging. */
 const MERGE_CONSTANT_MAX_SIZE = 1024;
@@ -18,10 +19,14 @@ const MERGE_CONSTANT_MAX_SIZE = 1024;
  */
 export function optimize(parts: GraphParts, initSlots: readonly number[] = []): Graph {
   const { merged, canon } = mergeCommon(parts);
-  return compact(
-    eliminateDeadCode(
-      foldConstants(merged),
-      Array.from(initSlots, (s) => canon[s]),
+  return new Graph(
+    fuseElementwise(
+      compact(
+        eliminateDeadCode(
+          foldConstants(merged),
+          Array.from(initSlots, (s) => canon[s]),
+        ),
+      ),
     ),
   );
 }
@@ -250,6 +255,10 @@ function eliminateDeadCode(parts: GraphParts, initSlots: readonly number[]): Gra
         keep = node.outputs.some((s) => live[s] === 1) || node.graphs.some(hasEffects);
         if (keep) for (const s of [...node.inputs, ...node.outer.flat()]) live[s] = 1;
         break;
+      case "fused":
+        keep = live[node.output] === 1;
+        if (keep) for (const s of node.inputs) live[s] = 1;
+        break;
     }
     if (keep) kept.push(node);
   }
@@ -278,7 +287,7 @@ export function hasEffects(g: Graph): boolean {
  * Dense slots, in the order inputs, outer, constants, variables, then node outputs. An output
  * of a multi-output op that nothing reads still gets a slot (the op writes all its outputs).
  */
-function compact(parts: GraphParts): Graph {
+function compact(parts: GraphParts): GraphParts {
   const map = new Int32Array(parts.numSlots).fill(-1);
   let next = 0;
   const at = (s: number): number => {
@@ -311,8 +320,19 @@ function compact(parts: GraphParts): Graph {
           outputs: node.outputs.map(at),
           outer: node.outer.map((o) => o.map(at)),
         };
+      case "fused":
+        return {
+          ...node,
+          inputs: node.inputs.map(at),
+          output: at(node.output),
+          nodes: node.nodes.map((n) => ({
+            ...n,
+            inputs: n.inputs.map(at),
+            outputs: n.outputs.map(at),
+          })),
+        };
     }
   });
   const outputs = parts.outputs.map((s) => (s === null ? null : at(s)));
-  return new Graph({ numSlots: next, inputs, outer, constants, variables, nodes, outputs });
+  return { numSlots: next, inputs, outer, constants, variables, nodes, outputs };
 }

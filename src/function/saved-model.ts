@@ -29,7 +29,8 @@ import {
 } from "./concrete.js";
 import { decodeValue, encodeValue, type Json, UnserializableError } from "./encode.js";
 import { functionImplOf } from "./function.js";
-import { type ControlAttrs, Graph, type GraphNode } from "./graph.js";
+import { type ControlAttrs, Graph, type GraphNode, type GraphParts } from "./graph.js";
+import { fuseElementwise } from "./fusion.js";
 import {
   describeArgs,
   type LeafSpec,
@@ -218,7 +219,11 @@ function graphJson(
   writer: TensorWriter,
   variableIndex: ReadonlyMap<Variable, number>,
 ): Json {
-  const nodes = g.nodes.map((node, i): Json => {
+  // A fused node is saved as the op nodes it fuses (a load fuses them again).
+  const flat = g.nodes.flatMap((node): GraphNode[] =>
+    node.kind === "fused" ? [...node.nodes] : [node],
+  );
+  const nodes = flat.map((node, i): Json => {
     switch (node.kind) {
       case "op": {
         const registered = lookupOp(node.op.name);
@@ -286,6 +291,8 @@ function graphJson(
           ),
           ...(node.paused ? { paused: true } : {}),
         };
+      case "fused":
+        throw new Error("unreachable: fused nodes are saved as their op nodes");
     }
   });
   return {
@@ -588,7 +595,7 @@ function graphFrom(
   const outputs = arr(g.outputs, dir, `${what}.outputs`).map((s, i) =>
     s === null ? null : slot(s, `${what}.outputs[${i}]`),
   );
-  return new Graph({
+  const parts: GraphParts = {
     numSlots,
     inputs: slots(g.inputs, `${what}.inputs`),
     outer: slots(g.outer, `${what}.outer`),
@@ -608,5 +615,6 @@ function graphFrom(
     }),
     nodes,
     outputs,
-  });
+  };
+  return new Graph(fuseElementwise(parts));
 }
