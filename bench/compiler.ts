@@ -63,3 +63,37 @@ console.log(`backend ${tf.getBackend()}, best of ${REPS}`);
   };
   compare("batchJacobian 16x256->256 (loop -> pfor)", bjac(false), bjac(true));
 }
+
+// The 20-op elementwise chain over 1e6 float32 (mul, add, tanh, sub, five times), eager against
+// its tf.function, on each backend (fusion runs its loop on the JS backend; on the native one
+// the graph runs the native kernels op by op).
+{
+  const x = tf.random.uniform([1_000_000], { seed: 5 });
+  const chain = (v: tf.Tensor): tf.Tensor => {
+    let y = v;
+    for (let i = 0; i < 5; i++) y = tf.tanh(y.mul(1.01).add(0.5)).sub(0.1);
+    return y;
+  };
+  const cheap = (v: tf.Tensor): tf.Tensor => {
+    let y = v;
+    for (let i = 0; i < 5; i++) y = tf.abs(y.mul(1.01).add(0.5)).sub(0.1);
+    return y;
+  };
+  for (const name of ["native", "js"] as const) {
+    tf.setBackend(name);
+    for (const [label, fn] of [
+      ["tanh chain", chain],
+      ["abs chain", cheap],
+    ] as const) {
+      const f = tf.function(fn);
+      f(x);
+      compare(
+        `${label} 20 ops 1e6 f32, ${name} (eager -> tf.function)`,
+        () => fn(x),
+        () => f(x),
+        6,
+      );
+    }
+  }
+  tf.setBackend("native");
+}

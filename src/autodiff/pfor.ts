@@ -176,19 +176,11 @@ export function runBatched(
 // ---------------------------------------------------------------------------------------------
 // Batching rules
 
-/** Elementwise ops by name (until every registry entry carries its kind). */
-const ELEMENTWISE = new Set([
-  ..."Neg Abs Sign Square Sqrt Rsqrt Reciprocal Exp Expm1 Log Log1p Sin Cos Tan Asin Acos Atan Sinh Cosh Tanh Sigmoid Softplus Erf Floor Ceil Round Relu Relu6 Elu Selu IsNan IsFinite LogicalNot".split(
-    " ",
-  ),
-  ..."Add Sub Mul Div Pow Maximum Minimum FloorMod FloorDiv Atan2 SquaredDifference Equal NotEqual Less LessEqual Greater GreaterEqual LogicalAnd LogicalOr".split(
-    " ",
-  ),
-  "SelectV2",
-  "Cast",
-  "Identity",
-  "StopGradient",
-]);
+/**
+ * Ops mapped elementwise besides the registry's unary and binary kinds: where (three
+ * broadcasting operands) and the views that pass their input through.
+ */
+const ELEMENTWISE = new Set(["SelectV2", "Identity", "StopGradient"]);
 
 type Rule = (
   op: AnyOpDef,

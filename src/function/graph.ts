@@ -213,16 +213,17 @@ export class Graph implements GraphParts {
             env[node.output] = fused;
             break;
           }
+          // One by one; each intermediate is read once, by a later op of the tree, and let go
+          // of there (inputs of the node itself are not the tree's to release).
+          const ins = node.inputs;
           for (const inner of node.nodes) {
             const slots = inner.inputs;
             const args = new Array<Tensor>(slots.length);
-            for (let i = 0; i < slots.length; i++) args[i] = env[slots[i]];
+            for (let i = 0; i < slots.length; i++) {
+              args[i] = env[slots[i]];
+              if (!ins.includes(slots[i])) env[slots[i]] = undefined as unknown as Tensor;
+            }
             env[inner.outputs[0]] = runOp(inner.op, args, inner.attrs)[0];
-          }
-          // The tree's intermediates are read by nothing else.
-          for (const inner of node.nodes) {
-            const o = inner.outputs[0];
-            if (o !== node.output) env[o] = undefined as unknown as Tensor;
           }
           break;
         }
