@@ -291,3 +291,36 @@ test("hessianVectorProduct and hessian: a quadratic form and an MLP loss", () =>
     /f must return a scalar tensor, got shape \[4\]/,
   );
 });
+
+test("vectorized jacobian and vectorizedMap inside tf.function match eager", () => {
+  const w = randomTensor([3, 3], 100);
+  const body = (x: tf.Tensor) => {
+    const tape = new tf.GradientTape();
+    tape.watch(x);
+    const y = tape.record(() => tf.tanh(tf.linalg.matvec(w, x)));
+    return {
+      j: tape.jacobian(y, x),
+      m: tf.vectorizedMap((r: tf.Tensor) => r.mul(x).reduceSum(), w),
+    };
+  };
+  const f = tf.function(body);
+  const x = randomTensor([3], 101);
+  const x2 = randomTensor([3], 102);
+  for (const v of [x, x2]) {
+    const a = f(v);
+    const e = body(v);
+    near(a.j, e.j, "jacobian");
+    near(a.m, e.m, "vectorizedMap");
+  }
+  assert.equal(f.tracingCount, 1);
+  // The trace's own value-read warning still works after a pfor trace inside it.
+  const g = tf.function((v: tf.Tensor) => {
+    const t = new tf.GradientTape();
+    t.watch(v);
+    const y = t.record(() => v.square());
+    const j = t.jacobian(y, v) as tf.Tensor;
+    return (v.reduceSum().numpy() as number) > 0 ? j : j.neg();
+  });
+  const { messages } = tf.logging.capture(() => g(x));
+  assert.equal(messages.length, 1);
+});

@@ -79,9 +79,6 @@ class ProgramTracer implements OpTracer {
   }
 }
 
-const originalNumpy = Tensor.prototype.numpy;
-const originalDataSync = Tensor.prototype.dataSync;
-
 /**
  * Runs `fn` once on `inputs` (one example each) and records its ops. Nothing is recorded on
  * tapes, and enclosing traces do not hear it.
@@ -92,6 +89,9 @@ export function traceProgram(
 ): { program: Program; results: (Tensor | null)[] } {
   const tr = new ProgramTracer();
   const slots = inputs.map((t) => tr.define(t));
+  // The methods in force now (a tf.function trace may have wrapped them too): put back after.
+  const originalNumpy = Tensor.prototype.numpy;
+  const originalDataSync = Tensor.prototype.dataSync;
   const saved = activeTracers.splice(0);
   activeTracers.push(tr);
   // A value read into JS may steer the computation per example: not batchable.
