@@ -46,3 +46,10 @@ export {
   type PoolingOptions,
   type GlobalPoolingOptions,
 } from "./pooling.js";
+export {
+  BatchNormalization,
+  LayerNormalization,
+  type BatchNormalizationOptions,
+  type LayerNormalizationOptions,
+} from "./normalization.js";
+export { Embedding, type EmbeddingOptions } from "./embedding.js";
