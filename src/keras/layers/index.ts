@@ -53,3 +53,4 @@ export {
   type LayerNormalizationOptions,
 } from "./normalization.js";
 export { Embedding, type EmbeddingOptions } from "./embedding.js";
+export { InputLayer, type InputOptions } from "../input-layer.js";
