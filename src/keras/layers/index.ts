@@ -54,3 +54,16 @@ export {
 } from "./normalization.js";
 export { Embedding, type EmbeddingOptions } from "./embedding.js";
 export { InputLayer, type InputOptions } from "../input-layer.js";
+export {
+  RNN,
+  RNNCell,
+  SimpleRNN,
+  LSTM,
+  GRU,
+  SimpleRNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNOptions,
+  type RNNCellOptions,
+  type RNNCallOptions,
+} from "./recurrent.js";
