@@ -67,3 +67,26 @@ export {
   type RNNCellOptions,
   type RNNCallOptions,
 } from "./recurrent.js";
+export {
+  Add,
+  Subtract,
+  Multiply,
+  Average,
+  Maximum,
+  Minimum,
+  Concatenate,
+  type ConcatenateOptions,
+} from "./merging.js";
+export {
+  Reshape,
+  Permute,
+  RepeatVector,
+  ZeroPadding1D,
+  ZeroPadding2D,
+  Cropping1D,
+  Cropping2D,
+  UpSampling1D,
+  UpSampling2D,
+  type SpatialOptions,
+  type UpSampling2DOptions,
+} from "./reshaping.js";
