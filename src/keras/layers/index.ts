@@ -90,3 +90,10 @@ export {
   type SpatialOptions,
   type UpSampling2DOptions,
 } from "./reshaping.js";
+export {
+  EinsumDense,
+  MultiHeadAttention,
+  type EinsumDenseOptions,
+  type MultiHeadAttentionOptions,
+  type MultiHeadAttentionCallOptions,
+} from "./attention.js";
