@@ -97,3 +97,10 @@ export {
   type MultiHeadAttentionOptions,
   type MultiHeadAttentionCallOptions,
 } from "./attention.js";
+export {
+  DepthwiseConv2D,
+  SeparableConv2D,
+  SeparableConv2D as SeparableConvolution2D,
+  type DepthwiseConvOptions,
+  type SeparableConvOptions,
+} from "./conv-depthwise.js";
