@@ -251,3 +251,19 @@ test("Embedding: the table's gradient is a scatter-add (repeated ids sum), check
   assert.deepEqual(flat(g!), [0, 0, 0, 8, 8, 8, 0, 0, 0, 2, 2, 2]);
   checkLayerGradients(e, [ids], { skipInputs: true });
 });
+
+test("BatchNormalization in a tf.function: traced training steps update the moving statistics as eager ones do", () => {
+  const x = T([1, 2, 3, 4, 5, 6], [3, 2]);
+  const traced = new layers.BatchNormalization();
+  traced.build([null, 2]);
+  const f = tf.function((t: tf.Tensor) => traced.apply(t, { training: true }));
+  const eager = new layers.BatchNormalization();
+  for (let i = 0; i < 3; i++) {
+    f(x);
+    eager.apply(x, { training: true });
+  }
+  close(traced.movingMean, flat(eager.movingMean), 1e-6);
+  close(traced.movingVariance, flat(eager.movingVariance), 1e-6);
+  // After three steps: mean (3, 4) weighted 1 - 0.99^3.
+  close(eager.movingMean, [3 * (1 - 0.99 ** 3), 4 * (1 - 0.99 ** 3)], 1e-5);
+});
