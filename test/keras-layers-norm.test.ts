@@ -48,6 +48,8 @@ test("BatchNormalization: weights gamma, beta, moving_mean, moving_variance in K
   const bare = new layers.BatchNormalization({ center: false, scale: false, name: "bare" });
   bare.build([null, 2]);
   assert.deepEqual(names(bare.weights), ["bare/moving_mean:0", "bare/moving_variance:0"]);
+  close(bare.apply(tf.ones([2, 2]), { training: true }), [0, 0, 0, 0]);
+  assert.throws(() => bare.apply(tf.ones([2, 3])), /bare.*axis 1 of input shape to have value 2/);
 });
 
 test("BatchNormalization: training uses the batch statistics and moves the moving ones by 1 - momentum", () => {
