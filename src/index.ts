@@ -26,6 +26,9 @@ export {
   customGradient,
   recomputeGrad,
   type CustomGradientResult,
+  type CustomGradientPair,
+  type GradFn,
+  type GradFnOptions,
 } from "./autodiff/custom-gradient.js";
 export * as autodiff from "./autodiff/namespace.js";
 export * as logging from "./engine/logging.js";
