@@ -139,3 +139,4 @@ export * as nn from "./namespaces/nn.js";
 export * as random from "./namespaces/random.js";
 export * as image from "./namespaces/image.js";
 export * as linalg from "./namespaces/linalg.js";
+export * as debugging from "./namespaces/debugging.js";
