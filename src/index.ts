@@ -40,6 +40,7 @@ export * from "./ops/index.js";
 // Modules and Keras
 export { Module } from "./keras/module.js";
 export * as keras from "./keras/index.js";
+export * as train from "./train/index.js";
 export {
   tfFunction as function,
   savedModel,

@@ -130,6 +130,31 @@ test("a process killed at random moments while saving always leaves a whole, loa
   }
 });
 
+test("a checkpoint written by a process killed at random moments is always whole", async () => {
+  const dir = tmp();
+  try {
+    for (const [after, delay] of [
+      [2, 0],
+      [3, 5],
+    ]) {
+      const last = await killMidSave("checkpoint", dir, after, delay);
+      const a = new tf.Variable(tf.zeros([256, 256]));
+      const b = new tf.Variable(tf.zeros([1000]));
+      new tf.train.Checkpoint({ a, b }).restore(join(dir, "ckpt")).assertConsumed();
+      const k = (a.dataSync() as Float32Array)[0];
+      assert.ok(Number.isInteger(k) && k >= last, `restored save ${k}, the child reported ${last}`);
+      assert.ok((a.dataSync() as Float32Array).every((v) => v === k));
+      assert.ok((b.dataSync() as Float32Array).every((v) => v === k));
+      assert.equal(readdirSync(dir).filter((n) => !n.startsWith(".")).length, 1);
+      // The next write clears the temporary file the kill may have left.
+      new tf.train.Checkpoint({ a, b }).write(join(dir, "ckpt"));
+      assert.deepEqual(readdirSync(dir), ["ckpt.ckpt"]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a truncated, corrupt, missing or foreign file is a clear error naming the file", () => {
   const dir = tmp();
   try {

@@ -160,6 +160,19 @@ export abstract class Optimizer {
     return this.sharedValue(`lr:${dtype}`, () => cast(rate, dtype));
   }
 
+  /** The slots made so far for `v`, by slot name (`m`, `v`, `momentum`): checkpoints save them. */
+  slotsOf(v: Variable): ReadonlyMap<string, Variable> {
+    return this.slots.get(v.id) ?? new Map<string, Variable>();
+  }
+
+  /**
+   * The slot `slot` of `v`, made (zeros) if it does not exist yet: a checkpoint restores into
+   * it before the first update, as TensorFlow creates slots on restore.
+   */
+  slot(v: Variable, slot: string): Variable {
+    return this.getSlot(v, slot);
+  }
+
   /** The slot `slot` of `v` (zeros of its shape and dtype on first use), named `Adam/m/dense/kernel:0`. */
   protected getSlot(v: Variable, slot: string): Variable {
     let byName = this.slots.get(v.id);
