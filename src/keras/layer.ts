@@ -13,6 +13,7 @@ import { toTensor } from "../ops/checks.js";
 import { cast } from "../ops/elementwise.js";
 import * as initializers from "./initializers.js";
 import { flattenModule, Module, TRACKED } from "./module.js";
+import { optionsArg } from "../tensor/args.js";
 
 /** A shape as build() receives it; null for a dimension not known yet (the batch). */
 export type BuildShape = readonly (number | null)[];
@@ -107,6 +108,7 @@ export abstract class Layer extends Module {
   readonly #callWrapper: (inputs: Tensor | TensorLike, options?: CallOptions) => Tensor;
 
   constructor(options: LayerOptions = {}) {
+    options = optionsArg("Layer", options);
     super(options.name ?? null);
     const dtype = options.dtype ?? "float32";
     if (!isDType(dtype))

@@ -20,6 +20,7 @@ import { describe } from "../ops/checks.js";
 import { zerosLike } from "../ops/creation.js";
 import { add, cast, div, maximum, mul, pow, sqrt, square, sub } from "../ops/elementwise.js";
 import "../ops/variable-ops.js";
+import { optionsArg } from "../tensor/args.js";
 
 /**
  * A learning-rate schedule, as Keras's LearningRateSchedule is called: the rate for a step,
@@ -96,6 +97,7 @@ export abstract class Optimizer {
   private readonly shared = new Map<string, Tensor | number>();
 
   constructor(defaultName: string, options: OptimizerOptions, defaultRate: number) {
+    options = optionsArg("Optimizer", options);
     this.name = options.name ?? defaultName;
     this.learningRate = options.learningRate ?? defaultRate;
     if (typeof this.learningRate !== "function") {

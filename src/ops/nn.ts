@@ -11,6 +11,7 @@ import { checkDType, describe, toOperands, toTensor, type TensorLike } from "./c
 import { add, squaredDifference } from "./elementwise.js";
 import { squeeze, stopGradient } from "./movement-core.js";
 import { type Axis, reduceMean } from "./reduce.js";
+import { optionsArg } from "../tensor/args.js";
 
 export interface BiasAddOptions {
   /**
@@ -25,6 +26,7 @@ export interface BiasAddOptions {
  * Unlike add, the bias must be 1-D and match the channels exactly (no other broadcasting).
  */
 export function biasAdd(value: TensorLike, bias: TensorLike, options: BiasAddOptions = {}): Tensor {
+  options = optionsArg("biasAdd", options);
   const op = "BiasAdd";
   const [x, b] = toOperands("biasAdd", value, bias);
   checkDType(op, x, "numeric", "value");
@@ -61,6 +63,7 @@ export interface MomentsOptions {
  * gradient is the same and the tape does less.
  */
 export function moments(x: TensorLike, axes: Axis, options: MomentsOptions = {}): [Tensor, Tensor] {
+  options = optionsArg("moments", options);
   const t = toTensor(x, "moments");
   checkDType("moments", t, "float", "x");
   const keepdims = options.keepdims ?? false;
