@@ -230,9 +230,7 @@ test("fuzz: every unary op, random shapes and special values, both dtypes", (t) 
         const shape = randShape(r, 3, 1200);
         const lo = ["Log", "Sqrt", "Rsqrt"].includes(name) ? 0 : -40;
         const x = values(r, dtype, size(shape), ["Asin", "Acos"].includes(name) ? -1 : lo, 40, 0.2);
-        const { js, native, setting } = both(a, r, () =>
-          data(op(tensor(x, dtype, shape))),
-        );
+        const { js, native, setting } = both(a, r, () => data(op(tensor(x, dtype, shape))));
         // float32: the AVX2 polynomials are within 3 ulp; libm and V8 may differ by 1 ulp.
         // float64: both within a few ulp (the JS erf is within 3 of libm's).
         const rtol = dtype === "float32" ? 4e-7 : 4e-15;
@@ -242,7 +240,6 @@ test("fuzz: every unary op, random shapes and special values, both dtypes", (t) 
       }
     }
   }));
-
 
 /** Shapes that broadcast: a random output shape, each side a suffix of it with some dims 1. */
 function broadcastShapes(r: Rand, sides: number): number[][] {
