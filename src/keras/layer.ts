@@ -22,6 +22,7 @@ import * as initializers from "./initializers.js";
 import * as regularizers from "./regularizers.js";
 import { applySymbolic, isKerasTensor, isSymbolic, KerasTensor } from "./keras-tensor.js";
 import { flattenModule, Module, TRACKED } from "./module.js";
+import { optionsArg } from "../tensor/args.js";
 
 /** A shape as build() receives it; null for a dimension not known yet (the batch). */
 export type BuildShape = readonly (number | null)[];
@@ -161,6 +162,7 @@ export abstract class Layer<
   readonly #callWrapper: AnyCall;
 
   constructor(options: LayerOptions = {}) {
+    options = optionsArg("Layer", options);
     super(options.name ?? null);
     const dtype = options.dtype ?? "float32";
     if (!isDType(dtype))

@@ -13,6 +13,7 @@ import {
   type LayerOptions,
   withTraining,
 } from "./layer.js";
+import { optionsArg } from "../tensor/args.js";
 
 export type SequentialOptions = LayerOptions;
 
@@ -21,7 +22,7 @@ export class Sequential extends Layer {
   readonly layers: Layer[] = [];
 
   constructor(layers: readonly Layer[] = [], options: SequentialOptions = {}) {
-    super(options);
+    super((options = optionsArg("Sequential", options)));
     if (!Array.isArray(layers)) {
       throw new TypeError(
         `Sequential '${this.name}': expected an array of layers, got ${String(layers)}`,

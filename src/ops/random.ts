@@ -58,6 +58,7 @@ import {
   PyRandom,
   u64ToDouble,
 } from "./random-philox.js";
+import { optionsArg } from "../tensor/args.js";
 
 // ---------------------------------------------------------------------------------------------
 // Seeds and streams
@@ -574,6 +575,7 @@ export function standardUniform(
  * (Fisher-Yates with TensorFlow's draws: position i swaps with i + (w mod (n - i))).
  */
 export function shuffle(value: TensorLike, options: SeedOptions = {}): Tensor {
+  options = optionsArg("shuffle", options);
   const op = "random.shuffle";
   const x = toTensor(value, op);
   return runOp1(RandomShuffle, [x], { seed: seedArg(op, options.seed) });
