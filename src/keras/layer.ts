@@ -133,6 +133,7 @@ export abstract class Layer<
   trainable: boolean;
   /** Whether build() has run. */
   built = false;
+  #buildInputShape: ShapeOf<I> | null = null;
   #ownWeights: Variable[] = [];
   /** Whether this layer's name scope is the innermost one open (inside apply). */
   #inScope = false;
@@ -187,6 +188,11 @@ export abstract class Layer<
     this.built = true;
   }
 
+  /** The input shape apply() built the layer with (Keras's build shapes); null before. */
+  get buildInputShape(): ShapeOf<I> | null {
+    return this.#buildInputShape;
+  }
+
   /** The forward computation on a built layer. */
   abstract call(inputs: I, options?: C): O;
 
@@ -224,6 +230,7 @@ export abstract class Layer<
       this.inNameScope(() => {
         if (!this.built) {
           const shape = Array.isArray(x) ? x.map((t: Tensor) => t.shape) : (x as Tensor).shape;
+          this.#buildInputShape = shape as ShapeOf<I>;
           this.build(shape as ShapeOf<I>);
           this.built = true;
         }
