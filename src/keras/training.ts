@@ -71,8 +71,8 @@ export interface CompileOptions {
 
 /** x: one tensor (or JS array), or a list of tensors for a model with several inputs. */
 export type DataX = TensorLike | readonly (Tensor | TensorLike)[];
-/** A batch an iterable yields: [x, y] or [x, y, sampleWeight]. */
-export type Batch = readonly [DataX, DataX?, TensorLike?];
+/** A batch an iterable yields: [x, y] or [x, y, sampleWeight]; for predict, x alone. */
+export type Batch = readonly [DataX, DataX?, TensorLike?] | Tensor;
 
 export interface FitOptions {
   /** Default 1. */
@@ -85,7 +85,7 @@ export interface FitOptions {
   /** The last fraction of the data (before shuffling) is held out for validation. */
   validationSplit?: number;
   /** [x, y], [x, y, sampleWeight], or an iterable of batches. */
-  validationData?: Batch | Iterable<Batch>;
+  validationData?: readonly [DataX, DataX?, TensorLike?] | Iterable<Batch>;
   /** Shuffle the samples before each epoch (default true; arrays only). */
   shuffle?: boolean;
   /** A weight per sample (arrays only). */
@@ -334,6 +334,8 @@ class IterableData {
   }
 
   #convert(b: unknown): TensorBatch {
+    // A batch of inputs alone (for predict): a tensor.
+    if (b instanceof Tensor) return { x: [b], y: null, w: null };
     if (!Array.isArray(b) || b.length < 1 || b.length > 3) {
       throw new TypeError(
         `${this.where}: an iterable of data must yield [x, y] or [x, y, sampleWeight] batches, got ${String(b)}`,
@@ -670,7 +672,7 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
             `${where}: validationData must be [x, y], [x, y, sampleWeight] or an iterable of batches`,
           );
         }
-        const [vx, vy, vw] = vd as Batch;
+        const [vx, vy, vw] = vd as readonly [DataX, DataX?, TensorLike?];
         val = this.#data(where, vx, vy, vw, options.validationBatchSize ?? options.batchSize);
       }
     } else if (split > 0) {
