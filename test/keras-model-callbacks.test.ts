@@ -251,3 +251,13 @@ test("fit's progress output: Epoch lines, one final line per epoch off a TTY, no
   model.evaluate(X, Y, { batchSize: 2, stream: ev });
   assert.match(ev.text, /^2\/2 ━{20} \d+s \d+(us|ms|s)\/step - loss: \d+\.\d{4}\n$/);
 });
+
+test("initialEpoch resumes the numbering: epochs counted from it, Epoch lines as Keras's", () => {
+  const out = sink();
+  const h = tiny().fit(X, Y, { epochs: 4, initialEpoch: 2, verbose: 1, stream: out });
+  assert.deepEqual(h.epoch, [2, 3]);
+  assert.deepEqual(
+    out.text.split("\n").filter((l) => l.startsWith("Epoch")),
+    ["Epoch 3/4", "Epoch 4/4"],
+  );
+});
