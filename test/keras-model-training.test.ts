@@ -238,3 +238,26 @@ test("getWeights/setWeights round-trip; predict over an iterable of input batche
   );
   assert.throws(() => model.setWeights([]), /expected a list of 2 tensors, got 0/);
 });
+
+test("JS arrays take the dtype of the model's inputs; model.history is the last fit's", () => {
+  class Seen extends tf.keras.Layer {
+    dtypes: string[] = [];
+    call(x: tf.Tensor): tf.Tensor {
+      this.dtypes.push(x.dtype);
+      return tf.cast(x, "float32");
+    }
+  }
+  const seen = new Seen();
+  const ids = tf.keras.Input({ shape: [2], dtype: "int32" });
+  const model = new tf.keras.Model({
+    inputs: ids,
+    outputs: new layers.Dense(1).apply(seen.apply(ids)),
+  });
+  seen.dtypes = [];
+  model.predict([[1, 2]], { verbose: 0 });
+  assert.deepEqual(seen.dtypes, ["int32"]);
+  assert.equal(model.history, null);
+  model.compile({ optimizer: "sgd", loss: "mse" });
+  const h = model.fit([[1, 2]], [[1]], { verbose: 0 });
+  assert.equal(model.history, h);
+});

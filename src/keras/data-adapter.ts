@@ -4,6 +4,7 @@
  * tf.data.Dataset among them).
  */
 import type { TensorLike } from "../tensor/convert.js";
+import type { DType } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { toTensor } from "../ops/checks.js";
@@ -30,9 +31,15 @@ export function isIterableData(x: unknown): x is Iterable<Batch> {
   );
 }
 
-export function asTensors(where: string, x: DataX): Tensor[] {
+/**
+ * One tensor or a list, from tensors or JS values; JS values take the dtype of the matching
+ * model input where known (an int32 Input gets int32), else float32.
+ */
+export function asTensors(where: string, x: DataX, dtypes?: readonly DType[] | null): Tensor[] {
   const list = isTensorList(x) ? x : [x as TensorLike];
-  return list.map((t) => (t instanceof Tensor ? t : toTensor(t, where, "float32")));
+  return list.map((t, i) =>
+    t instanceof Tensor ? t : toTensor(t, where, dtypes?.[i] ?? "float32"),
+  );
 }
 
 export function numSamples(where: string, what: string, ts: readonly Tensor[]): number {

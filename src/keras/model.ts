@@ -67,6 +67,7 @@ export class Model<I extends LayerInputs = LayerInputs, O extends LayerOutputs =
   extends Layer<I, O>
   implements CallbackModel
 {
+  #history: History | null = null;
   /** Set by a callback to end fit() after the current batch (Keras's stop_training). */
   stopTraining = false;
   readonly #graph: FunctionalGraph | null;
@@ -331,7 +332,13 @@ export class Model<I extends LayerInputs = LayerInputs, O extends LayerOutputs =
     options: FitOptions = {},
   ): History {
     const [yy, opts] = splitArgs<FitOptions>(x, y, options);
-    return this.#trainer.fit(x, yy, opts, this);
+    this.#history = this.#trainer.fit(x, yy, opts, this);
+    return this.#history;
+  }
+
+  /** The History of the last fit (Keras's model.history); null before. */
+  get history(): History | null {
+    return this.#history;
   }
 
   /**

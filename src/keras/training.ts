@@ -9,6 +9,7 @@
  */
 import { GradientTape } from "../autodiff/tape.js";
 import type { TensorLike } from "../tensor/convert.js";
+import type { DType } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { shapeMsg } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -134,6 +135,16 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
     this.#options = options;
     this.#outputs = null; // resolved against the outputs at the first batch
     this.#lossTracker.resetState();
+  }
+
+  /** The dtypes of the model's symbolic inputs, where it has them. */
+  #inputDtypes(): DType[] | null {
+    const m = this.model as unknown as { inputs?: { dtype: DType }[] };
+    try {
+      return Array.isArray(m.inputs) ? m.inputs.map((t) => t.dtype) : null;
+    } catch {
+      return null; // a subclassed model has no symbolic inputs
+    }
   }
 
   /** The names of the model's outputs (functional: their layers'; else output_1, ...). */
@@ -325,7 +336,7 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
       return new IterableData(x, where);
     }
     if (x === undefined || x === null) throw new TypeError(`${where}: x is required`);
-    const xs = asTensors(where, x as DataX);
+    const xs = asTensors(where, x as DataX, this.#inputDtypes());
     const ys = y === undefined || y === null ? null : asTensors(where, y);
     const ws = w === undefined ? null : w instanceof Tensor ? w : toTensor(w, where, "float32");
     const n = numSamples(where, "inputs", xs);
@@ -551,7 +562,10 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
   }
 
   predictOnBatch(x: DataX): Tensor | Tensor[] {
-    const outs = this.#forward(asTensors(`${this.model.name}.predictOnBatch`, x), false);
+    const outs = this.#forward(
+      asTensors(`${this.model.name}.predictOnBatch`, x, this.#inputDtypes()),
+      false,
+    );
     return outs.length === 1 ? outs[0] : outs;
   }
 
