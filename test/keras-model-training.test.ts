@@ -146,14 +146,16 @@ test("a subclassed model trains; layer-added losses count in the loss", () => {
   class Penalized extends tf.keras.Layer {
     w: tf.Variable | null = null;
     override build(): void {
-      this.w = this.addWeight("w", [1, 1], { initializer: "ones" });
+      // An L2 penalty 0.1 * sum(w^2) on w, in `losses` (Keras's weight regularizer).
+      this.w = this.addWeight("w", [1, 1], {
+        initializer: "ones",
+        regularizer: new tf.keras.regularizers.L2(0.1),
+      });
       super.build([]);
     }
-    /** An L2 penalty on w, computed when read (as Keras's weight regularizers). */
-    get losses(): tf.Tensor[] {
-      return this.w === null ? [] : [tf.reduceSum(tf.square(this.w)).mul(0.1)];
-    }
     call(x: tf.Tensor): tf.Tensor {
+      // And an added loss of each call: 0.01 * sum(x).
+      this.addLoss(tf.reduceSum(x).mul(0.01));
       return tf.matmul(x, this.w as tf.Variable);
     }
   }
@@ -165,9 +167,9 @@ test("a subclassed model trains; layer-added losses count in the loss", () => {
   }
   const net = new Net();
   net.compile({ optimizer: new tf.keras.optimizers.SGD(0.1), loss: "mse" });
-  // mse of pred [1] against [1] is 0; the penalty 0.1 * 1^2 remains.
-  close(net.testOnBatch([[1]], [[1]]) as number, 0.1);
-  assert.equal(net.losses.length, 1);
+  // mse of pred [1] against [1] is 0; the penalty 0.1 * 1^2 and the added 0.01 remain.
+  close(net.testOnBatch([[1]], [[1]]) as number, 0.11);
+  assert.equal(net.losses.length, 2);
   // The penalty's gradient pulls w down: d/dw (0 + 0.1 w^2) = 0.2 -> w = 1 - 0.02.
   net.trainOnBatch([[1]], [[1]]);
   close(net.inner.w as tf.Variable, [0.98]);

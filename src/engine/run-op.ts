@@ -19,6 +19,11 @@ export interface OpTracer {
     outputs: readonly Tensor[],
     attrs: unknown,
   ): void;
+  /**
+   * Ops ran that this tracer did not hear (a control-flow node runs its sub-graphs with every
+   * tracer deaf and reports only to tf.function's tracers): `what` names the node.
+   */
+  opaque?(what: string): void;
 }
 
 /** The tracers now active, innermost last (empty outside tf.function tracing). */
@@ -80,6 +85,8 @@ export function runOp1<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: NoInfe
  */
 export const ReadVariableOp = defineOp<Record<string, never>>({
   name: "ReadVariableOp",
+  kind: "state",
+  check: { skip: "reads a variable: checked through variables in test/tape.test.ts" },
   infer: ([v]) => [{ shape: v.shape, dtype: v.dtype }],
   kernel: () => undefined,
   viewOf: 0,

@@ -7,6 +7,8 @@ export * as activations from "./activations.js";
 export * as initializers from "./initializers.js";
 export * as losses from "./losses.js";
 export * as optimizers from "./optimizers.js";
+export * as regularizers from "./regularizers.js";
+export * as constraints from "./constraints.js";
 export * as backend from "./backend.js";
 export * as metrics from "./metrics/index.js";
 export * as callbacks from "./callbacks-index.js";

@@ -16,8 +16,11 @@ import { Tensor } from "../tensor/tensor.js";
 import { Variable, withNameScope } from "../tensor/variable.js";
 import { toTensor } from "../ops/checks.js";
 import { cast } from "../ops/elementwise.js";
+import { reduceSum } from "../ops/index.js";
+import * as constraints from "./constraints.js";
 import * as initializers from "./initializers.js";
 import { applySymbolic, isKerasTensor, isSymbolic, KerasTensor } from "./keras-tensor.js";
+import * as regularizers from "./regularizers.js";
 import { flattenModule, Module, TRACKED } from "./module.js";
 
 /** A shape as build() receives it; null for a dimension not known yet (the batch). */
@@ -54,6 +57,8 @@ export interface LayerOptions {
   trainable?: boolean;
   /** The dtype of the weights and of the computation (default float32). */
   dtype?: DType;
+  /** A penalty on the layer's output, added to `losses` on each call (default none). */
+  activityRegularizer?: regularizers.RegularizerIdentifier;
 }
 
 export interface CallOptions {
@@ -70,6 +75,10 @@ export interface AddWeightOptions {
   trainable?: boolean;
   /** Default: the layer's dtype. */
   dtype?: DType;
+  /** A penalty on the weight, reported in `layer.losses` (default none). */
+  regularizer?: regularizers.RegularizerIdentifier;
+  /** A projection the optimizer applies to the weight after each update (default none). */
+  constraint?: constraints.ConstraintIdentifier;
 }
 
 /** Keras's to_snake_case for layer names: `Dense` -> `dense`, `ReLU` -> `re_lu`. */
@@ -116,6 +125,12 @@ export function withTraining<T>(training: boolean | undefined, fn: (training: bo
 const isVariableOrModule = (x: unknown): x is Variable | Module =>
   x instanceof Variable || x instanceof Module;
 
+/** The regularizer of each weight made by addWeight with one. */
+const weightRegularizers = new WeakMap<Variable, regularizers.Regularizer>();
+
+/** How many applies are running: losses are cleared when the outermost one starts, as Keras. */
+let applyDepth = 0;
+
 /** Object.keys: JS keeps assignment order, which is how Keras tracks a layer's attributes. */
 const assignmentOrder = (obj: object): string[] => Object.keys(obj);
 
@@ -136,7 +151,11 @@ export abstract class Layer<
   /** Whether computeMask passes the input's mask through (Keras's supports_masking). */
   supportsMasking = false;
   #buildInputShape: ShapeOf<I> | null = null;
+  /** The penalty on the output added to `losses` on each call, or null. */
+  readonly activityRegularizer: regularizers.Regularizer | null;
   #ownWeights: Variable[] = [];
+  /** Losses added during the last outermost call (addLoss, the activity regularizer). */
+  #callLosses: Tensor[] = [];
   /** Whether this layer's name scope is the innermost one open (inside apply). */
   #inScope = false;
   /** The subclass's call, which `apply` runs; `this.call` is replaced by a building wrapper. */
@@ -151,6 +170,7 @@ export abstract class Layer<
       throw new TypeError(`Layer '${this.name}': unknown dtype '${String(dtype)}'`);
     this.dtype = dtype;
     this.trainable = options.trainable ?? true;
+    this.activityRegularizer = regularizers.get(options.activityRegularizer);
     // `layer.call(x)` builds on first use too: the instance gets a wrapper that goes through
     // apply(), which runs the class's own call (the prototype method saved here).
     this.#forward = this.call as unknown as AnyCall | undefined;
@@ -240,7 +260,7 @@ export abstract class Layer<
   /** apply() on real tensors: convert, build once, call, in the layer's scope. */
   protected applyConcrete(inputs: ApplyInputs<I>, options: C = {} as C): O {
     const x = this.convertInputs(inputs);
-    return withTraining(options.training, (training) =>
+    return this.#applying(options.training, (training) =>
       this.inNameScope(() => {
         if (!this.built) {
           const shape = Array.isArray(x) ? x.map((t: Tensor) => t.shape) : (x as Tensor).shape;
@@ -263,6 +283,72 @@ export abstract class Layer<
   protected convertInputs(inputs: ApplyInputs<I>): I {
     if (isTensorList(inputs)) return inputs.map((t) => this.convertInput(t)) as unknown as I;
     return this.convertInput(inputs as Tensor | TensorLike) as unknown as I;
+  }
+
+  /**
+   * Runs one apply under withTraining, keeping the losses of calls: the outermost apply first
+   * clears those of this layer and its sublayers (Keras clears them per top-level call, so a
+   * sublayer called twice inside it keeps both); after the call, the activity regularizer's
+   * penalty on the output is added.
+   */
+  #applying(training: boolean | undefined, fn: (training: boolean) => O): O {
+    if (applyDepth === 0) {
+      this.#callLosses = [];
+      for (const l of this.#sublayers()) l.#callLosses = [];
+    }
+    applyDepth++;
+    let y: O;
+    try {
+      y = withTraining(training, fn);
+    } finally {
+      applyDepth--;
+    }
+    const reg = this.activityRegularizer;
+    if (reg !== null) {
+      // On each output of a layer with several.
+      for (const t of Array.isArray(y) ? y : [y as Tensor]) this.addLoss(reg.call(t));
+    }
+    return y;
+  }
+
+  /** Every Layer reachable from this one through properties (not itself), each once. */
+  #sublayers(): AnyLayer[] {
+    return flattenModule(
+      this,
+      (m: unknown): m is AnyLayer => m instanceof Layer,
+      true,
+      assignmentOrder,
+    );
+  }
+
+  /**
+   * Keras's add_loss: a loss added to `losses` until the next outermost call (a model's
+   * training loss adds `losses`); a non-scalar is summed, as Keras sums each when it totals
+   * them. Call it from call() with a tensor computed there, so it is on the tape.
+   */
+  addLoss(loss: Tensor | number): void {
+    const op = `Layer '${this.name}'.addLoss`;
+    const t = loss instanceof Tensor ? loss : toTensor(loss, op, this.dtype);
+    if (!isFloating(t.dtype)) {
+      throw new TypeError(`${op}: a loss must be a floating tensor, got dtype ${t.dtype}`);
+    }
+    this.#callLosses.push(t.rank === 0 ? t : reduceSum(t));
+  }
+
+  /**
+   * Keras's `layer.losses`: the losses added in the last call (addLoss, activity regularizers)
+   * of this layer and its sublayers, then each trainable weight's regularization penalty,
+   * computed now from the current weights (so, read inside `tape.record`, it is differentiable
+   * with respect to them).
+   */
+  get losses(): Tensor[] {
+    const out = [...this.#callLosses];
+    for (const l of this.#sublayers()) out.push(...l.#callLosses);
+    for (const v of this.trainableWeights) {
+      const r = weightRegularizers.get(v);
+      if (r !== undefined) out.push(r.call(v));
+    }
+    return out;
   }
 
   /** JS values become tensors of the layer's dtype; floating inputs are cast to it (Keras's autocast). */
@@ -298,10 +384,19 @@ export abstract class Layer<
         );
       }
     }
+    const regularizer = regularizers.get(options.regularizer);
+    const c = constraints.get(options.constraint);
+    const constraint = c === null ? null : (w: Tensor) => c.call(w);
     const make = () =>
-      new Variable(init(shape, dtype), { name, trainable: options.trainable ?? true, dtype });
+      new Variable(init(shape, dtype), {
+        name,
+        trainable: options.trainable ?? true,
+        dtype,
+        constraint,
+      });
     const v = this.#inScope ? make() : withNameScope(this.name, make);
     this.#ownWeights.push(v);
+    if (regularizer !== null) weightRegularizers.set(v, regularizer);
     return v;
   }
 

@@ -190,20 +190,6 @@ export class Model<I extends LayerInputs = LayerInputs, O extends LayerOutputs =
     return this.#graph;
   }
 
-  /**
-   * The losses the layers added (Keras's `model.losses`): each layer's `losses` property where it
-   * has one (regularization penalties, activity losses), the model's own first.
-   */
-  get losses(): Tensor[] {
-    const out: Tensor[] = [];
-    const take = (l: object) => {
-      const v = (l as { losses?: unknown }).losses;
-      if (Array.isArray(v)) for (const t of v) if (t instanceof Tensor) out.push(t);
-    };
-    for (const l of this.layers) take(l);
-    return out;
-  }
-
   /** The current values of `weights`, in order (Keras's get_weights). */
   getWeights(): Tensor[] {
     return this.weights.map((w) => w.value());

@@ -4,7 +4,7 @@
  * They depend on nothing else in ops/, so the families above them can use them without cycles.
  */
 import { runOp1 } from "../engine/run-op.js";
-import { defineOp } from "../engine/op.js";
+import { defineOp, type OpDef } from "../engine/op.js";
 import type { NumArray } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import {
@@ -18,6 +18,7 @@ import {
 } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkDType, toTensor, type TensorLike } from "./checks.js";
+import { api } from "./api.js";
 
 export interface ReshapeAttrs {
   readonly shape: Shape;
@@ -41,8 +42,10 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepdims: bo
   return out;
 }
 
-export const Reshape = defineOp<ReshapeAttrs>({
+export const Reshape: OpDef<ReshapeAttrs> = defineOp<ReshapeAttrs>({
   name: "Reshape",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { shape: [3, 2] } }] },
   infer: ([x], { shape }) => {
     if (sizeOf(shape) !== x.size) {
       throw new InvalidArgumentError(
@@ -57,8 +60,10 @@ export const Reshape = defineOp<ReshapeAttrs>({
   grad: ([dy], { inputShapes }) => [reshape(dy, inputShapes[0])],
 });
 
-export const BroadcastTo = defineOp<BroadcastToAttrs>({
+export const BroadcastTo: OpDef<BroadcastToAttrs> = defineOp<BroadcastToAttrs>({
   name: "BroadcastTo",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [1, 3] }], attrs: { shape: [2, 3] } }] },
   infer: ([x], { shape }) => {
     const b = tryBroadcastShapes(x.shape, shape);
     if (b === null || !shapesEqual(b, shape)) {
@@ -73,8 +78,15 @@ export const BroadcastTo = defineOp<BroadcastToAttrs>({
   grad: ([dy], { inputShapes }) => [sumToShape(dy, inputShapes[0])],
 });
 
-export const Sum = defineOp<ReduceAttrs>({
+export const Sum: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   name: "Sum",
+  kind: "reduction",
+  check: {
+    cases: [
+      { inputs: [{ shape: [2, 3] }], attrs: { axes: [1], keepdims: false } },
+      { inputs: [{ shape: [2, 3] }], attrs: { axes: [0, 1], keepdims: true } },
+    ],
+  },
   infer: ([x], { axes, keepdims }) => {
     checkDType("Sum", x, "numeric");
     return [{ shape: reducedShape(x.shape, axes, keepdims), dtype: x.dtype }];
@@ -130,14 +142,17 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
 }
 
 /** `tf.reduceSum(x, axis?, keepdims?)`. */
-export function reduceSum(
-  x: TensorLike,
-  axis?: number | readonly number[] | null,
-  keepdims = false,
-): Tensor {
-  const t = toTensor(x, "reduceSum");
-  return runOp1(Sum, [t], { axes: normalizeAxes("Sum", axis, t.rank, t), keepdims });
-}
+export const reduceSum = api(
+  function reduceSum(
+    x: TensorLike,
+    axis?: number | readonly number[] | null,
+    keepdims = false,
+  ): Tensor {
+    const t = toTensor(x, "reduceSum");
+    return runOp1(Sum, [t], { axes: normalizeAxes("Sum", axis, t.rank, t), keepdims });
+  },
+  { methods: ["reduceSum", "sum"], namespaces: ["math"] },
+);
 
 /**
  * Sums a broadcast cotangent back to `shape`: the gradient of every op that broadcasts its

@@ -4,6 +4,7 @@ import { allocate, type DType, isDType, type NumArray } from "../tensor/dtype.js
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { checkShape, sizeOf, type Shape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { api } from "./api.js";
 
 function checkDTypeArg(op: string, dtype: unknown): DType {
   if (!isDType(dtype)) {
@@ -149,10 +150,13 @@ export function range(
 }
 
 /** `tf.eye(numRows, numColumns?, dtype?)`. */
-export function eye(numRows: number, numColumns?: number, dtype: DType = "float32"): Tensor {
-  const cols = numColumns ?? numRows;
-  checkShape("eye", [numRows, cols]);
-  const out = allocate(dtype, numRows * cols) as NumArray;
-  for (let i = 0; i < Math.min(numRows, cols); i++) out[i * cols + i] = 1;
-  return new Tensor(out, [numRows, cols], dtype);
-}
+export const eye = api(
+  function eye(numRows: number, numColumns?: number, dtype: DType = "float32"): Tensor {
+    const cols = numColumns ?? numRows;
+    checkShape("eye", [numRows, cols]);
+    const out = allocate(dtype, numRows * cols) as NumArray;
+    for (let i = 0; i < Math.min(numRows, cols); i++) out[i * cols + i] = 1;
+    return new Tensor(out, [numRows, cols], dtype);
+  },
+  { methods: [], namespaces: ["linalg"] },
+);

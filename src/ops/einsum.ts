@@ -22,6 +22,7 @@ import { checkDType, describe, toTensor, type TensorLike } from "./checks.js";
 import { where } from "./elementwise.js";
 import { diagonalMask, matmul } from "./linalg.js";
 import { identity, transpose } from "./movement.js";
+import { api } from "./api.js";
 
 /** A subscript: a letter, or `.<i>` for the i-th (from the left) of the broadcast ellipsis dims. */
 type Label = string;
@@ -236,48 +237,51 @@ function contract(x: Operand, y: Operand, keep: ReadonlySet<Label>): Operand {
  * `"bij,bjk->bik"`, `"...ij,...jk->...ik"`, `"i,i"` (implicit output: the letters that appear
  * once, sorted, after the ellipsis dims). Any number of operands, contracted left to right.
  */
-export function einsum(equation: string, ...inputs: TensorLike[]): Tensor {
-  if (typeof equation !== "string") {
-    throw new TypeError(`einsum: equation must be a string, got ${String(equation)}`);
-  }
-  if (inputs.length === 0) {
-    throw new InvalidArgumentError(`einsum: '${equation}' needs at least one operand`);
-  }
-  // JS values take the dtype of the first tensor given (as a Python scalar would).
-  const first = inputs.find((x): x is Tensor => x instanceof Tensor);
-  const tensors = inputs.map((x) => toTensor(x, "einsum", first?.dtype));
-  for (const [i, t] of tensors.entries()) {
-    checkDType("einsum", t, "numeric", `operand ${i}`);
-    if (t.dtype !== tensors[0].dtype) {
-      throw new InvalidArgumentError(
-        `einsum: all operands must have the same dtype, got ${tensors.map(describe).join(", ")} (equation '${equation}')`,
-      );
+export const einsum = api(
+  function einsum(equation: string, ...inputs: TensorLike[]): Tensor {
+    if (typeof equation !== "string") {
+      throw new TypeError(`einsum: equation must be a string, got ${String(equation)}`);
     }
-  }
-  const { inputs: labels, output } = plan(equation, tensors);
-  const sizes = labelSizes(
-    equation,
-    tensors.map((t, i) => ({ t, labels: labels[i] })),
-  );
-  let ops = tensors.map((t, i) => simplify({ t, labels: labels[i] }));
-  while (ops.length > 1) {
-    const keep = new Set<Label>([...output, ...ops.slice(2).flatMap((o) => o.labels)]);
-    ops = [contract(ops[0], ops[1], keep), ...ops.slice(2)];
-  }
-  const last = sumOver(
-    ops[0],
-    ops[0].labels.filter((l) => !output.includes(l)),
-  );
-  // Into the output's order; labels absent here were size-1 ellipsis dims everywhere.
-  const present = output.filter((l) => last.labels.includes(l));
-  const ordered = transpose(
-    last.t,
-    present.map((l) => last.labels.indexOf(l)),
-  );
-  const out = reshape(
-    ordered,
-    output.map((l) => sizes.get(l) ?? 1),
-  );
-  // An equation that changes nothing ("ij->ij") must still give a Tensor, not the Variable.
-  return out instanceof Variable ? identity(out) : out;
-}
+    if (inputs.length === 0) {
+      throw new InvalidArgumentError(`einsum: '${equation}' needs at least one operand`);
+    }
+    // JS values take the dtype of the first tensor given (as a Python scalar would).
+    const first = inputs.find((x): x is Tensor => x instanceof Tensor);
+    const tensors = inputs.map((x) => toTensor(x, "einsum", first?.dtype));
+    for (const [i, t] of tensors.entries()) {
+      checkDType("einsum", t, "numeric", `operand ${i}`);
+      if (t.dtype !== tensors[0].dtype) {
+        throw new InvalidArgumentError(
+          `einsum: all operands must have the same dtype, got ${tensors.map(describe).join(", ")} (equation '${equation}')`,
+        );
+      }
+    }
+    const { inputs: labels, output } = plan(equation, tensors);
+    const sizes = labelSizes(
+      equation,
+      tensors.map((t, i) => ({ t, labels: labels[i] })),
+    );
+    let ops = tensors.map((t, i) => simplify({ t, labels: labels[i] }));
+    while (ops.length > 1) {
+      const keep = new Set<Label>([...output, ...ops.slice(2).flatMap((o) => o.labels)]);
+      ops = [contract(ops[0], ops[1], keep), ...ops.slice(2)];
+    }
+    const last = sumOver(
+      ops[0],
+      ops[0].labels.filter((l) => !output.includes(l)),
+    );
+    // Into the output's order; labels absent here were size-1 ellipsis dims everywhere.
+    const present = output.filter((l) => last.labels.includes(l));
+    const ordered = transpose(
+      last.t,
+      present.map((l) => last.labels.indexOf(l)),
+    );
+    const out = reshape(
+      ordered,
+      output.map((l) => sizes.get(l) ?? 1),
+    );
+    // An equation that changes nothing ("ij->ij") must still give a Tensor, not the Variable.
+    return out instanceof Variable ? identity(out) : out;
+  },
+  { methods: [], namespaces: ["linalg"] },
+);

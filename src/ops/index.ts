@@ -5,9 +5,62 @@
 import "./elementwise-methods.js";
 import "./reduce-methods.js";
 import "./nn-methods.js";
-import "./linalg-methods.js";
 import "./movement-methods.js";
 import "./variable-ops.js";
+import { namespaceOf } from "./api.js";
+import { checkNativeKernelNames } from "./native-check.js";
+import * as basic from "./elementwise/basic.js";
+import * as elementwiseMath from "./elementwise/math.js";
+import * as activation from "./elementwise/activation.js";
+import * as creationOps from "./creation.js";
+import * as sumOps from "./broadcast.js";
+import * as reduceOps from "./reduce.js";
+import * as scanOps from "./reduce-scan.js";
+import * as movementCore from "./movement-core.js";
+import * as movementSlice from "./movement-slice.js";
+import * as movementGather from "./movement-gather.js";
+import * as softmaxOps from "./nn-softmax.js";
+import * as nnActivations from "./nn-activations.js";
+import * as lossOps from "./nn-losses.js";
+import * as convOps from "./nn-conv.js";
+import * as poolOps from "./nn-pool.js";
+import * as nnOps from "./nn.js";
+import * as dropoutOps from "./nn-dropout.js";
+import * as linalgOps from "./linalg.js";
+import * as einsumOps from "./einsum.js";
+import * as linalgHelpers from "./linalg-helpers.js";
+import * as linalgSolve from "./linalg-solve.js";
+import * as linalgDecomp from "./linalg-decomp.js";
+import * as linalgMisc from "./linalg-misc.js";
+import * as linalgSqrtm from "./linalg-sqrtm.js";
+
+/** Every op module whose public functions carry namespace tags. */
+const tagged = {
+  ...basic,
+  ...elementwiseMath,
+  ...activation,
+  ...creationOps,
+  ...sumOps,
+  ...reduceOps,
+  ...scanOps,
+  ...movementCore,
+  ...movementSlice,
+  ...movementGather,
+  ...softmaxOps,
+  ...nnActivations,
+  ...lossOps,
+  ...convOps,
+  ...poolOps,
+  ...nnOps,
+  ...dropoutOps,
+  ...linalgOps,
+  ...linalgHelpers,
+  ...linalgSolve,
+  ...linalgDecomp,
+  ...linalgMisc,
+  ...linalgSqrtm,
+  ...einsumOps,
+};
 
 // Creation
 export {
@@ -22,65 +75,10 @@ export {
   eye,
 } from "./creation.js";
 
-// Elementwise
-export {
-  abs,
-  acos,
-  add,
-  asin,
-  atan,
-  atan2,
-  cast,
-  ceil,
-  clipByValue,
-  cos,
-  cosh,
-  divide,
-  equal,
-  erf,
-  exp,
-  expm1,
-  floor,
-  floorDiv,
-  floorMod,
-  greater,
-  greaterEqual,
-  isFinite,
-  isNaN,
-  less,
-  lessEqual,
-  log,
-  log1p,
-  logicalAnd,
-  logicalNot,
-  logicalOr,
-  maximum,
-  minimum,
-  mod,
-  multiply,
-  negative,
-  notEqual,
-  pow,
-  reciprocal,
-  round,
-  rsqrt,
-  sigmoid,
-  sign,
-  sin,
-  sinh,
-  softplus,
-  sqrt,
-  square,
-  squaredDifference,
-  subtract,
-  tan,
-  tanh,
-  where,
-  relu,
-  relu6,
-  elu,
-  selu,
-} from "./elementwise.js";
+// Elementwise: each op's definition in elementwise/ is its public function
+export * from "./elementwise/basic.js";
+export * from "./elementwise/math.js";
+export * from "./elementwise/activation.js";
 
 // Shape and reduction core
 export { reshape, broadcastTo, reduceSum } from "./broadcast.js";
@@ -132,10 +130,20 @@ export {
 // Linear algebra
 export { matmul, tensordot, type MatmulOptions, type TensordotAxes } from "./linalg.js";
 export { einsum } from "./einsum.js";
+export { norm } from "./linalg-misc.js";
 
 // Namespaces
-export * as math from "./namespaces/math.js";
-export * as nn from "./namespaces/nn.js";
+// Namespaces, built from the tags each public function carries where it is defined
+/** `tf.math`: TensorFlow's math namespace. */
+export const math = namespaceOf(tagged, "math");
+/** `tf.nn`: TensorFlow's neural-network namespace. */
+export const nn = namespaceOf(tagged, "nn");
+/** `tf.linalg`: TensorFlow's linear algebra namespace. */
+export const linalg = namespaceOf(tagged, "linalg");
+export type * from "./namespaces/linalg.js";
+export type * from "./namespaces/nn.js";
 export * as random from "./namespaces/random.js";
 export * as image from "./namespaces/image.js";
-export * as linalg from "./namespaces/linalg.js";
+
+// Every op is registered by now: the addon's kernel lists must name registry ops.
+checkNativeKernelNames();

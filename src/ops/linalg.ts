@@ -4,7 +4,7 @@
  * in einsum.ts. Gradients are written with public ops, so nested tapes record them and higher
  * derivatives come for free.
  */
-import { defineOp } from "../engine/op.js";
+import { defineOp, type OpDef } from "../engine/op.js";
 import { runOp1 } from "../engine/run-op.js";
 import type { NumArray } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
@@ -14,6 +14,7 @@ import { broadcastTo, reduceSum, reshape, sumToShape } from "./broadcast.js";
 import { checkDType, describe, toOperands, toTensor, type TensorLike, saved } from "./checks.js";
 import { where } from "./elementwise.js";
 import { transpose } from "./movement.js";
+import { api } from "./api.js";
 
 export interface MatMulAttrs {
   /** Use the transpose of In[0]'s last two axes (TensorFlow's adj_x, real dtypes). */
@@ -91,8 +92,21 @@ function batchIsStrided(t: Tensor, batch: Shape): boolean {
   return shapesEqual(own, batch.slice(lead));
 }
 
-export const BatchMatMulV2 = defineOp<MatMulAttrs>({
+export const BatchMatMulV2: OpDef<MatMulAttrs> = defineOp<MatMulAttrs>({
   name: OP,
+  kind: "contraction",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [2, 2, 3] }, { shape: [3, 4] }],
+        attrs: { transposeA: false, transposeB: false },
+      },
+      {
+        inputs: [{ shape: [3, 2] }, { shape: [4, 3] }],
+        attrs: { transposeA: true, transposeB: true },
+      },
+    ],
+  },
   // Every kernel stores each output element (k = 0 is filled with zeros below).
   overwritesOutputs: true,
   infer: ([a, b], attrs) => {
@@ -195,41 +209,47 @@ function transposeFlag(
  * axes, [..., m, k] x [..., k, n] -> [..., m, n], over batch dims that broadcast (NumPy rules).
  * float32, float64 and int32.
  */
-export function matmul(a: TensorLike, b: TensorLike, options: MatmulOptions | null = {}): Tensor {
-  const [ta, tb] = toOperands("matmul", a, b);
-  const o = options ?? {};
-  const attrs: MatMulAttrs = {
-    transposeA: transposeFlag("matmul", o, "transposeA", "adjointA"),
-    transposeB: transposeFlag("matmul", o, "transposeB", "adjointB"),
-  };
-  const { batch } = matmulGeometry(ta, tb, attrs);
-  // A batch that does not reach the output with one stride is materialized (the broadcast's
-  // gradient then sums it back), so the kernel sees strides 0 or m*k only.
-  const full = (t: Tensor) =>
-    batchIsStrided(t, batch) ? t : broadcastTo(t, [...batch, ...t.shape.slice(-2)]);
-  return runOp1(BatchMatMulV2, [full(ta), full(tb)], attrs);
-}
+export const matmul = api(
+  function matmul(a: TensorLike, b: TensorLike, options: MatmulOptions | null = {}): Tensor {
+    const [ta, tb] = toOperands("matmul", a, b);
+    const o = options ?? {};
+    const attrs: MatMulAttrs = {
+      transposeA: transposeFlag("matmul", o, "transposeA", "adjointA"),
+      transposeB: transposeFlag("matmul", o, "transposeB", "adjointB"),
+    };
+    const { batch } = matmulGeometry(ta, tb, attrs);
+    // A batch that does not reach the output with one stride is materialized (the broadcast's
+    // gradient then sums it back), so the kernel sees strides 0 or m*k only.
+    const full = (t: Tensor) =>
+      batchIsStrided(t, batch) ? t : broadcastTo(t, [...batch, ...t.shape.slice(-2)]);
+    return runOp1(BatchMatMulV2, [full(ta), full(tb)], attrs);
+  },
+  { methods: ["matmul"], namespaces: ["linalg"] },
+);
 
 /**
  * `tf.linalg.matvec(a, b, {transposeA, adjointA})`: [..., m, n] x [..., n] -> [..., m], the
  * batch dims broadcasting; a matmul with b as a column.
  */
-export function matvec(
-  a: TensorLike,
-  b: TensorLike,
-  options: Pick<MatmulOptions, "transposeA" | "adjointA"> | null = {},
-): Tensor {
-  const [ta, tb] = toOperands("matvec", a, b);
-  if (tb.rank < 1) {
-    throw new InvalidArgumentError(
-      `matvec: b must be a vector or a batch of vectors (rank >= 1), got ${describe(tb)} (a: ${describe(ta)})`,
-    );
-  }
-  const transposeA = transposeFlag("matvec", options ?? {}, "transposeA", "adjointA");
-  const col = reshape(tb, [...tb.shape, 1]);
-  const y = matmul(ta, col, { transposeA });
-  return reshape(y, y.shape.slice(0, -1));
-}
+export const matvec = api(
+  function matvec(
+    a: TensorLike,
+    b: TensorLike,
+    options: Pick<MatmulOptions, "transposeA" | "adjointA"> | null = {},
+  ): Tensor {
+    const [ta, tb] = toOperands("matvec", a, b);
+    if (tb.rank < 1) {
+      throw new InvalidArgumentError(
+        `matvec: b must be a vector or a batch of vectors (rank >= 1), got ${describe(tb)} (a: ${describe(ta)})`,
+      );
+    }
+    const transposeA = transposeFlag("matvec", options ?? {}, "transposeA", "adjointA");
+    const col = reshape(tb, [...tb.shape, 1]);
+    const y = matmul(ta, col, { transposeA });
+    return reshape(y, y.shape.slice(0, -1));
+  },
+  { methods: [], namespaces: ["linalg"] },
+);
 
 /** TensorFlow's `axes` of tensordot: N (a's last N with b's first N), or a pair of axis lists. */
 export type TensordotAxes =
@@ -309,23 +329,26 @@ function asMatrix(t: Tensor, rowAxes: number[], colAxes: number[]): [Tensor, boo
  * (a's last N axes with b's first N) or [aAxes, bAxes]. The result has a's free axes then b's,
  * in order; it is computed as one matrix product of the two tensors laid out as matrices.
  */
-export function tensordot(a: TensorLike, b: TensorLike, axes: TensordotAxes): Tensor {
-  const [ta, tb] = toOperands("tensordot", a, b);
-  const [aAxes, bAxes] = tensordotAxes(ta, tb, axes);
-  for (let i = 0; i < aAxes.length; i++) {
-    if (ta.shape[aAxes[i]] !== tb.shape[bAxes[i]]) {
-      throw new InvalidArgumentError(
-        `tensordot: axis ${aAxes[i]} of a (size ${ta.shape[aAxes[i]]}) does not match axis ${bAxes[i]} of b (size ${tb.shape[bAxes[i]]}): a: ${describe(ta)}, b: ${describe(tb)}`,
-      );
+export const tensordot = api(
+  function tensordot(a: TensorLike, b: TensorLike, axes: TensordotAxes): Tensor {
+    const [ta, tb] = toOperands("tensordot", a, b);
+    const [aAxes, bAxes] = tensordotAxes(ta, tb, axes);
+    for (let i = 0; i < aAxes.length; i++) {
+      if (ta.shape[aAxes[i]] !== tb.shape[bAxes[i]]) {
+        throw new InvalidArgumentError(
+          `tensordot: axis ${aAxes[i]} of a (size ${ta.shape[aAxes[i]]}) does not match axis ${bAxes[i]} of b (size ${tb.shape[bAxes[i]]}): a: ${describe(ta)}, b: ${describe(tb)}`,
+        );
+      }
     }
-  }
-  const freeA = ta.shape.map((_, i) => i).filter((i) => !aAxes.includes(i));
-  const freeB = tb.shape.map((_, i) => i).filter((i) => !bAxes.includes(i));
-  const [ma, transposeA] = asMatrix(ta, freeA, aAxes);
-  const [mb, transposeB] = asMatrix(tb, bAxes, freeB);
-  const c = matmul(ma, mb, { transposeA, transposeB });
-  return reshape(c, [...freeA.map((i) => ta.shape[i]), ...freeB.map((i) => tb.shape[i])]);
-}
+    const freeA = ta.shape.map((_, i) => i).filter((i) => !aAxes.includes(i));
+    const freeB = tb.shape.map((_, i) => i).filter((i) => !bAxes.includes(i));
+    const [ma, transposeA] = asMatrix(ta, freeA, aAxes);
+    const [mb, transposeB] = asMatrix(tb, bAxes, freeB);
+    const c = matmul(ma, mb, { transposeA, transposeB });
+    return reshape(c, [...freeA.map((i) => ta.shape[i]), ...freeB.map((i) => tb.shape[i])]);
+  },
+  { methods: [], namespaces: ["linalg"] },
+);
 
 /** The permutation that swaps the last two axes of a rank-r tensor. */
 function swapLastTwo(rank: number): number[] {
@@ -339,24 +362,27 @@ function swapLastTwo(rank: number): number[] {
  * `tf.linalg.matrixTranspose(a, {conjugate})`: swaps the last two axes (rank >= 2). Conjugation
  * is a no-op for the real dtypes tapeflow has.
  */
-export function matrixTranspose(
-  a: TensorLike,
-  options: { conjugate?: boolean } | null = {},
-): Tensor {
-  const t = toTensor(a, "matrixTranspose");
-  flag("matrixTranspose", "conjugate", options?.conjugate);
-  if (t.rank < 2) {
-    throw new InvalidArgumentError(
-      `matrixTranspose: input must have rank >= 2, got ${describe(t)}`,
-    );
-  }
-  return transpose(t, swapLastTwo(t.rank));
-}
+export const matrixTranspose = api(
+  function matrixTranspose(a: TensorLike, options: { conjugate?: boolean } | null = {}): Tensor {
+    const t = toTensor(a, "matrixTranspose");
+    flag("matrixTranspose", "conjugate", options?.conjugate);
+    if (t.rank < 2) {
+      throw new InvalidArgumentError(
+        `matrixTranspose: input must have rank >= 2, got ${describe(t)}`,
+      );
+    }
+    return transpose(t, swapLastTwo(t.rank));
+  },
+  { methods: [], namespaces: ["linalg"] },
+);
 
 /** `tf.linalg.adjoint(a)`: the conjugate transpose of the last two axes, for real dtypes the transpose. */
-export function adjoint(a: TensorLike): Tensor {
-  return matrixTranspose(a);
-}
+export const adjoint = api(
+  function adjoint(a: TensorLike): Tensor {
+    return matrixTranspose(a);
+  },
+  { methods: [], namespaces: ["linalg"] },
+);
 
 /** A constant bool [rows, cols] mask, true on the main diagonal. */
 export function diagonalMask(rows: number, cols: number): Tensor {
@@ -370,38 +396,47 @@ export function diagonalMask(rows: number, cols: number): Tensor {
  * sum(where(I, x, 0)) over the longer axis: `where` picks rather than multiplies, so a NaN or
  * Inf off the diagonal does not leak in, and the gradient lands on the diagonal only.
  */
-export function diagPart(x: TensorLike): Tensor {
-  const t = toTensor(x, "diagPart");
-  checkDType("diagPart", t, "numeric");
-  if (t.rank < 2) {
-    throw new InvalidArgumentError(`diagPart: input must have rank >= 2, got ${describe(t)}`);
-  }
-  const [m, n] = t.shape.slice(-2);
-  const picked = where(diagonalMask(m, n), t, 0);
-  // Row i < m has its one diagonal entry at column i when m <= n; else sum down the columns.
-  return reduceSum(picked, m <= n ? -1 : -2);
-}
+export const diagPart = api(
+  function diagPart(x: TensorLike): Tensor {
+    const t = toTensor(x, "diagPart");
+    checkDType("diagPart", t, "numeric");
+    if (t.rank < 2) {
+      throw new InvalidArgumentError(`diagPart: input must have rank >= 2, got ${describe(t)}`);
+    }
+    const [m, n] = t.shape.slice(-2);
+    const picked = where(diagonalMask(m, n), t, 0);
+    // Row i < m has its one diagonal entry at column i when m <= n; else sum down the columns.
+    return reduceSum(picked, m <= n ? -1 : -2);
+  },
+  { methods: [], namespaces: ["linalg"] },
+);
 
 /** `tf.linalg.trace(x)`: [..., m, n] -> [...], the sums of the main diagonals. */
-export function trace(x: TensorLike): Tensor {
-  const t = toTensor(x, "trace");
-  checkDType("trace", t, "numeric");
-  if (t.rank < 2) {
-    throw new InvalidArgumentError(`trace: input must have rank >= 2, got ${describe(t)}`);
-  }
-  return reduceSum(diagPart(t), -1);
-}
+export const trace = api(
+  function trace(x: TensorLike): Tensor {
+    const t = toTensor(x, "trace");
+    checkDType("trace", t, "numeric");
+    if (t.rank < 2) {
+      throw new InvalidArgumentError(`trace: input must have rank >= 2, got ${describe(t)}`);
+    }
+    return reduceSum(diagPart(t), -1);
+  },
+  { methods: [], namespaces: ["linalg"] },
+);
 
 /**
  * `tf.linalg.diag(diagonal)`: [..., n] -> [..., n, n], zero off the diagonal: where(I, v as a
  * column, 0), the column broadcast along the rows.
  */
-export function diag(diagonal: TensorLike): Tensor {
-  const v = toTensor(diagonal, "diag");
-  checkDType("diag", v, "numeric");
-  if (v.rank < 1) {
-    throw new InvalidArgumentError(`diag: diagonal must have rank >= 1, got ${describe(v)}`);
-  }
-  const n = v.shape[v.rank - 1];
-  return where(diagonalMask(n, n), reshape(v, [...v.shape, 1]), 0);
-}
+export const diag = api(
+  function diag(diagonal: TensorLike): Tensor {
+    const v = toTensor(diagonal, "diag");
+    checkDType("diag", v, "numeric");
+    if (v.rank < 1) {
+      throw new InvalidArgumentError(`diag: diagonal must have rank >= 1, got ${describe(v)}`);
+    }
+    const n = v.shape[v.rank - 1];
+    return where(diagonalMask(n, n), reshape(v, [...v.shape, 1]), 0);
+  },
+  { methods: [], namespaces: ["linalg"] },
+);

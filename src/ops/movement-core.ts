@@ -20,6 +20,7 @@ import {
   type TensorLike,
 } from "./checks.js";
 import { zeros } from "./creation.js";
+import { api } from "./api.js";
 
 // --- helpers shared by the movement files ------------------------------------------------------
 
@@ -107,8 +108,10 @@ export interface TransposeAttrs {
   readonly perm: readonly number[];
 }
 
-export const Transpose = defineOp<TransposeAttrs>({
+export const Transpose: OpDef<TransposeAttrs> = defineOp<TransposeAttrs>({
   name: "Transpose",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3, 4] }], attrs: { perm: [2, 0, 1] } }] },
   infer: ([x], { perm }) => {
     const ok =
       perm.length === x.rank &&
@@ -133,8 +136,10 @@ export interface ExpandDimsAttrs {
   readonly axis: number;
 }
 
-export const ExpandDims = defineOp<ExpandDimsAttrs>({
+export const ExpandDims: OpDef<ExpandDimsAttrs> = defineOp<ExpandDimsAttrs>({
   name: "ExpandDims",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { axis: 1 } }] },
   infer: ([x], { axis }) => {
     const shape = x.shape.slice();
     shape.splice(axis, 0, 1);
@@ -150,8 +155,10 @@ export interface SqueezeAttrs {
   readonly axes: readonly number[];
 }
 
-export const Squeeze = defineOp<SqueezeAttrs>({
+export const Squeeze: OpDef<SqueezeAttrs> = defineOp<SqueezeAttrs>({
   name: "Squeeze",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 1, 3] }], attrs: { axes: [1] } }] },
   infer: ([x], { axes }) => {
     for (const a of axes) {
       if (x.shape[a] !== 1) {
@@ -167,16 +174,19 @@ export const Squeeze = defineOp<SqueezeAttrs>({
   grad: ([dy], { inputShapes }) => [reshape(dy, inputShapes[0])],
 });
 
-export const Identity = defineOp<NoAttrs>({
+export const Identity: OpDef<NoAttrs> = defineOp<NoAttrs>({
   name: "Identity",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: {} }] },
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   kernel: () => undefined,
   viewOf: 0,
   grad: ([dy]) => [dy],
 });
 
-export const StopGradient = defineOp<NoAttrs>({
+export const StopGradient: OpDef<NoAttrs> = defineOp<NoAttrs>({
   name: "StopGradient",
+  kind: "movement",
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   kernel: () => undefined,
   viewOf: 0,
@@ -202,8 +212,10 @@ const concatKernel: OpDef<AxisAttrs>["kernel"] = (b, xs, [y], { axis }) =>
     y.values,
   );
 
-export const ConcatV2 = defineOp<AxisAttrs>({
+export const ConcatV2: OpDef<AxisAttrs> = defineOp<AxisAttrs>({
   name: "ConcatV2",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }, { shape: [2, 2] }], attrs: { axis: 1 } }] },
   infer: (xs, { axis }) => {
     if (xs.length === 0) throw new InvalidArgumentError("ConcatV2: needs at least one input");
     checkSameDType("ConcatV2", xs);
@@ -230,8 +242,10 @@ export const ConcatV2 = defineOp<AxisAttrs>({
     ),
 });
 
-export const Pack = defineOp<AxisAttrs>({
+export const Pack: OpDef<AxisAttrs> = defineOp<AxisAttrs>({
   name: "Pack",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }, { shape: [2, 3] }], attrs: { axis: 1 } }] },
   infer: (xs, { axis }) => {
     if (xs.length === 0) throw new InvalidArgumentError("Pack: needs at least one input");
     checkSameDType("Pack", xs);
@@ -258,8 +272,10 @@ export interface UnpackAttrs {
   readonly num: number;
 }
 
-export const Unpack = defineOp<UnpackAttrs>({
+export const Unpack: OpDef<UnpackAttrs> = defineOp<UnpackAttrs>({
   name: "Unpack",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { axis: 1, num: 3 } }] },
   infer: ([x], { axis, num }) => {
     if (x.rank === 0 || axis >= x.rank) {
       throw new InvalidArgumentError(
@@ -302,6 +318,8 @@ export interface SplitAttrs {
 function splitOp(name: "Split" | "SplitV"): OpDef<SplitAttrs> {
   return defineOp<SplitAttrs>({
     name,
+    kind: "movement",
+    check: { cases: [{ inputs: [{ shape: [2, 4] }], attrs: { axis: 1, sizes: [1, 3] } }] },
     infer: ([x], { axis, sizes }) => {
       if (axis >= x.rank) {
         throw new InvalidArgumentError(
@@ -356,8 +374,10 @@ export interface TileAttrs {
   readonly multiples: readonly number[];
 }
 
-export const Tile = defineOp<TileAttrs>({
+export const Tile: OpDef<TileAttrs> = defineOp<TileAttrs>({
   name: "Tile",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { multiples: [2, 1] } }] },
   infer: ([x], { multiples }) => {
     if (multiples.length !== x.rank || multiples.some((m) => !Number.isInteger(m) || m < 0)) {
       throw new InvalidArgumentError(
@@ -388,8 +408,10 @@ export interface ReverseAttrs {
   readonly axes: readonly number[];
 }
 
-export const ReverseV2 = defineOp<ReverseAttrs>({
+export const ReverseV2: OpDef<ReverseAttrs> = defineOp<ReverseAttrs>({
   name: "ReverseV2",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { axes: [1] } }] },
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   // A reversal is the strided window starting at the far end with stride -1.
   kernel: (b, [x], [y], { axes }) => {
@@ -409,32 +431,41 @@ export const ReverseV2 = defineOp<ReverseAttrs>({
 // --- public functions -------------------------------------------------------------------------
 
 /** `tf.transpose(a, perm?)`: permutes the axes; the default perm reverses them. */
-export function transpose(a: TensorLike, perm?: readonly number[] | Tensor | null): Tensor {
-  const x = toTensor(a, "transpose");
-  const p =
-    perm === undefined || perm === null
-      ? Array.from({ length: x.rank }, (_, i) => x.rank - 1 - i)
-      : intList("Transpose", "perm", perm).map((q) => normalizeAxis("Transpose", q, x.rank, x));
-  if (p.length === x.rank && p.every((q, i) => q === i)) return x;
-  return runOp1(Transpose, [x], { perm: p });
-}
+export const transpose = api(
+  function transpose(a: TensorLike, perm?: readonly number[] | Tensor | null): Tensor {
+    const x = toTensor(a, "transpose");
+    const p =
+      perm === undefined || perm === null
+        ? Array.from({ length: x.rank }, (_, i) => x.rank - 1 - i)
+        : intList("Transpose", "perm", perm).map((q) => normalizeAxis("Transpose", q, x.rank, x));
+    if (p.length === x.rank && p.every((q, i) => q === i)) return x;
+    return runOp1(Transpose, [x], { perm: p });
+  },
+  { methods: ["transpose"], namespaces: [] },
+);
 
 /** `tf.expandDims(input, axis)`: inserts a dimension of size 1 at axis (in [-rank-1, rank]). */
-export function expandDims(input: TensorLike, axis: number): Tensor {
-  const x = toTensor(input, "expandDims");
-  const a = intArg("ExpandDims", "axis", axis);
-  return runOp1(ExpandDims, [x], { axis: normalizeAxis("ExpandDims", a, x.rank + 1, x) });
-}
+export const expandDims = api(
+  function expandDims(input: TensorLike, axis: number): Tensor {
+    const x = toTensor(input, "expandDims");
+    const a = intArg("ExpandDims", "axis", axis);
+    return runOp1(ExpandDims, [x], { axis: normalizeAxis("ExpandDims", a, x.rank + 1, x) });
+  },
+  { methods: ["expandDims"], namespaces: [] },
+);
 
 /** `tf.squeeze(input, axis?)`: removes the given size-1 dimensions, or all of them. */
-export function squeeze(input: TensorLike, axis?: number | readonly number[] | null): Tensor {
-  const x = toTensor(input, "squeeze");
-  const axes =
-    axis === undefined || axis === null
-      ? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))
-      : normalizeAxes("Squeeze", intList("Squeeze", "axis", axis), x.rank, x);
-  return runOp1(Squeeze, [x], { axes });
-}
+export const squeeze = api(
+  function squeeze(input: TensorLike, axis?: number | readonly number[] | null): Tensor {
+    const x = toTensor(input, "squeeze");
+    const axes =
+      axis === undefined || axis === null
+        ? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))
+        : normalizeAxes("Squeeze", intList("Squeeze", "axis", axis), x.rank, x);
+    return runOp1(Squeeze, [x], { axes });
+  },
+  { methods: ["squeeze"], namespaces: [] },
+);
 
 /** `tf.identity(input)`: the same value as a new tensor (a view, no copy). */
 export function identity(input: TensorLike): Tensor {
@@ -473,70 +504,82 @@ export function stack(values: readonly TensorLike[], axis = 0): Tensor {
  * `tf.unstack(value, num?, axis = 0)`: the slices along axis. `num`, when given, must equal
  * that dimension (TensorFlow's positional order: value, num, axis).
  */
-export function unstack(value: TensorLike, num?: number | null, axis = 0): Tensor[] {
-  const x = toTensor(value, "unstack");
-  const a = intArg("Unpack", "axis", axis);
-  if (x.rank === 0)
-    throw new InvalidArgumentError(`Unpack: cannot unstack a scalar, got ${describe(x)}`);
-  const norm = normalizeAxis("Unpack", a, x.rank, x);
-  const n = num === undefined || num === null ? x.shape[norm] : intArg("Unpack", "num", num);
-  return runOp(Unpack, [x], { axis: norm, num: n });
-}
+export const unstack = api(
+  function unstack(value: TensorLike, num?: number | null, axis = 0): Tensor[] {
+    const x = toTensor(value, "unstack");
+    const a = intArg("Unpack", "axis", axis);
+    if (x.rank === 0)
+      throw new InvalidArgumentError(`Unpack: cannot unstack a scalar, got ${describe(x)}`);
+    const norm = normalizeAxis("Unpack", a, x.rank, x);
+    const n = num === undefined || num === null ? x.shape[norm] : intArg("Unpack", "num", num);
+    return runOp(Unpack, [x], { axis: norm, num: n });
+  },
+  { methods: ["unstack"], namespaces: [] },
+);
 
 /**
  * `tf.split(value, numOrSizeSplits, axis = 0)`: a number n splits into n equal pieces; an array
  * gives the sizes, one of which may be -1 (the rest of the dimension).
  */
-export function split(
-  value: TensorLike,
-  numOrSizeSplits: number | readonly number[] | Tensor,
-  axis = 0,
-): Tensor[] {
-  const x = toTensor(value, "split");
-  const a = intArg("Split", "axis", axis);
-  if (x.rank === 0)
-    throw new InvalidArgumentError(`Split: cannot split a scalar, got ${describe(x)}`);
-  const norm = normalizeAxis("Split", a, x.rank, x);
-  const dim = x.shape[norm];
-  if (typeof numOrSizeSplits === "number") {
-    const n = intArg("Split", "num_split", numOrSizeSplits);
-    if (n <= 0 || dim % n !== 0) {
-      throw new InvalidArgumentError(
-        `Split: number of ways to split should evenly divide the split dimension, but got split_dim ${norm} (size = ${dim}) and num_split ${n} (input ${describe(x)})`,
-      );
+export const split = api(
+  function split(
+    value: TensorLike,
+    numOrSizeSplits: number | readonly number[] | Tensor,
+    axis = 0,
+  ): Tensor[] {
+    const x = toTensor(value, "split");
+    const a = intArg("Split", "axis", axis);
+    if (x.rank === 0)
+      throw new InvalidArgumentError(`Split: cannot split a scalar, got ${describe(x)}`);
+    const norm = normalizeAxis("Split", a, x.rank, x);
+    const dim = x.shape[norm];
+    if (typeof numOrSizeSplits === "number") {
+      const n = intArg("Split", "num_split", numOrSizeSplits);
+      if (n <= 0 || dim % n !== 0) {
+        throw new InvalidArgumentError(
+          `Split: number of ways to split should evenly divide the split dimension, but got split_dim ${norm} (size = ${dim}) and num_split ${n} (input ${describe(x)})`,
+        );
+      }
+      return runOp(Split, [x], { axis: norm, sizes: new Array<number>(n).fill(dim / n) });
     }
-    return runOp(Split, [x], { axis: norm, sizes: new Array<number>(n).fill(dim / n) });
-  }
-  if (numOrSizeSplits instanceof Tensor && numOrSizeSplits.rank === 0)
-    return split(x, intArg("Split", "num_split", numOrSizeSplits), norm);
-  const sizes = intList("SplitV", "size_splits", numOrSizeSplits);
-  const free = sizes.indexOf(-1);
-  if (free >= 0) {
-    if (sizes.indexOf(-1, free + 1) >= 0 || sizes.some((s) => s < -1))
-      throw new InvalidArgumentError(
-        `SplitV: only one size may be -1 and the others non-negative, got [${sizes.join(", ")}]`,
-      );
-    const known = sizes.reduce((p, s) => (s === -1 ? p : p + s), 0);
-    if (known > dim) {
-      throw new InvalidArgumentError(
-        `SplitV: sizes [${sizes.join(", ")}] add up to more than dimension ${norm} of ${describe(x)}`,
-      );
+    if (numOrSizeSplits instanceof Tensor && numOrSizeSplits.rank === 0)
+      return split(x, intArg("Split", "num_split", numOrSizeSplits), norm);
+    const sizes = intList("SplitV", "size_splits", numOrSizeSplits);
+    const free = sizes.indexOf(-1);
+    if (free >= 0) {
+      if (sizes.indexOf(-1, free + 1) >= 0 || sizes.some((s) => s < -1))
+        throw new InvalidArgumentError(
+          `SplitV: only one size may be -1 and the others non-negative, got [${sizes.join(", ")}]`,
+        );
+      const known = sizes.reduce((p, s) => (s === -1 ? p : p + s), 0);
+      if (known > dim) {
+        throw new InvalidArgumentError(
+          `SplitV: sizes [${sizes.join(", ")}] add up to more than dimension ${norm} of ${describe(x)}`,
+        );
+      }
+      sizes[free] = dim - known;
     }
-    sizes[free] = dim - known;
-  }
-  return runOp(SplitV, [x], { axis: norm, sizes });
-}
+    return runOp(SplitV, [x], { axis: norm, sizes });
+  },
+  { methods: ["split"], namespaces: [] },
+);
 
 /** `tf.tile(input, multiples)`: repeats the tensor multiples[i] times along axis i. */
-export function tile(input: TensorLike, multiples: readonly number[] | Tensor): Tensor {
-  const x = toTensor(input, "tile");
-  return runOp1(Tile, [x], { multiples: intList("Tile", "multiples", multiples) });
-}
+export const tile = api(
+  function tile(input: TensorLike, multiples: readonly number[] | Tensor): Tensor {
+    const x = toTensor(input, "tile");
+    return runOp1(Tile, [x], { multiples: intList("Tile", "multiples", multiples) });
+  },
+  { methods: ["tile"], namespaces: [] },
+);
 
 /** `tf.reverse(tensor, axis)`: reverses the order along the given axes. */
-export function reverse(tensor: TensorLike, axis: number | readonly number[] | Tensor): Tensor {
-  const x = toTensor(tensor, "reverse");
-  const axes = normalizeAxes("ReverseV2", intList("ReverseV2", "axis", axis), x.rank, x);
-  if (axes.length === 0) return x;
-  return runOp1(ReverseV2, [x], { axes });
-}
+export const reverse = api(
+  function reverse(tensor: TensorLike, axis: number | readonly number[] | Tensor): Tensor {
+    const x = toTensor(tensor, "reverse");
+    const axes = normalizeAxes("ReverseV2", intList("ReverseV2", "axis", axis), x.rank, x);
+    if (axes.length === 0) return x;
+    return runOp1(ReverseV2, [x], { axes });
+  },
+  { methods: ["reverse"], namespaces: [] },
+);

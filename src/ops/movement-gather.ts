@@ -3,7 +3,7 @@
  * int32 and are checked before any kernel runs: an index out of range throws an
  * InvalidArgumentError naming it and the range, as TensorFlow's CPU kernels do.
  */
-import { defineOp } from "../engine/op.js";
+import { defineOp, type OpDef } from "../engine/op.js";
 import { runOp1 } from "../engine/run-op.js";
 import { type DType, isDType, type NumArray } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
@@ -22,6 +22,7 @@ import { checkDType, describe, checkInteger, toTensor, type TensorLike, saved } 
 import { range, zeros } from "./creation.js";
 import { greaterEqual, maximum, mul, add, where } from "./elementwise.js";
 import { intArg, intList, transpose } from "./movement-core.js";
+import { api } from "./api.js";
 
 /** `[1,2]` for the multi-index of flat position i in shape, as TensorFlow writes indices[1,2]. */
 function multiIndex(i: number, shape: Shape): string {
@@ -69,8 +70,30 @@ export interface GatherAttrs {
   readonly batchDims: number;
 }
 
-export const GatherV2 = defineOp<GatherAttrs>({
+export const GatherV2: OpDef<GatherAttrs> = defineOp<GatherAttrs>({
   name: "GatherV2",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [4, 3] }, { value: [2, 0, 2], dtype: "int32" }],
+        attrs: { axis: 0, batchDims: 0 },
+      },
+      {
+        inputs: [
+          { shape: [2, 4] },
+          {
+            value: [
+              [1, 3],
+              [0, 0],
+            ],
+            dtype: "int32",
+          },
+        ],
+        attrs: { axis: 1, batchDims: 1 },
+      },
+    ],
+  },
   infer: ([params, indices], { axis, batchDims }) => {
     const idx = checkIndices("GatherV2", indices);
     if (axis < 0 || axis >= params.rank) {
@@ -162,8 +185,17 @@ export interface SegmentAttrs {
   readonly numSegments: number;
 }
 
-export const UnsortedSegmentSum = defineOp<SegmentAttrs>({
+export const UnsortedSegmentSum: OpDef<SegmentAttrs> = defineOp<SegmentAttrs>({
   name: "UnsortedSegmentSum",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [4, 3] }, { value: [0, 2, 0, 1], dtype: "int32" }],
+        attrs: { numSegments: 3 },
+      },
+    ],
+  },
   infer: ([data, ids], { numSegments }) => {
     checkDType("UnsortedSegmentSum", data, "numeric", "data");
     const idx = checkIndices("UnsortedSegmentSum", ids, "segment_ids");
@@ -208,8 +240,26 @@ export const UnsortedSegmentSum = defineOp<SegmentAttrs>({
 
 // --- GatherNd, ScatterNd ----------------------------------------------------------------------
 
-export const GatherNd = defineOp<Record<string, never>>({
+export const GatherNd: OpDef<Record<string, never>> = defineOp<Record<string, never>>({
   name: "GatherNd",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [
+          { shape: [3, 4] },
+          {
+            value: [
+              [0, 1],
+              [2, 3],
+            ],
+            dtype: "int32",
+          },
+        ],
+        attrs: {},
+      },
+    ],
+  },
   infer: ([params, indices]) => {
     checkIndices("GatherNd", indices);
     const depth = indices.shape[indices.rank - 1];
@@ -243,8 +293,17 @@ export interface ScatterNdAttrs {
   readonly shape: Shape;
 }
 
-export const ScatterNd = defineOp<ScatterNdAttrs>({
+export const ScatterNd: OpDef<ScatterNdAttrs> = defineOp<ScatterNdAttrs>({
   name: "ScatterNd",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ value: [[0], [2]], dtype: "int32" }, { shape: [2, 3] }],
+        attrs: { shape: [4, 3] },
+      },
+    ],
+  },
   infer: ([indices, updates], { shape }) => {
     checkIndices("ScatterNd", indices);
     const depth = indices.shape[indices.rank - 1];
@@ -287,8 +346,9 @@ export interface OneHotAttrs {
   readonly axis: number;
 }
 
-export const OneHot = defineOp<OneHotAttrs>({
+export const OneHot: OpDef<OneHotAttrs> = defineOp<OneHotAttrs>({
   name: "OneHot",
+  kind: "movement",
   infer: ([indices, on, off], { depth, axis }) => {
     checkIndices("OneHot", indices);
     if (!Number.isInteger(depth) || depth < 0)
@@ -328,27 +388,36 @@ export const OneHot = defineOp<OneHotAttrs>({
  * indices are matched batch dimensions. (TensorFlow's deprecated `validate_indices`, its third
  * positional parameter, is left out: indices are always validated.)
  */
-export function gather(
-  params: TensorLike,
-  indices: TensorLike,
-  axis?: number | null,
-  batchDims = 0,
-): Tensor {
-  const p = toTensor(params, "gather");
-  const i = toTensor(indices, "gather", "int32");
-  let bd = intArg("GatherV2", "batch_dims", batchDims);
-  if (bd < 0) bd += i.rank;
-  const a = axis === undefined || axis === null ? bd : intArg("GatherV2", "axis", axis);
-  if (p.rank === 0)
-    throw new InvalidArgumentError(`GatherV2: params must be at least 1-D, got ${describe(p)}`);
-  return runOp1(GatherV2, [p, i], { axis: normalizeAxis("GatherV2", a, p.rank, p), batchDims: bd });
-}
+export const gather = api(
+  function gather(
+    params: TensorLike,
+    indices: TensorLike,
+    axis?: number | null,
+    batchDims = 0,
+  ): Tensor {
+    const p = toTensor(params, "gather");
+    const i = toTensor(indices, "gather", "int32");
+    let bd = intArg("GatherV2", "batch_dims", batchDims);
+    if (bd < 0) bd += i.rank;
+    const a = axis === undefined || axis === null ? bd : intArg("GatherV2", "axis", axis);
+    if (p.rank === 0)
+      throw new InvalidArgumentError(`GatherV2: params must be at least 1-D, got ${describe(p)}`);
+    return runOp1(GatherV2, [p, i], {
+      axis: normalizeAxis("GatherV2", a, p.rank, p),
+      batchDims: bd,
+    });
+  },
+  { methods: ["gather"], namespaces: [] },
+);
 
 /** `tf.gatherNd(params, indices)`: indices[..., :] index the leading dimensions of params. */
-export function gatherNd(params: TensorLike, indices: TensorLike): Tensor {
-  const p = toTensor(params, "gatherNd");
-  return runOp1(GatherNd, [p, toTensor(indices, "gatherNd", "int32")], {});
-}
+export const gatherNd = api(
+  function gatherNd(params: TensorLike, indices: TensorLike): Tensor {
+    const p = toTensor(params, "gatherNd");
+    return runOp1(GatherNd, [p, toTensor(indices, "gatherNd", "int32")], {});
+  },
+  { methods: ["gatherNd"], namespaces: [] },
+);
 
 /**
  * `tf.scatterNd(indices, updates, shape)`: zeros of `shape` with the updates added at indices
@@ -369,16 +438,19 @@ export function scatterNd(
  * `tf.math.unsortedSegmentSum(data, segmentIds, numSegments)`: out[k] = sum of the data rows
  * whose segment id is k; rows with a negative id are dropped.
  */
-export function unsortedSegmentSum(
-  data: TensorLike,
-  segmentIds: TensorLike,
-  numSegments: number,
-): Tensor {
-  const d = toTensor(data, "unsortedSegmentSum");
-  const ids = toTensor(segmentIds, "unsortedSegmentSum", "int32");
-  const n = checkInteger("UnsortedSegmentSum", "num_segments", numSegments, 0);
-  return runOp1(UnsortedSegmentSum, [d, ids], { numSegments: n });
-}
+export const unsortedSegmentSum = api(
+  function unsortedSegmentSum(
+    data: TensorLike,
+    segmentIds: TensorLike,
+    numSegments: number,
+  ): Tensor {
+    const d = toTensor(data, "unsortedSegmentSum");
+    const ids = toTensor(segmentIds, "unsortedSegmentSum", "int32");
+    const n = checkInteger("UnsortedSegmentSum", "num_segments", numSegments, 0);
+    return runOp1(UnsortedSegmentSum, [d, ids], { numSegments: n });
+  },
+  { methods: [], namespaces: ["math"] },
+);
 
 /**
  * `tf.oneHot(indices, depth, onValue = 1, offValue = 0, axis = -1, dtype?)`: a new axis of size

@@ -13,6 +13,7 @@ import { convertLike } from "../tensor/convert.js";
 import { reshape } from "./broadcast.js";
 import { checkDType, describe, toTensor, type TensorLike } from "./checks.js";
 import { intArg, intList } from "./movement-core.js";
+import { api } from "./api.js";
 
 // --- Slice ------------------------------------------------------------------------------------
 
@@ -24,6 +25,8 @@ export interface SliceAttrs {
 
 export const Slice: OpDef<SliceAttrs> = defineOp<SliceAttrs>({
   name: "Slice",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [3, 4] }], attrs: { begin: [1, 0], size: [2, 3] } }] },
   infer: ([x], { begin, size }) => {
     if (begin.length !== x.rank || size.length !== x.rank) {
       throw new InvalidArgumentError(
@@ -198,6 +201,24 @@ function denseSlice(op: string, shape: Shape, spec: StridedSliceAttrs): DenseSli
 
 export const StridedSlice: OpDef<StridedSliceAttrs> = defineOp<StridedSliceAttrs>({
   name: "StridedSlice",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [4, 5] }],
+        attrs: {
+          begin: [0, 1],
+          end: [4, 5],
+          strides: [2, 2],
+          beginMask: 0,
+          endMask: 0,
+          ellipsisMask: 0,
+          newAxisMask: 0,
+          shrinkAxisMask: 0,
+        },
+      },
+    ],
+  },
   infer: ([x], spec) => [
     { shape: denseSlice("StridedSlice", x.shape, spec).finalShape, dtype: x.dtype },
   ],
@@ -220,6 +241,27 @@ export interface StridedSliceGradAttrs {
 
 export const StridedSliceGrad: OpDef<StridedSliceGradAttrs> = defineOp<StridedSliceGradAttrs>({
   name: "StridedSliceGrad",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [2, 2] }],
+        attrs: {
+          shape: [4, 5],
+          spec: {
+            begin: [0, 1],
+            end: [4, 5],
+            strides: [2, 2],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        },
+      },
+    ],
+  },
   infer: ([dy], { shape, spec }) => {
     const d = denseSlice("StridedSliceGrad", shape, spec);
     if (dy.size !== d.procShape.reduce((p, n) => p * n, 1) || dy.rank !== d.finalShape.length) {
@@ -262,6 +304,15 @@ function checkPaddings(op: string, x: Tensor, { before, after }: PadAttrs): numb
 
 export const PadV2: OpDef<PadAttrs> = defineOp<PadAttrs>({
   name: "PadV2",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [2, 3] }, { value: 0, dtype: "float64" }],
+        attrs: { before: [1, 0], after: [0, 2] },
+      },
+    ],
+  },
   infer: ([x, c], attrs) => {
     if (c.rank !== 0 || c.dtype !== x.dtype) {
       throw new InvalidArgumentError(
@@ -284,6 +335,13 @@ export interface MirrorPadAttrs extends PadAttrs {
 
 export const MirrorPad: OpDef<MirrorPadAttrs> = defineOp<MirrorPadAttrs>({
   name: "MirrorPad",
+  kind: "movement",
+  check: {
+    cases: [
+      { inputs: [{ shape: [3, 4] }], attrs: { before: [1, 2], after: [2, 1], mode: "REFLECT" } },
+      { inputs: [{ shape: [3, 4] }], attrs: { before: [1, 2], after: [2, 1], mode: "SYMMETRIC" } },
+    ],
+  },
   infer: ([x], attrs) => {
     const shape = checkPaddings("MirrorPad", x, attrs);
     // One reflection must cover the padding: REFLECT repeats no edge, so it has n - 1 to give.
@@ -305,6 +363,12 @@ export const MirrorPad: OpDef<MirrorPadAttrs> = defineOp<MirrorPadAttrs>({
 
 export const MirrorPadGrad: OpDef<MirrorPadAttrs> = defineOp<MirrorPadAttrs>({
   name: "MirrorPadGrad",
+  kind: "movement",
+  check: {
+    cases: [
+      { inputs: [{ shape: [6, 7] }], attrs: { before: [1, 2], after: [2, 1], mode: "REFLECT" } },
+    ],
+  },
   infer: ([dy], { before, after }) => {
     checkDType("MirrorPadGrad", dy, "numeric", "dy");
     const shape = dy.shape.map((n, a) => n - (before[a] ?? 0) - (after[a] ?? 0));
@@ -331,20 +395,23 @@ export const MirrorPadGrad: OpDef<MirrorPadAttrs> = defineOp<MirrorPadAttrs>({
 // --- public functions -------------------------------------------------------------------------
 
 /** `tf.slice(input, begin, size)`: the window at begin of the given size (-1: to the end). */
-export function slice(
-  input: TensorLike,
-  begin: number | readonly number[] | Tensor,
-  size: number | readonly number[] | Tensor,
-): Tensor {
-  const x = toTensor(input, "slice");
-  const b = intList("Slice", "begin", begin);
-  const s = intList("Slice", "size", size).map((n, a) =>
-    n === -1 && a < x.rank ? x.shape[a] - (b[a] ?? 0) : n,
-  );
-  if (b.length === x.rank && b.every((v) => v === 0) && s.every((n, a) => n === x.shape[a]))
-    return x;
-  return runOp1(Slice, [x], { begin: b, size: s });
-}
+export const slice = api(
+  function slice(
+    input: TensorLike,
+    begin: number | readonly number[] | Tensor,
+    size: number | readonly number[] | Tensor,
+  ): Tensor {
+    const x = toTensor(input, "slice");
+    const b = intList("Slice", "begin", begin);
+    const s = intList("Slice", "size", size).map((n, a) =>
+      n === -1 && a < x.rank ? x.shape[a] - (b[a] ?? 0) : n,
+    );
+    if (b.length === x.rank && b.every((v) => v === 0) && s.every((n, a) => n === x.shape[a]))
+      return x;
+    return runOp1(Slice, [x], { begin: b, size: s });
+  },
+  { methods: ["slice"], namespaces: [] },
+);
 
 export interface StridedSliceOptions {
   beginMask?: number;
@@ -361,35 +428,38 @@ export interface StridedSliceOptions {
  * stands for all the axes not named, a new axis inserts a dimension of 1, and a shrunk axis is
  * indexed by begin[i] and removed. Strides may be negative; they default to 1.
  */
-export function stridedSlice(
-  input: TensorLike,
-  begin: readonly number[] | Tensor,
-  end: readonly number[] | Tensor,
-  strides?: readonly number[] | Tensor | null,
-  options: StridedSliceOptions = {},
-): Tensor {
-  const x = toTensor(input, "stridedSlice");
-  const b = intList("StridedSlice", "begin", begin);
-  const mask = (name: keyof StridedSliceOptions): number => {
-    const v = intArg("StridedSlice", name, options[name] ?? 0);
-    if (v < 0) throw new RangeError(`StridedSlice: ${name} must be non-negative, got ${v}`);
-    return v;
-  };
-  const attrs: StridedSliceAttrs = {
-    begin: b,
-    end: intList("StridedSlice", "end", end),
-    strides:
-      strides === undefined || strides === null
-        ? new Array<number>(b.length).fill(1)
-        : intList("StridedSlice", "strides", strides),
-    beginMask: mask("beginMask"),
-    endMask: mask("endMask"),
-    ellipsisMask: mask("ellipsisMask"),
-    newAxisMask: mask("newAxisMask"),
-    shrinkAxisMask: mask("shrinkAxisMask"),
-  };
-  return runOp1(StridedSlice, [x], attrs);
-}
+export const stridedSlice = api(
+  function stridedSlice(
+    input: TensorLike,
+    begin: readonly number[] | Tensor,
+    end: readonly number[] | Tensor,
+    strides?: readonly number[] | Tensor | null,
+    options: StridedSliceOptions = {},
+  ): Tensor {
+    const x = toTensor(input, "stridedSlice");
+    const b = intList("StridedSlice", "begin", begin);
+    const mask = (name: keyof StridedSliceOptions): number => {
+      const v = intArg("StridedSlice", name, options[name] ?? 0);
+      if (v < 0) throw new RangeError(`StridedSlice: ${name} must be non-negative, got ${v}`);
+      return v;
+    };
+    const attrs: StridedSliceAttrs = {
+      begin: b,
+      end: intList("StridedSlice", "end", end),
+      strides:
+        strides === undefined || strides === null
+          ? new Array<number>(b.length).fill(1)
+          : intList("StridedSlice", "strides", strides),
+      beginMask: mask("beginMask"),
+      endMask: mask("endMask"),
+      ellipsisMask: mask("ellipsisMask"),
+      newAxisMask: mask("newAxisMask"),
+      shrinkAxisMask: mask("shrinkAxisMask"),
+    };
+    return runOp1(StridedSlice, [x], attrs);
+  },
+  { methods: ["stridedSlice"], namespaces: [] },
+);
 
 export type PadMode = "CONSTANT" | "REFLECT" | "SYMMETRIC";
 
@@ -422,21 +492,24 @@ function paddingPairs(x: Tensor, paddings: readonly (readonly number[])[] | Tens
  * after] for axis i. CONSTANT fills with constantValues (an empty string for string tensors by
  * default); REFLECT mirrors without repeating the edge, SYMMETRIC repeating it.
  */
-export function pad(
-  tensor: TensorLike,
-  paddings: readonly (readonly number[])[] | Tensor,
-  mode: PadMode | Lowercase<PadMode> = "CONSTANT",
-  constantValues: TensorLike = 0,
-): Tensor {
-  const x = toTensor(tensor, "pad");
-  const attrs = paddingPairs(x, paddings);
-  const m = typeof mode === "string" ? mode.toUpperCase() : mode;
-  if (m === "CONSTANT") {
-    const value = x.dtype === "string" && constantValues === 0 ? "" : constantValues;
-    return runOp1(PadV2, [x, convertLike(value, x.dtype, "PadV2")], attrs);
-  }
-  if (m === "REFLECT" || m === "SYMMETRIC") return runOp1(MirrorPad, [x], { ...attrs, mode: m });
-  throw new InvalidArgumentError(
-    `Pad: mode must be one of CONSTANT, REFLECT or SYMMETRIC, got ${String(mode)}`,
-  );
-}
+export const pad = api(
+  function pad(
+    tensor: TensorLike,
+    paddings: readonly (readonly number[])[] | Tensor,
+    mode: PadMode | Lowercase<PadMode> = "CONSTANT",
+    constantValues: TensorLike = 0,
+  ): Tensor {
+    const x = toTensor(tensor, "pad");
+    const attrs = paddingPairs(x, paddings);
+    const m = typeof mode === "string" ? mode.toUpperCase() : mode;
+    if (m === "CONSTANT") {
+      const value = x.dtype === "string" && constantValues === 0 ? "" : constantValues;
+      return runOp1(PadV2, [x, convertLike(value, x.dtype, "PadV2")], attrs);
+    }
+    if (m === "REFLECT" || m === "SYMMETRIC") return runOp1(MirrorPad, [x], { ...attrs, mode: m });
+    throw new InvalidArgumentError(
+      `Pad: mode must be one of CONSTANT, REFLECT or SYMMETRIC, got ${String(mode)}`,
+    );
+  },
+  { methods: ["pad"], namespaces: [] },
+);

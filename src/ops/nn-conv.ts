@@ -22,6 +22,7 @@ import {
   parsePadding,
   windowDims,
 } from "./nn-common.js";
+import { api } from "./api.js";
 
 export interface ConvAttrs {
   readonly strides: readonly [number, number];
@@ -102,6 +103,19 @@ function checkCotangent(op: string, dy: Tensor, p: Conv2DParams): void {
 
 export const Conv2D: OpDef<ConvAttrs> = defineOp<ConvAttrs>({
   name: "Conv2D",
+  kind: "contraction",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [1, 5, 5, 2] }, { shape: [3, 3, 2, 2] }],
+        attrs: { strides: [1, 1], dilations: [1, 1], padding: "SAME" },
+      },
+      {
+        inputs: [{ shape: [1, 5, 5, 2] }, { shape: [3, 3, 2, 3] }],
+        attrs: { strides: [2, 2], dilations: [1, 1], padding: "VALID" },
+      },
+    ],
+  },
   infer: ([x, w], a) => {
     checkFloatPair("Conv2D", x, "input", w, "filter");
     const p = convParams("Conv2D", x.shape, w.shape, a);
@@ -132,6 +146,15 @@ export const Conv2D: OpDef<ConvAttrs> = defineOp<ConvAttrs>({
 export const Conv2DBackpropInput: OpDef<Conv2DBackpropInputAttrs> =
   defineOp<Conv2DBackpropInputAttrs>({
     name: "Conv2DBackpropInput",
+    kind: "contraction",
+    check: {
+      cases: [
+        {
+          inputs: [{ shape: [3, 3, 2, 2] }, { shape: [1, 5, 5, 2] }],
+          attrs: { strides: [1, 1], dilations: [1, 1], padding: "SAME", inputShape: [1, 5, 5, 2] },
+        },
+      ],
+    },
     infer: ([w, dy], a) => {
       const op = "Conv2DBackpropInput";
       checkFloatPair(op, dy, "out_backprop", w, "filter");
@@ -162,6 +185,15 @@ export const Conv2DBackpropInput: OpDef<Conv2DBackpropInputAttrs> =
 export const Conv2DBackpropFilter: OpDef<Conv2DBackpropFilterAttrs> =
   defineOp<Conv2DBackpropFilterAttrs>({
     name: "Conv2DBackpropFilter",
+    kind: "contraction",
+    check: {
+      cases: [
+        {
+          inputs: [{ shape: [1, 5, 5, 2] }, { shape: [1, 5, 5, 2] }],
+          attrs: { strides: [1, 1], dilations: [1, 1], padding: "SAME", filterShape: [3, 3, 2, 2] },
+        },
+      ],
+    },
     infer: ([x, dy], a) => {
       const op = "Conv2DBackpropFilter";
       checkFloatPair(op, x, "input", dy, "out_backprop");
@@ -209,22 +241,25 @@ function convAttrs(
  * filters [height, width, inChannels, outChannels]; strides and dilations a number, [h, w] or
  * [1, h, w, 1]; padding "SAME", "VALID" or explicit [[0, 0], [top, bottom], [left, right], [0, 0]].
  */
-export function conv2d(
-  input: TensorLike,
-  filters: TensorLike,
-  strides: number | readonly number[],
-  padding: PaddingArg,
-  options: Conv2DOptions = {},
-): Tensor {
-  const x = toTensor(input, "conv2d");
-  const w = toTensor(filters, "conv2d", x.dtype);
-  const a = convAttrs("Conv2D", strides, padding, options);
-  if (x.rank <= 4) return runOp1(Conv2D, [x, w], a);
-  // Extra leading dimensions are batch: fold them into one and unfold the result.
-  const lead = x.shape.slice(0, -3);
-  const y = runOp1(Conv2D, [reshape(x, [-1, ...x.shape.slice(-3)]), w], a);
-  return reshape(y, [...lead, ...y.shape.slice(1)]);
-}
+export const conv2d = api(
+  function conv2d(
+    input: TensorLike,
+    filters: TensorLike,
+    strides: number | readonly number[],
+    padding: PaddingArg,
+    options: Conv2DOptions = {},
+  ): Tensor {
+    const x = toTensor(input, "conv2d");
+    const w = toTensor(filters, "conv2d", x.dtype);
+    const a = convAttrs("Conv2D", strides, padding, options);
+    if (x.rank <= 4) return runOp1(Conv2D, [x, w], a);
+    // Extra leading dimensions are batch: fold them into one and unfold the result.
+    const lead = x.shape.slice(0, -3);
+    const y = runOp1(Conv2D, [reshape(x, [-1, ...x.shape.slice(-3)]), w], a);
+    return reshape(y, [...lead, ...y.shape.slice(1)]);
+  },
+  { methods: [], namespaces: ["nn"] },
+);
 
 /**
  * `tf.nn.conv2dTranspose(input, filters, outputShape, strides, padding, {dataFormat, dilations})`:
@@ -232,21 +267,24 @@ export function conv2d(
  * inChannels], as conv2d's filters for the forward direction; outputShape is the 4-D shape
  * conv2d would take as input.
  */
-export function conv2dTranspose(
-  input: TensorLike,
-  filters: TensorLike,
-  outputShape: readonly number[] | Tensor,
-  strides: number | readonly number[],
-  padding: PaddingArg,
-  options: Conv2DOptions = {},
-): Tensor {
-  const dy = toTensor(input, "conv2dTranspose");
-  const w = toTensor(filters, "conv2dTranspose", dy.dtype);
-  const shape =
-    outputShape instanceof Tensor
-      ? Array.from(outputShape.values as ArrayLike<number>, Number)
-      : outputShape;
-  const inputShape = checkShape("Conv2DBackpropInput", shape);
-  const a = convAttrs("Conv2DBackpropInput", strides, padding, options);
-  return runOp1(Conv2DBackpropInput, [w, dy], { ...a, inputShape });
-}
+export const conv2dTranspose = api(
+  function conv2dTranspose(
+    input: TensorLike,
+    filters: TensorLike,
+    outputShape: readonly number[] | Tensor,
+    strides: number | readonly number[],
+    padding: PaddingArg,
+    options: Conv2DOptions = {},
+  ): Tensor {
+    const dy = toTensor(input, "conv2dTranspose");
+    const w = toTensor(filters, "conv2dTranspose", dy.dtype);
+    const shape =
+      outputShape instanceof Tensor
+        ? Array.from(outputShape.values as ArrayLike<number>, Number)
+        : outputShape;
+    const inputShape = checkShape("Conv2DBackpropInput", shape);
+    const a = convAttrs("Conv2DBackpropInput", strides, padding, options);
+    return runOp1(Conv2DBackpropInput, [w, dy], { ...a, inputShape });
+  },
+  { methods: [], namespaces: ["nn"] },
+);

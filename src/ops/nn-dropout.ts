@@ -10,6 +10,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { checkDType, describe, toTensor, type TensorLike } from "./checks.js";
 import { greaterEqual, mul, where } from "./elementwise.js";
 import { standardUniform } from "./random.js";
+import { api } from "./api.js";
 
 export interface DropoutOptions {
   /**
@@ -66,19 +67,18 @@ function noiseShapeOf(x: Tensor, noiseShape: DropoutOptions["noiseShape"]): numb
  * masks (and, as in TensorFlow, a second call with the same op seed continues its stream).
  * rate 0 gives x back.
  */
-export function dropout(
-  x: TensorLike,
-  rate: number | Tensor,
-  options: DropoutOptions = {},
-): Tensor {
-  const t = toTensor(x, "dropout");
-  checkDType("dropout", t, "float", "x");
-  const r = rateArg(rate);
-  if (r === 0) return t;
-  const dtype = t.dtype as FloatDType;
-  const dims = noiseShapeOf(t, options.noiseShape);
-  const u = standardUniform("dropout", dims, dtype, options.seed);
-  // rate, like the uniform values, is a tensor of x's dtype in TensorFlow's comparison
-  // (greaterEqual makes the number one).
-  return where(greaterEqual(u, r), mul(t, 1 / (1 - r)), 0);
-}
+export const dropout = api(
+  function dropout(x: TensorLike, rate: number | Tensor, options: DropoutOptions = {}): Tensor {
+    const t = toTensor(x, "dropout");
+    checkDType("dropout", t, "float", "x");
+    const r = rateArg(rate);
+    if (r === 0) return t;
+    const dtype = t.dtype as FloatDType;
+    const dims = noiseShapeOf(t, options.noiseShape);
+    const u = standardUniform("dropout", dims, dtype, options.seed);
+    // rate, like the uniform values, is a tensor of x's dtype in TensorFlow's comparison
+    // (greaterEqual makes the number one).
+    return where(greaterEqual(u, r), mul(t, 1 / (1 - r)), 0);
+  },
+  { methods: [], namespaces: ["nn"] },
+);

@@ -25,6 +25,7 @@ import {
 import { splitAtAxis } from "./reduce-scan.js";
 import { add, exp, greaterEqual, log1p, mul, neg, square, sub, where } from "./elementwise.js";
 import { logSoftmax, softmax } from "./nn-softmax.js";
+import { api } from "./api.js";
 
 export interface XentAttrs {
   /** The class axis, normalized. */
@@ -62,6 +63,26 @@ function plus(a: Tensor, b: Tensor | null): Tensor {
 
 export const SoftmaxCrossEntropyWithLogits: OpDef<XentAttrs> = defineOp<XentAttrs>({
   name: "SoftmaxCrossEntropyWithLogits",
+  kind: "nn",
+  check: {
+    cases: [
+      {
+        // The backprop output is softmax - labels, TensorFlow's gradient, exact when each row
+        // of labels sums to 1: labels are a fixed distribution here.
+        inputs: [
+          {
+            value: [
+              [0.2, 0.3, 0.5],
+              [0.1, 0.6, 0.3],
+            ],
+            dtype: "float64",
+          },
+          { shape: [2, 3] },
+        ],
+        attrs: { axis: 1 },
+      },
+    ],
+  },
   infer: ([labels, logits], { axis }) => {
     const op = "SoftmaxCrossEntropyWithLogits";
     checkDType(op, logits, "float", "logits");
@@ -110,6 +131,8 @@ export const SoftmaxCrossEntropyWithLogits: OpDef<XentAttrs> = defineOp<XentAttr
 
 export const SparseSoftmaxCrossEntropyWithLogits: OpDef<NoAttrs> = defineOp<NoAttrs>({
   name: "SparseSoftmaxCrossEntropyWithLogits",
+  kind: "nn",
+  check: { cases: [{ inputs: [{ value: [0, 2], dtype: "int32" }, { shape: [2, 3] }], attrs: {} }] },
   infer: ([labels, logits]) => {
     const op = "SparseSoftmaxCrossEntropyWithLogits";
     checkDType(op, logits, "float", "logits");
@@ -166,35 +189,38 @@ export const SparseSoftmaxCrossEntropyWithLogits: OpDef<NoAttrs> = defineOp<NoAt
  * logSoftmax(logits)) along the axis, one loss per row. Labels are a probability distribution
  * per row (not checked, as in TensorFlow) and are differentiated too.
  */
-export function softmaxCrossEntropyWithLogits(
-  labels: TensorLike,
-  logits: TensorLike,
-  axis = -1,
-): Tensor {
-  const op = "softmaxCrossEntropyWithLogits";
-  const [z, x] = toOperands(op, labels, logits);
-  if (x.rank === 0) {
-    throw new InvalidArgumentError(
-      `SoftmaxCrossEntropyWithLogits: logits must have at least 1 dimension, got ${describe(x)}`,
-    );
-  }
-  const a = normalizeAxis("SoftmaxCrossEntropyWithLogits", axis, x.rank, x);
-  return runOp(SoftmaxCrossEntropyWithLogits, [z, x], { axis: a })[0];
-}
+export const softmaxCrossEntropyWithLogits = api(
+  function softmaxCrossEntropyWithLogits(
+    labels: TensorLike,
+    logits: TensorLike,
+    axis = -1,
+  ): Tensor {
+    const op = "softmaxCrossEntropyWithLogits";
+    const [z, x] = toOperands(op, labels, logits);
+    if (x.rank === 0) {
+      throw new InvalidArgumentError(
+        `SoftmaxCrossEntropyWithLogits: logits must have at least 1 dimension, got ${describe(x)}`,
+      );
+    }
+    const a = normalizeAxis("SoftmaxCrossEntropyWithLogits", axis, x.rank, x);
+    return runOp(SoftmaxCrossEntropyWithLogits, [z, x], { axis: a })[0];
+  },
+  { methods: [], namespaces: ["nn"] },
+);
 
 /**
  * `tf.nn.sparseSoftmaxCrossEntropyWithLogits(labels, logits)`: labels are int32 class indices
  * with logits' shape less its last dimension; the loss is -logSoftmax(logits)[..., label].
  */
-export function sparseSoftmaxCrossEntropyWithLogits(
-  labels: TensorLike,
-  logits: TensorLike,
-): Tensor {
-  const op = "sparseSoftmaxCrossEntropyWithLogits";
-  const z = toTensor(labels, op, "int32");
-  const x = toTensor(logits, op);
-  return runOp(SparseSoftmaxCrossEntropyWithLogits, [z, x], NO_ATTRS)[0];
-}
+export const sparseSoftmaxCrossEntropyWithLogits = api(
+  function sparseSoftmaxCrossEntropyWithLogits(labels: TensorLike, logits: TensorLike): Tensor {
+    const op = "sparseSoftmaxCrossEntropyWithLogits";
+    const z = toTensor(labels, op, "int32");
+    const x = toTensor(logits, op);
+    return runOp(SparseSoftmaxCrossEntropyWithLogits, [z, x], NO_ATTRS)[0];
+  },
+  { methods: [], namespaces: ["nn"] },
+);
 
 /**
  * `tf.nn.sigmoidCrossEntropyWithLogits(labels, logits)`: with x the logits and z the labels,
@@ -203,24 +229,30 @@ export function sparseSoftmaxCrossEntropyWithLogits(
  * precision. The max and |x| are written as selects on x >= 0 (as in TensorFlow) so that the
  * gradient at x = 0 is sigmoid(0) - z = 0.5 - z.
  */
-export function sigmoidCrossEntropyWithLogits(labels: TensorLike, logits: TensorLike): Tensor {
-  const op = "sigmoidCrossEntropyWithLogits";
-  const [z, x] = toOperands(op, labels, logits);
-  checkDType(op, x, "float", "logits");
-  if (!shapesEqual(z.shape, x.shape)) {
-    throw new InvalidArgumentError(
-      `${op}: logits and labels must have the same shape, got logits ${describe(x)} and labels ${describe(z)}`,
-    );
-  }
-  const nonNegative = greaterEqual(x, 0);
-  const reluLogits = where(nonNegative, x, 0);
-  const negAbsLogits = where(nonNegative, neg(x), x);
-  return add(sub(reluLogits, mul(x, z)), log1p(exp(negAbsLogits)));
-}
+export const sigmoidCrossEntropyWithLogits = api(
+  function sigmoidCrossEntropyWithLogits(labels: TensorLike, logits: TensorLike): Tensor {
+    const op = "sigmoidCrossEntropyWithLogits";
+    const [z, x] = toOperands(op, labels, logits);
+    checkDType(op, x, "float", "logits");
+    if (!shapesEqual(z.shape, x.shape)) {
+      throw new InvalidArgumentError(
+        `${op}: logits and labels must have the same shape, got logits ${describe(x)} and labels ${describe(z)}`,
+      );
+    }
+    const nonNegative = greaterEqual(x, 0);
+    const reluLogits = where(nonNegative, x, 0);
+    const negAbsLogits = where(nonNegative, neg(x), x);
+    return add(sub(reluLogits, mul(x, z)), log1p(exp(negAbsLogits)));
+  },
+  { methods: [], namespaces: ["nn"] },
+);
 
 /** `tf.nn.l2Loss(t)`: sum(t^2) / 2, a scalar. */
-export function l2Loss(t: TensorLike): Tensor {
-  const x = toTensor(t, "l2Loss");
-  checkDType("l2Loss", x, "float");
-  return mul(reduceSum(square(x)), 0.5);
-}
+export const l2Loss = api(
+  function l2Loss(t: TensorLike): Tensor {
+    const x = toTensor(t, "l2Loss");
+    checkDType("l2Loss", x, "float");
+    return mul(reduceSum(square(x)), 0.5);
+  },
+  { methods: [], namespaces: ["nn"] },
+);

@@ -1,19 +1,16 @@
-/** The nn ops as Tensor methods: `x.softmax(axis?)`, `x.logSoftmax(axis?)`. */
-import { Tensor } from "../tensor/tensor.js";
-import { logSoftmax, softmax } from "./nn-softmax.js";
+/**
+ * The nn and linear-algebra ops as Tensor methods (`x.softmax(axis?)`, `a.matmul(b, opts)`),
+ * installed from the method names each public function is tagged with where it is defined.
+ */
+import { installMethods, type MethodsOf } from "./api.js";
+import * as softmax from "./nn-softmax.js";
+import * as linalg from "./linalg.js";
+
+type NnMethods = MethodsOf<typeof softmax> & MethodsOf<typeof linalg>;
 
 declare module "../tensor/tensor.js" {
-  interface Tensor {
-    /** `tf.nn.softmax(this, axis)`. */
-    softmax(axis?: number): Tensor;
-    /** `tf.nn.logSoftmax(this, axis)`. */
-    logSoftmax(axis?: number): Tensor;
-  }
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the members come from the ops' tags
+  interface Tensor extends NnMethods {}
 }
 
-Tensor.prototype.softmax = function (this: Tensor, axis = -1) {
-  return softmax(this, axis);
-};
-Tensor.prototype.logSoftmax = function (this: Tensor, axis = -1) {
-  return logSoftmax(this, axis);
-};
+installMethods(softmax, linalg);

@@ -16,6 +16,7 @@ import { reduceSum } from "./broadcast.js";
 import { checkDType, toTensor, type TensorLike, saved } from "./checks.js";
 import { splitAtAxis } from "./reduce-scan.js";
 import { exp, mul, sub } from "./elementwise.js";
+import { api } from "./api.js";
 
 export interface SoftmaxAttrs {
   /** Normalized: 0 <= axis < rank. */
@@ -36,6 +37,13 @@ function softmaxInfer(name: string) {
 
 export const Softmax: OpDef<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
   name: "Softmax",
+  kind: "nn",
+  check: {
+    cases: [
+      { inputs: [{ shape: [2, 3] }], attrs: { axis: 1 } },
+      { inputs: [{ shape: [3, 2] }], attrs: { axis: 0 } },
+    ],
+  },
   overwritesOutputs: true,
   infer: softmaxInfer("Softmax"),
   kernel: (b, [x], [y], { axis }) =>
@@ -51,6 +59,8 @@ export const Softmax: OpDef<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
 
 export const LogSoftmax: OpDef<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
   name: "LogSoftmax",
+  kind: "nn",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { axis: 1 } }] },
   overwritesOutputs: true,
   infer: softmaxInfer("LogSoftmax"),
   kernel: (b, [x], [y], { axis }) =>
@@ -73,13 +83,19 @@ function normalized(op: string, logits: Tensor, axis: number): number {
 }
 
 /** `tf.nn.softmax(logits, axis = -1)`: exp(x) / sum(exp(x)) along the axis. */
-export function softmax(logits: TensorLike, axis = -1): Tensor {
-  const x = toTensor(logits, "softmax");
-  return runOp1(Softmax, [x], { axis: normalized("Softmax", x, axis) });
-}
+export const softmax = api(
+  function softmax(logits: TensorLike, axis = -1): Tensor {
+    const x = toTensor(logits, "softmax");
+    return runOp1(Softmax, [x], { axis: normalized("Softmax", x, axis) });
+  },
+  { methods: ["softmax"], namespaces: ["nn", "math"] },
+);
 
 /** `tf.nn.logSoftmax(logits, axis = -1)`: x - log(sum(exp(x))) along the axis. */
-export function logSoftmax(logits: TensorLike, axis = -1): Tensor {
-  const x = toTensor(logits, "logSoftmax");
-  return runOp1(LogSoftmax, [x], { axis: normalized("LogSoftmax", x, axis) });
-}
+export const logSoftmax = api(
+  function logSoftmax(logits: TensorLike, axis = -1): Tensor {
+    const x = toTensor(logits, "logSoftmax");
+    return runOp1(LogSoftmax, [x], { axis: normalized("LogSoftmax", x, axis) });
+  },
+  { methods: ["logSoftmax"], namespaces: ["nn", "math"] },
+);

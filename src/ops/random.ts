@@ -291,6 +291,7 @@ function randomOp<A extends { readonly shape: Shape; readonly dtype: DType }>(
 ): OpDef<A> {
   return defineOp<A>({
     name,
+    kind: "random",
     infer: (_inputs, a) => [{ shape: a.shape, dtype: a.dtype }],
     kernel: (_backend, _inputs, outputs, a) => kernel(outputs[0], a),
     overwritesOutputs: true,
@@ -360,8 +361,9 @@ interface SeedAttrs {
  * `tf.random.shuffle`'s op: the slices along the first axis in a random order (Fisher-Yates
  * with TensorFlow's draws: position i swaps with i + (w mod (n - i))).
  */
-export const RandomShuffle = defineOp<SeedAttrs>({
+export const RandomShuffle: OpDef<SeedAttrs> = defineOp<SeedAttrs>({
   name: "RandomShuffle",
+  kind: "random",
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   kernel: (_backend, [x], [out], a) => {
     const seed = resolveSeed("RandomShuffle", a.seed);
@@ -411,8 +413,9 @@ interface MultinomialAttrs extends SeedAttrs {
  * `tf.random.categorical`'s op: inverse CDF sampling on exp(logit - max) in float64, as
  * TensorFlow's CPU kernel does; non-finite logits are never drawn.
  */
-export const Multinomial = defineOp<MultinomialAttrs>({
+export const Multinomial: OpDef<MultinomialAttrs> = defineOp<MultinomialAttrs>({
   name: "Multinomial",
+  kind: "random",
   infer: ([x], a) => [{ shape: [x.shape[0], a.numSamples], dtype: "int32" }],
   kernel: (_backend, [x], [o], a) => {
     const numSamples = a.numSamples;

@@ -14,6 +14,7 @@ import { checkDType, checkInteger, describe, saved, toTensor, type TensorLike } 
 import { range, zeros } from "./creation.js";
 import { add, div, mul } from "./elementwise.js";
 import { scatterNd } from "./movement.js";
+import { api } from "./api.js";
 
 /** The [outer, n, inner] view of `shape` around `axis` that the kernels work on. */
 export function splitAtAxis(
@@ -48,9 +49,21 @@ function checkScan(name: string, x: Tensor, { axis }: ScanAttrs): void {
 /** The shape rule and kernel Cumsum and Cumprod share: y has x's shape, scanned along axis. */
 function scanEntry(
   name: "Cumsum" | "Cumprod",
-): Pick<OpDef<ScanAttrs>, "name" | "infer" | "kernel"> {
+): Pick<OpDef<ScanAttrs>, "name" | "kind" | "check" | "infer" | "kernel"> {
+  // Cumprod's rule divides by x: keep x away from zero.
+  const range = name === "Cumprod" ? ([0.5, 1.5] as const) : undefined;
   return {
     name,
+    kind: "scan",
+    check: {
+      cases: [
+        {
+          inputs: [{ shape: [2, 3], range }],
+          attrs: { axis: 1, exclusive: false, reverse: false },
+        },
+        { inputs: [{ shape: [2, 3], range }], attrs: { axis: 0, exclusive: true, reverse: true } },
+      ],
+    },
     infer: ([x], attrs) => {
       checkScan(name, x, attrs);
       return [{ shape: x.shape, dtype: x.dtype }];
@@ -62,14 +75,14 @@ function scanEntry(
   };
 }
 
-export const Cumsum = defineOp<ScanAttrs>({
+export const Cumsum: OpDef<ScanAttrs> = defineOp<ScanAttrs>({
   ...scanEntry("Cumsum"),
   // y_j = sum of x_i over i before j (or up to j): x_i reaches every y_j after it, so its
   // cotangent is the sum of dy_j over those j, a cumsum of dy running the other way.
   grad: ([dy], { attrs }) => [cumsum(dy, attrs.axis, attrs.exclusive, !attrs.reverse)],
 });
 
-export const Cumprod = defineOp<ScanAttrs>({
+export const Cumprod: OpDef<ScanAttrs> = defineOp<ScanAttrs>({
   ...scanEntry("Cumprod"),
   saveInputs: [0],
   saveOutputs: [0],
@@ -120,24 +133,30 @@ function scanOp(
  * `exclusive` each element gets the sum of those strictly before it; with `reverse` the scan
  * runs from the end. The flags may also come as `{exclusive, reverse}` in third place.
  */
-export function cumsum(
-  x: TensorLike,
-  axis = 0,
-  exclusive: boolean | ScanOptions = false,
-  reverse = false,
-): Tensor {
-  return scanOp(Cumsum, "cumsum", x, axis, exclusive, reverse);
-}
+export const cumsum = api(
+  function cumsum(
+    x: TensorLike,
+    axis = 0,
+    exclusive: boolean | ScanOptions = false,
+    reverse = false,
+  ): Tensor {
+    return scanOp(Cumsum, "cumsum", x, axis, exclusive, reverse);
+  },
+  { methods: ["cumsum"], namespaces: ["math"] },
+);
 
 /** `tf.math.cumprod(x, axis=0, exclusive=false, reverse=false)`: running products along `axis`. */
-export function cumprod(
-  x: TensorLike,
-  axis = 0,
-  exclusive: boolean | ScanOptions = false,
-  reverse = false,
-): Tensor {
-  return scanOp(Cumprod, "cumprod", x, axis, exclusive, reverse);
-}
+export const cumprod = api(
+  function cumprod(
+    x: TensorLike,
+    axis = 0,
+    exclusive: boolean | ScanOptions = false,
+    reverse = false,
+  ): Tensor {
+    return scanOp(Cumprod, "cumprod", x, axis, exclusive, reverse);
+  },
+  { methods: ["cumprod"], namespaces: ["math"] },
+);
 
 // --- TopKV2 -----------------------------------------------------------------------------------
 
@@ -146,8 +165,10 @@ export interface TopKAttrs {
   readonly sorted: boolean;
 }
 
-export const TopKV2 = defineOp<TopKAttrs>({
+export const TopKV2: OpDef<TopKAttrs> = defineOp<TopKAttrs>({
   name: "TopKV2",
+  kind: "reduction",
+  check: { cases: [{ inputs: [{ shape: [2, 5] }], attrs: { k: 2, sorted: true } }] },
   infer: ([x], { k }) => {
     checkDType("TopKV2", x, "numeric");
     if (x.rank === 0) {
@@ -213,15 +234,14 @@ export interface TopKResult {
  * ties going to the lower index (as TensorFlow's TopKV2), and their int32 indices. `sorted` may
  * also come as `{sorted}`.
  */
-export function topK(
-  x: TensorLike,
-  k = 1,
-  sorted: boolean | { sorted?: boolean } = true,
-): TopKResult {
-  const t = toTensor(x, "topK");
-  const s = typeof sorted === "object" ? (sorted.sorted ?? true) : sorted;
-  if (typeof s !== "boolean")
-    throw new TypeError(`TopKV2: sorted must be a boolean, got ${String(s)}`);
-  const [values, indices] = runOp(TopKV2, [t], { k, sorted: s });
-  return { values, indices };
-}
+export const topK = api(
+  function topK(x: TensorLike, k = 1, sorted: boolean | { sorted?: boolean } = true): TopKResult {
+    const t = toTensor(x, "topK");
+    const s = typeof sorted === "object" ? (sorted.sorted ?? true) : sorted;
+    if (typeof s !== "boolean")
+      throw new TypeError(`TopKV2: sorted must be a boolean, got ${String(s)}`);
+    const [values, indices] = runOp(TopKV2, [t], { k, sorted: s });
+    return { values, indices };
+  },
+  { methods: ["topK"], namespaces: ["math", "nn"] },
+);

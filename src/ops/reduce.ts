@@ -44,6 +44,7 @@ import {
 } from "./elementwise.js";
 import { stopGradient } from "./movement.js";
 import { cumprod, splitAtAxis } from "./reduce-scan.js";
+import { api } from "./api.js";
 
 export { reduceSum } from "./broadcast.js";
 export type { ReduceAttrs } from "./broadcast.js";
@@ -68,11 +69,29 @@ interface ReductionSpec {
   grad: GradFn<ReduceAttrs> | "none";
   saveInputs?: readonly number[];
   saveOutputs?: readonly number[];
+  /** Where the gradient check draws x (default [-1, 1]). */
+  domain?: readonly [number, number];
 }
 
 function reductionOp(name: Exclude<ReduceFn, "Sum">, spec: ReductionSpec): OpDef<ReduceAttrs> {
   return defineOp<ReduceAttrs>({
     name,
+    kind: "reduction",
+    check:
+      spec.grad === "none"
+        ? undefined
+        : {
+            cases: [
+              {
+                inputs: [{ shape: [2, 3], range: spec.domain }],
+                attrs: { axes: [1], keepdims: false },
+              },
+              {
+                inputs: [{ shape: [2, 3], range: spec.domain }],
+                attrs: { axes: [0, 1], keepdims: true },
+              },
+            ],
+          },
     infer: ([x], { axes, keepdims }) => {
       checkDType(name, x, spec.dtypes);
       checkAxesAttr(name, x, axes);
@@ -136,6 +155,7 @@ export const Min = reductionOp("Min", {
  * product along the next, and so on. Exact for any number of zeros.
  */
 export const Prod = reductionOp("Prod", {
+  domain: [0.5, 1.5],
   dtypes: "numeric",
   saveInputs: [0],
   grad: ([dy], { inputs, attrs }) => {
@@ -168,6 +188,7 @@ const ARG_DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
 function argOp(name: ArgReduceFn): OpDef<ArgReduceAttrs> {
   return defineOp<ArgReduceAttrs>({
     name,
+    kind: "reduction",
     infer: ([x], { axis, outputType }) => {
       if (!ARG_DTYPES.includes(x.dtype)) {
         throw new TypeError(
@@ -231,22 +252,28 @@ function argReduce(
  * Ties give the lowest index; a NaN counts as the largest (the first NaN wins), so argmax
  * agrees with reduceMax, which propagates NaN. Not differentiable.
  */
-export function argmax(
-  x: TensorLike,
-  axis: number | null = 0,
-  outputType?: "int32" | ArgOptions,
-): Tensor {
-  return argReduce(ArgMax, "argmax", x, axis, outputType);
-}
+export const argmax = api(
+  function argmax(
+    x: TensorLike,
+    axis: number | null = 0,
+    outputType?: "int32" | ArgOptions,
+  ): Tensor {
+    return argReduce(ArgMax, "argmax", x, axis, outputType);
+  },
+  { methods: ["argmax"], namespaces: ["math"] },
+);
 
 /** `tf.argmin(x, axis=0, outputType="int32")`: the index of the smallest value along `axis`. */
-export function argmin(
-  x: TensorLike,
-  axis: number | null = 0,
-  outputType?: "int32" | ArgOptions,
-): Tensor {
-  return argReduce(ArgMin, "argmin", x, axis, outputType);
-}
+export const argmin = api(
+  function argmin(
+    x: TensorLike,
+    axis: number | null = 0,
+    outputType?: "int32" | ArgOptions,
+  ): Tensor {
+    return argReduce(ArgMin, "argmin", x, axis, outputType);
+  },
+  { methods: ["argmin"], namespaces: ["math"] },
+);
 
 // --- public reductions ------------------------------------------------------------------------
 
@@ -263,17 +290,35 @@ function reduction(
 }
 
 /** `tf.reduceMean(x, axis?, keepdims?)`: the mean; NaN over nothing; int32 truncates. */
-export const reduceMean = reduction(Mean, "reduceMean");
+export const reduceMean = api(reduction(Mean, "reduceMean"), {
+  methods: ["reduceMean", "mean"],
+  namespaces: ["math"],
+});
 /** `tf.reduceMax(x, axis?, keepdims?)`: NaN propagates; -Infinity over nothing. */
-export const reduceMax = reduction(Max, "reduceMax");
+export const reduceMax = api(reduction(Max, "reduceMax"), {
+  methods: ["reduceMax", "max"],
+  namespaces: ["math"],
+});
 /** `tf.reduceMin(x, axis?, keepdims?)`: NaN propagates; +Infinity over nothing. */
-export const reduceMin = reduction(Min, "reduceMin");
+export const reduceMin = api(reduction(Min, "reduceMin"), {
+  methods: ["reduceMin", "min"],
+  namespaces: ["math"],
+});
 /** `tf.reduceProd(x, axis?, keepdims?)`: 1 over nothing. */
-export const reduceProd = reduction(Prod, "reduceProd");
+export const reduceProd = api(reduction(Prod, "reduceProd"), {
+  methods: ["reduceProd", "prod"],
+  namespaces: ["math"],
+});
 /** `tf.reduceAll(x, axis?, keepdims?)`: logical and of a bool tensor; true over nothing. */
-export const reduceAll = reduction(All, "reduceAll");
+export const reduceAll = api(reduction(All, "reduceAll"), {
+  methods: ["reduceAll", "all"],
+  namespaces: ["math"],
+});
 /** `tf.reduceAny(x, axis?, keepdims?)`: logical or of a bool tensor; false over nothing. */
-export const reduceAny = reduction(Any, "reduceAny");
+export const reduceAny = api(reduction(Any, "reduceAny"), {
+  methods: ["reduceAny", "any"],
+  namespaces: ["math"],
+});
 
 /**
  * `tf.reduceLogSumExp(x, axis?, keepdims?)` = log(sum(exp(x))), computed as
@@ -281,15 +326,18 @@ export const reduceAny = reduction(Any, "reduceAny");
  * all -inf or +inf groups give -inf or +inf rather than NaN), as TensorFlow does. The result does
  * not depend on m, so m is held constant for the tape; the gradient is softmax(x) * dy.
  */
-export function reduceLogSumExp(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
-  const t = toTensor(x, "reduceLogSumExp");
-  checkDType("reduceLogSumExp", t, "float");
-  const axes = normalizeAxes("reduceLogSumExp", axis, t.rank, t);
-  const rawMax = runOp1(Max, [t], { axes, keepdims: true });
-  const m = stopGradient(where(isFinite(rawMax), rawMax, 0));
-  const lse = log(reduceSum(exp(sub(t, m)), axes, keepdims));
-  return add(lse, keepdims ? m : reshape(m, lse.shape));
-}
+export const reduceLogSumExp = api(
+  function reduceLogSumExp(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
+    const t = toTensor(x, "reduceLogSumExp");
+    checkDType("reduceLogSumExp", t, "float");
+    const axes = normalizeAxes("reduceLogSumExp", axis, t.rank, t);
+    const rawMax = runOp1(Max, [t], { axes, keepdims: true });
+    const m = stopGradient(where(isFinite(rawMax), rawMax, 0));
+    const lse = log(reduceSum(exp(sub(t, m)), axes, keepdims));
+    return add(lse, keepdims ? m : reshape(m, lse.shape));
+  },
+  { methods: ["reduceLogSumExp", "reduceLogsumexp", "logSumExp"], namespaces: ["math"] },
+);
 /** TensorFlow's Python spelling, `reduce_logsumexp`. */
 export const reduceLogsumexp = reduceLogSumExp;
 
@@ -297,17 +345,23 @@ export const reduceLogsumexp = reduceLogSumExp;
  * `tf.math.reduceVariance(x, axis?, keepdims?)` = mean((x - mean(x))^2), the population
  * variance (divided by the count). Floating dtypes only, as in TensorFlow.
  */
-export function reduceVariance(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
-  const t = toTensor(x, "reduceVariance");
-  checkDType("reduceVariance", t, "float");
-  const axes = normalizeAxes("reduceVariance", axis, t.rank, t);
-  const m = runOp1(Mean, [t], { axes, keepdims: true });
-  return runOp1(Mean, [square(sub(t, m))], { axes, keepdims });
-}
+export const reduceVariance = api(
+  function reduceVariance(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
+    const t = toTensor(x, "reduceVariance");
+    checkDType("reduceVariance", t, "float");
+    const axes = normalizeAxes("reduceVariance", axis, t.rank, t);
+    const m = runOp1(Mean, [t], { axes, keepdims: true });
+    return runOp1(Mean, [square(sub(t, m))], { axes, keepdims });
+  },
+  { methods: ["reduceVariance", "variance"], namespaces: ["math"] },
+);
 
 /** `tf.math.reduceStd(x, axis?, keepdims?)` = sqrt(reduceVariance(x)). */
-export function reduceStd(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
-  const t = toTensor(x, "reduceStd");
-  checkDType("reduceStd", t, "float");
-  return sqrt(reduceVariance(t, axis, keepdims));
-}
+export const reduceStd = api(
+  function reduceStd(x: TensorLike, axis?: Axis, keepdims = false): Tensor {
+    const t = toTensor(x, "reduceStd");
+    checkDType("reduceStd", t, "float");
+    return sqrt(reduceVariance(t, axis, keepdims));
+  },
+  { methods: ["reduceStd", "std"], namespaces: ["math"] },
+);

@@ -43,10 +43,18 @@ export function currentNameScope(): string {
   return nameScopes.length === 0 ? "" : nameScopes.join("/") + "/";
 }
 
+/** A projection applied to a variable after each optimizer update: value in, new value out. */
+export type VariableConstraint = (value: Tensor) => Tensor;
+
 export interface VariableOptions {
   name?: string;
   trainable?: boolean;
   dtype?: DType;
+  /**
+   * TensorFlow's `constraint`: a function the Keras optimizers apply after each update
+   * (`v.assign(constraint(v))`), e.g. a Keras constraint's projection; default none.
+   */
+  constraint?: VariableConstraint | null;
 }
 
 let variableCount = 0;
@@ -58,6 +66,8 @@ let variableCount = 0;
 export class Variable extends Tensor {
   readonly name: string;
   readonly trainable: boolean;
+  /** The projection the Keras optimizers apply after updating it, or null. */
+  constraint: VariableConstraint | null;
   /** Creation order, for watchedVariables(). */
   readonly creationIndex: number;
   private snapshot: Tensor | null = null;
@@ -67,6 +77,13 @@ export class Variable extends Tensor {
     super(t.values, t.shape, t.dtype);
     this.name = `${currentNameScope()}${options.name ?? "Variable"}:0`;
     this.trainable = options.trainable ?? true;
+    const constraint = options.constraint ?? null;
+    if (constraint !== null && typeof constraint !== "function") {
+      throw new TypeError(
+        `Variable: constraint must be a function of the value, got ${typeof constraint}`,
+      );
+    }
+    this.constraint = constraint;
     this.creationIndex = variableCount++;
   }
 

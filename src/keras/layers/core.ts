@@ -7,7 +7,9 @@ import { reshape } from "../../ops/index.js";
 import { add, cast } from "../../ops/index.js";
 import { matmul } from "../../ops/index.js";
 import * as activations from "../activations.js";
+import * as constraints from "../constraints.js";
 import * as initializers from "../initializers.js";
+import * as regularizers from "../regularizers.js";
 import {
   type BuildShape,
   buildShapeStr,
@@ -25,6 +27,14 @@ export interface DenseOptions extends LayerOptions {
   kernelInitializer?: initializers.InitializerIdentifier;
   /** Default "zeros". */
   biasInitializer?: initializers.InitializerIdentifier;
+  /** A penalty on the kernel, in `losses` (default none). */
+  kernelRegularizer?: regularizers.RegularizerIdentifier;
+  /** A penalty on the bias, in `losses` (default none). */
+  biasRegularizer?: regularizers.RegularizerIdentifier;
+  /** Applied to the kernel by the optimizer after each update (default none). */
+  kernelConstraint?: constraints.ConstraintIdentifier;
+  /** Applied to the bias by the optimizer after each update (default none). */
+  biasConstraint?: constraints.ConstraintIdentifier;
 }
 
 /**
@@ -39,6 +49,10 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: initializers.InitializerIdentifier;
   readonly biasInitializer: initializers.InitializerIdentifier;
+  readonly kernelRegularizer: regularizers.Regularizer | null;
+  readonly biasRegularizer: regularizers.Regularizer | null;
+  readonly kernelConstraint: constraints.Constraint | null;
+  readonly biasConstraint: constraints.Constraint | null;
   #kernel: Variable | null = null;
   #bias: Variable | null = null;
 
@@ -57,6 +71,10 @@ export class Dense extends Layer {
     // Resolve now, so a bad initializer name fails at construction and not at the first call.
     initializers.get(this.kernelInitializer);
     initializers.get(this.biasInitializer);
+    this.kernelRegularizer = regularizers.get(options.kernelRegularizer);
+    this.biasRegularizer = regularizers.get(options.biasRegularizer);
+    this.kernelConstraint = constraints.get(options.kernelConstraint);
+    this.biasConstraint = constraints.get(options.biasConstraint);
   }
 
   /** The [inputDim, units] weight; made on the first call. */
@@ -91,9 +109,15 @@ export class Dense extends Layer {
     }
     this.#kernel = this.addWeight("kernel", [inDim, this.units], {
       initializer: this.kernelInitializer,
+      regularizer: this.kernelRegularizer,
+      constraint: this.kernelConstraint,
     });
     if (this.useBias) {
-      this.#bias = this.addWeight("bias", [this.units], { initializer: this.biasInitializer });
+      this.#bias = this.addWeight("bias", [this.units], {
+        initializer: this.biasInitializer,
+        regularizer: this.biasRegularizer,
+        constraint: this.biasConstraint,
+      });
     }
     super.build(inputShape);
   }

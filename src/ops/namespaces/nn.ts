@@ -1,16 +1,9 @@
-/** `tf.nn`: TensorFlow's neural-network namespace. */
-export { elu, relu, relu6, selu, sigmoid, softplus, tanh } from "../elementwise.js";
-export { topK } from "../reduce-scan.js";
-export { softmax, logSoftmax } from "../nn-softmax.js";
-export { gelu, leakyRelu } from "../nn-activations.js";
-export {
-  softmaxCrossEntropyWithLogits,
-  sparseSoftmaxCrossEntropyWithLogits,
-  sigmoidCrossEntropyWithLogits,
-  l2Loss,
-} from "../nn-losses.js";
-export { conv2d, conv2dTranspose, type Conv2DOptions } from "../nn-conv.js";
-export { maxPool2d, avgPool2d, type Pool2DOptions } from "../nn-pool.js";
+/**
+ * The option types of `tf.nn`'s functions (the functions themselves are tagged "nn" where they
+ * are defined; src/ops/index.ts builds the namespace from the tags).
+ */
+export type { Conv2DOptions } from "../nn-conv.js";
+export type { Pool2DOptions } from "../nn-pool.js";
 export type { PaddingArg } from "../nn-common.js";
-export { biasAdd, moments, type BiasAddOptions, type MomentsOptions } from "../nn.js";
-export { dropout, type DropoutOptions } from "../nn-dropout.js";
+export type { BiasAddOptions, MomentsOptions } from "../nn.js";
+export type { DropoutOptions } from "../nn-dropout.js";
