@@ -70,7 +70,8 @@ test("save and restore: weights, optimizer slots and iterations, then training g
       const sa = a.optimizer.slotsOf(v);
       const sb = b.optimizer.slotsOf(b.model.variables[i]);
       assert.deepEqual([...sb.keys()].sort(), ["momentum", "velocity"]);
-      for (const k of ["momentum", "velocity"]) assert.deepEqual(vals(sb.get(k)!), vals(sa.get(k)!));
+      for (const k of ["momentum", "velocity"])
+        assert.deepEqual(vals(sb.get(k)!), vals(sa.get(k)!));
     }
     const la = [a.step(), a.step()];
     const lb = [b.step(), b.step()];

@@ -63,7 +63,14 @@ export function walkObjectGraph(root: Record<string, unknown>): GraphEntries {
     if (x instanceof Module) {
       // A layer's weights live in a private field: named by their own short names.
       const used = new Set<string>();
+      let sub = 0;
       for (const leaf of x[TRACKED]()) {
+        // Sublayers a model holds outside its properties (a Sequential's list): by position,
+        // as names differ between two instances of the same model.
+        if (leaf instanceof Module) {
+          visit(leaf, `${path}/layers/${sub++}`);
+          continue;
+        }
         if (!(leaf instanceof Variable)) continue;
         let key = escape(shortName(leaf));
         for (let i = 1; used.has(key); i++) key = `${escape(shortName(leaf))}_${i}`;
