@@ -37,6 +37,7 @@ export * from "./ops/index.js";
 // Modules and Keras
 export { Module } from "./keras/module.js";
 export * as keras from "./keras/index.js";
+export * as data from "./data/index.js";
 export {
   tfFunction as function,
   savedModel,
