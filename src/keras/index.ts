@@ -10,3 +10,4 @@ export * as optimizers from "./optimizers.js";
 export * as backend from "./backend.js";
 export { Sequential, type SequentialOptions } from "./sequential.js";
 export { Layer } from "./layer.js";
+export * as saving from "./saving/index.js";
