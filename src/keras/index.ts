@@ -10,4 +10,7 @@ export * as optimizers from "./optimizers.js";
 export * as backend from "./backend.js";
 export { Sequential, type SequentialOptions } from "./sequential.js";
 export { Layer } from "./layer.js";
+export { Model, type ModelArgs, type FunctionalArgs } from "./model.js";
+export { KerasTensor } from "./keras-tensor.js";
+export { Input, type InputOptions } from "./input-layer.js";
 export * as saving from "./saving/index.js";

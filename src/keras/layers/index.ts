@@ -16,3 +16,4 @@ export {
   type ReLUOptions,
 } from "./core.js";
 export { Dropout, type DropoutOptions } from "./regularization.js";
+export { InputLayer, type InputOptions } from "../input-layer.js";
