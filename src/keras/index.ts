@@ -14,3 +14,4 @@ export { Model, type ModelArgs, type FunctionalArgs } from "./model.js";
 export { KerasTensor } from "./keras-tensor.js";
 export { Input, type InputOptions } from "./input-layer.js";
 export * as saving from "./saving/index.js";
+export * as models from "./saving/models.js";

@@ -17,9 +17,13 @@
 import type { Tensor } from "../../tensor/tensor.js";
 import { Variable } from "../../tensor/variable.js";
 import { constant } from "../../ops/index.js";
-import { Layer } from "../layer.js";
+import { Layer, type LayerInputs, type LayerOutputs } from "../layer.js";
+
+type AnyLayer = Layer<LayerInputs, LayerOutputs>;
 import { flattenModule } from "../module.js";
+import { Model } from "../model.js";
 import { Optimizer } from "../optimizers.js";
+import { Sequential } from "../sequential.js";
 
 /** One saveable: where its variables go, and how to read and set them. */
 export interface SaveableNode {
@@ -66,7 +70,7 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 const isVariable = (x: unknown): x is Variable => x instanceof Variable;
 
 /** A layer's own variables (not its sublayers'): trainable ones, then the others, by creation. */
-export function ownVariables(layer: Layer): Variable[] {
+export function ownVariables(layer: AnyLayer): Variable[] {
   const own = flattenModule(layer, isVariable, false).sort(
     (a, b) => a.creationIndex - b.creationIndex,
   );
@@ -82,7 +86,7 @@ function variableTarget(v: Variable): Target {
   };
 }
 
-function layerNode(layer: Layer, path: string): SaveableNode {
+function layerNode(layer: AnyLayer, path: string): SaveableNode {
   const vars = ownVariables(layer);
   return {
     path,
@@ -125,28 +129,34 @@ function optimizerNode(opt: Optimizer, path: string): SaveableNode {
 
 const join = (a: string, b: string) => (a === "" ? b : `${a}/${b}`);
 
-/** The layers a Sequential or functional model lists (its `layers` array), or null. */
-function modelLayers(layer: Layer): readonly Layer[] | null {
-  const layers = (layer as unknown as { layers?: unknown }).layers;
-  return Array.isArray(layers) && layers.every((l) => l instanceof Layer)
-    ? (layers as Layer[])
-    : null;
+/**
+ * The layers a Sequential or functional model lists, which Keras saves first as `layers`; null
+ * for other layers (a subclassed model's `layers` is one attribute among the others).
+ */
+function modelLayers(layer: AnyLayer): readonly AnyLayer[] | null {
+  const functional =
+    layer instanceof Model && (layer as unknown as { graph: unknown }).graph !== null;
+  return layer instanceof Sequential || functional ? layer.layers : null;
 }
 
-/** The attribute names the walk visits on `obj`: own enumerable ones, plus `optimizer` if set. */
+/**
+ * The attribute names the walk visits on `obj`, sorted as Keras sorts them: own enumerable
+ * ones, plus `optimizer` when set, plus a subclassed model's `layers`.
+ */
 function attributeNames(obj: object): string[] {
   const keys = new Set(Object.keys(obj));
   const opt = (obj as { optimizer?: unknown }).optimizer;
   if (opt instanceof Optimizer) keys.add("optimizer");
+  if (obj instanceof Model) keys.add("layers");
   return [...keys].sort((a, b) => (nameKey(a) < nameKey(b) ? -1 : nameKey(a) > nameKey(b) ? 1 : 0));
 }
 
 /** Every saveable of `model` in Keras's visiting order, each once. */
-export function saveableNodes(model: Layer): SaveableNode[] {
+export function saveableNodes(model: AnyLayer): SaveableNode[] {
   const out: SaveableNode[] = [];
   const visited = new Set<object>();
 
-  const visit = (obj: Layer | Optimizer, path: string): void => {
+  const visit = (obj: AnyLayer | Optimizer, path: string): void => {
     if (visited.has(obj)) return;
     visited.add(obj);
     if (obj instanceof Optimizer) {

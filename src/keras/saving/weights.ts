@@ -14,7 +14,9 @@ import { shapeStr } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { constant } from "../../ops/index.js";
 import { warn } from "../../engine/logging.js";
-import { Layer } from "../layer.js";
+import { Layer, type LayerInputs, type LayerOutputs } from "../layer.js";
+
+type AnyLayer = Layer<LayerInputs, LayerOutputs>;
 import {
   type H5File,
   type H5Group,
@@ -38,7 +40,7 @@ const H5_DTYPE: Partial<Record<DType, string>> = {
   bool: "|u1",
 };
 
-function checkModel(where: string, model: unknown): Layer {
+function checkModel(where: string, model: unknown): AnyLayer {
   if (!(model instanceof Layer)) {
     throw new TypeError(
       `${where}: expected a Keras model or layer, got ${model === null ? "null" : typeof model === "object" ? (model as object).constructor.name : typeof model}`,
@@ -112,7 +114,7 @@ export function writeNodes(root: H5Group, nodes: readonly SaveableNode[], where:
 }
 
 /** Writes `model`'s weights to an HDF5 file at `path` (absolute), atomically. */
-export function writeWeightsFile(h5: H5Lib, model: Layer, path: string, where: string): void {
+export function writeWeightsFile(h5: H5Lib, model: AnyLayer, path: string, where: string): void {
   const nodes = saveableNodes(model);
   writeAtomically(path, (tmp) => {
     const file = new h5.File(tmp, "w");
@@ -222,7 +224,7 @@ export function readNodes(
 /** Loads `model`'s weights from the HDF5 file at `path`: all checked first, then all assigned. */
 export function readWeightsFile(
   h5: H5Lib,
-  model: Layer,
+  model: AnyLayer,
   path: string,
   label: string,
   where: string,
@@ -247,7 +249,7 @@ export function readWeightsFile(
  * `tf.keras.saving.saveWeightsSync(model, "m.weights.h5")`: needs `await
  * tf.keras.saving.ready()` first.
  */
-export function saveWeightsSync(model: Layer, filepath: string): void {
+export function saveWeightsSync(model: AnyLayer, filepath: string): void {
   const where = "saveWeights";
   const m = checkModel(where, model);
   const path = checkPath(where, filepath, ".weights.h5");
@@ -255,7 +257,7 @@ export function saveWeightsSync(model: Layer, filepath: string): void {
 }
 
 /** `tf.keras.saving.loadWeightsSync(model, "m.weights.h5")`: needs `await tf.keras.saving.ready()` first. */
-export function loadWeightsSync(model: Layer, filepath: string): void {
+export function loadWeightsSync(model: AnyLayer, filepath: string): void {
   const where = "loadWeights";
   const m = checkModel(where, model);
   const path = checkPath(where, filepath, ".weights.h5");
@@ -266,7 +268,7 @@ export function loadWeightsSync(model: Layer, filepath: string): void {
  * `await tf.keras.saving.saveWeights(model, "m.weights.h5")` (what `model.saveWeights` does):
  * the weights of the model's layers and optimizer in Keras 3's HDF5 layout.
  */
-export async function saveWeights(model: Layer, filepath: string): Promise<void> {
+export async function saveWeights(model: AnyLayer, filepath: string): Promise<void> {
   checkModel("saveWeights", model);
   checkPath("saveWeights", filepath, ".weights.h5");
   await ready();
@@ -277,7 +279,7 @@ export async function saveWeights(model: Layer, filepath: string): Promise<void>
  * `await tf.keras.saving.loadWeights(model, "m.weights.h5")` (what `model.loadWeights` does):
  * the model must be built; every variable is checked against the file before any is set.
  */
-export async function loadWeights(model: Layer, filepath: string): Promise<void> {
+export async function loadWeights(model: AnyLayer, filepath: string): Promise<void> {
   checkModel("loadWeights", model);
   checkPath("loadWeights", filepath, ".weights.h5");
   await ready();
