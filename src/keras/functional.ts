@@ -153,9 +153,14 @@ export class FunctionalGraph {
     });
   }
 
-  /** Runs the nodes on real inputs (one per symbolic input), returning the outputs' values. */
+  /**
+   * Runs the nodes on real inputs (one per symbolic input), returning the outputs' values. Masks
+   * travel along: each layer gets its inputs' mask (when there is one) as `options.mask`, and
+   * its computeMask gives its outputs'.
+   */
   run(xs: readonly Tensor[], options: CallOptions): Tensor[] {
     const values = new Map<KerasTensor, Tensor>();
+    const masks = new Map<KerasTensor, Tensor | null>();
     this.inputs.forEach((x, i) => values.set(x, xs[i]));
     const valueOf = (t: KerasTensor | Tensor): Tensor => {
       if (!(t instanceof KerasTensor)) return t;
@@ -163,14 +168,29 @@ export class FunctionalGraph {
       if (v === undefined) throw new Error(`Model: internal error: ${t.name} not computed`);
       return v;
     };
+    const maskOf = (t: KerasTensor | Tensor): Tensor | null =>
+      t instanceof KerasTensor ? (masks.get(t) ?? null) : null;
     for (const node of this.nodes) {
       if (node.layer instanceof InputLayer) continue;
-      const args = Array.isArray(node.inputs)
-        ? (node.inputs as readonly (KerasTensor | Tensor)[]).map(valueOf)
-        : valueOf(node.inputs as KerasTensor | Tensor);
-      const out = node.layer.apply(args, { ...node.options, training: options.training });
+      const list = Array.isArray(node.inputs);
+      const entries = list
+        ? (node.inputs as readonly (KerasTensor | Tensor)[])
+        : [node.inputs as KerasTensor | Tensor];
+      const args = list ? entries.map(valueOf) : valueOf(entries[0]);
+      const inMasks = entries.map(maskOf);
+      const mask =
+        node.options.mask ??
+        (inMasks.every((m) => m === null) ? undefined : list ? inMasks : inMasks[0]);
+      const callOptions: CallOptions = { ...node.options, training: options.training };
+      if (mask !== undefined) callOptions.mask = mask;
+      const out = node.layer.apply(args, callOptions);
       const outs = Array.isArray(out) ? out : [out];
-      outputsOf(node).forEach((t, i) => values.set(t, outs[i] as Tensor));
+      const outMask = node.layer.computeMask(args, mask);
+      outputsOf(node).forEach((t, i) => {
+        values.set(t, outs[i] as Tensor);
+        const m = Array.isArray(outMask) ? (outMask[i] ?? null) : outMask;
+        if (m !== null) masks.set(t, m);
+      });
     }
     return this.outputs.map(valueOf);
   }

@@ -133,6 +133,8 @@ export abstract class Layer<
   trainable: boolean;
   /** Whether build() has run. */
   built = false;
+  /** Whether computeMask passes the input's mask through (Keras's supports_masking). */
+  supportsMasking = false;
   #buildInputShape: ShapeOf<I> | null = null;
   #ownWeights: Variable[] = [];
   /** Whether this layer's name scope is the innermost one open (inside apply). */
@@ -195,6 +197,18 @@ export abstract class Layer<
 
   /** The forward computation on a built layer. */
   abstract call(inputs: I, options?: C): O;
+
+  /**
+   * The mask of the outputs, given the inputs and their mask (Keras's compute_mask): by default
+   * the input mask passes through where `supportsMasking` is set, else there is none. Models
+   * (functional and Sequential) carry masks from layer to layer with it and hand each layer its
+   * input's mask as `options.mask`; a layer that makes a mask (Embedding with maskZero)
+   * overrides it.
+   */
+  computeMask(_inputs: I, mask?: CallOptions["mask"]): Tensor | (Tensor | null)[] | null {
+    if (!this.supportsMasking || mask === undefined || mask === null) return null;
+    return mask instanceof Tensor ? mask : mask.slice();
+  }
 
   /**
    * The output shape (or list of shapes) for inputs of this shape, null for unknown: the

@@ -23,7 +23,20 @@ import {
 } from "./layer.js";
 import { flattenModule, TRACKED } from "./module.js";
 import { formatShapes, renderSummary, type SummaryOptions, withCommas } from "./summary.js";
-import { Trainer } from "./training.js";
+import type { CallbackModel, Logs } from "./callbacks.js";
+import type { History } from "./callbacks.js";
+import type { Metric } from "./metrics/index.js";
+import type { Optimizer } from "./optimizers.js";
+import {
+  type Batch,
+  type CompileOptions,
+  type DataX,
+  type EvaluateOptions,
+  type FitOptions,
+  type PredictOptions,
+  Trainer,
+} from "./training.js";
+import type { TensorLike } from "../tensor/convert.js";
 
 export interface FunctionalArgs {
   /** One symbolic input or a list (from tf.keras.Input). */
@@ -50,10 +63,10 @@ const isLayer = (x: unknown): x is AnyLayer => x instanceof Layer;
  * defaults admit either; write `tf.keras.Model<tf.Tensor, tf.Tensor>` for a one-in, one-out model
  * to have predict() typed as a Tensor.
  */
-export class Model<
-  I extends LayerInputs = LayerInputs,
-  O extends LayerOutputs = LayerOutputs,
-> extends Layer<I, O> {
+export class Model<I extends LayerInputs = LayerInputs, O extends LayerOutputs = LayerOutputs>
+  extends Layer<I, O>
+  implements CallbackModel
+{
   /** Set by a callback to end fit() after the current batch (Keras's stop_training). */
   stopTraining = false;
   readonly #graph: FunctionalGraph | null;
@@ -248,15 +261,126 @@ export class Model<
   // -------------------------------------------------------------------------------------------
   // Training and inference: training.ts.
 
-  /** The Trainer that holds compile's state and runs the loops. */
-  protected get trainer(): Trainer<I, O> {
-    return this.#trainer;
-  }
-
-  /** The variables of the optimizer, once compiled and built. */
+  /** The variables of the optimizer, once compiled and stepped. */
   get optimizerVariables(): Variable[] | null {
     return this.#trainer.optimizerVariables();
   }
+
+  /** The compiled optimizer (null before compile); callbacks may set its learningRate. */
+  get optimizer(): Optimizer | null {
+    return this.#trainer.optimizer;
+  }
+
+  /** Whether compile() was called. */
+  get compiled(): boolean {
+    return this.#trainer.compiled;
+  }
+
+  /** The loss tracker and the compiled metrics (after the first batch). */
+  get metrics(): Metric[] {
+    return this.#trainer.metrics;
+  }
+
+  /** Their names, the keys of the logs: `["loss", "accuracy"]`. */
+  get metricsNames(): string[] {
+    return this.metrics.map((m) => m.name);
+  }
+
+  /**
+   * Configures training: `compile({optimizer: "adam", loss: "sparse_categorical_crossentropy",
+   * metrics: ["accuracy"]})`.
+   */
+  compile(options: CompileOptions = {}): void {
+    this.#trainer.compile(options);
+  }
+
+  /**
+   * Trains for `epochs` over (x, y), or over an iterable of [x, y] batches (a tf.data.Dataset):
+   * `fit(x, y, {epochs, batchSize, validationSplit, callbacks, verbose})` or
+   * `fit(dataset, {epochs})`. Returns the History (`history.history.loss`, one per epoch).
+   */
+  fit(x: DataX | Iterable<Batch>, y?: DataX | null, options?: FitOptions): History;
+  fit(dataset: Iterable<Batch>, options?: FitOptions): History;
+  fit(
+    x: DataX | Iterable<Batch>,
+    y?: DataX | null | FitOptions,
+    options: FitOptions = {},
+  ): History {
+    const [yy, opts] = splitArgs<FitOptions>(x, y, options);
+    return this.#trainer.fit(x, yy, opts, this);
+  }
+
+  /**
+   * The loss (and metrics) over the data: a number with no metrics, else [loss, ...metrics];
+   * with {returnDict: true} an object by name.
+   */
+  evaluate(
+    x: DataX | Iterable<Batch>,
+    y?: DataX | null,
+    options?: EvaluateOptions,
+  ): number | number[] | Logs;
+  evaluate(dataset: Iterable<Batch>, options?: EvaluateOptions): number | number[] | Logs;
+  evaluate(
+    x: DataX | Iterable<Batch>,
+    y?: DataX | null | EvaluateOptions,
+    options: EvaluateOptions = {},
+  ): number | number[] | Logs {
+    const [yy, opts] = splitArgs<EvaluateOptions>(x, y, options);
+    return this.#trainer.evaluate(x, yy, opts, this);
+  }
+
+  /** The outputs for x, computed in batches (default 32) and concatenated. */
+  predict(x: DataX | Iterable<Batch>, options: PredictOptions = {}): O {
+    return this.#trainer.predict(x, options, this) as O;
+  }
+
+  /** One optimization step on one batch; returns its loss (and metrics). */
+  trainOnBatch(
+    x: DataX,
+    y: DataX,
+    options: { sampleWeight?: TensorLike; returnDict?: boolean } = {},
+  ): number | number[] | Logs {
+    return this.#trainer.trainOnBatch(x, y, options.sampleWeight, options.returnDict ?? false);
+  }
+
+  /** The loss (and metrics) of one batch, without training. */
+  testOnBatch(
+    x: DataX,
+    y: DataX,
+    options: { sampleWeight?: TensorLike; returnDict?: boolean } = {},
+  ): number | number[] | Logs {
+    return this.#trainer.testOnBatch(x, y, options.sampleWeight, options.returnDict ?? false);
+  }
+
+  /** The outputs for one batch. */
+  predictOnBatch(x: DataX): O {
+    return this.#trainer.predictOnBatch(x) as O;
+  }
+}
+
+/** fit(x, y, options) or fit(dataset, options): which is which. */
+function splitArgs<T extends object>(
+  x: unknown,
+  y: unknown,
+  options: T,
+): [DataX | null | undefined, T] {
+  const isIterable =
+    x !== null &&
+    typeof x === "object" &&
+    !Array.isArray(x) &&
+    !(x instanceof Tensor) &&
+    typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
+  if (
+    isIterable &&
+    y !== undefined &&
+    y !== null &&
+    typeof y === "object" &&
+    !Array.isArray(y) &&
+    !(y instanceof Tensor)
+  ) {
+    return [undefined, y as T];
+  }
+  return [y as DataX | null | undefined, options];
 }
 
 /** Python's shutil.get_terminal_size().columns: $COLUMNS, the terminal's, else 80. */

@@ -127,13 +127,19 @@ export class Sequential extends Model<Tensor, Tensor> {
       let x = inputs instanceof Tensor ? inputs : toTensor(inputs, this.name, this.dtype);
       if (this.#inputShape === null) this.#inputShape = [null, ...x.shape.slice(1)];
       else this.checkInput(x);
+      let mask = options.mask;
       for (const layer of this.#layers) {
-        const y = layer.apply(x, { ...options, training });
+        const callOptions: CallOptions = { ...options, training };
+        if (mask !== undefined && mask !== null) callOptions.mask = mask;
+        else delete callOptions.mask;
+        const y = layer.apply(x, callOptions);
         if (!(y instanceof Tensor)) {
           throw new TypeError(
             `Sequential '${this.name}': layer '${layer.name}' returned several tensors; all layers in a Sequential model should have a single output tensor`,
           );
         }
+        const next = layer.computeMask(x, mask);
+        mask = Array.isArray(next) ? next[0] : next;
         x = y;
       }
       this.built = true;
