@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { close, names } from "./helpers/keras.js";
+import { flat } from "./helpers/reference.js";
 import { checkLayerGradients, setWeights, values } from "./helpers/layer-gradcheck.js";
 import { checkGradients, randomTensor } from "./helpers/gradcheck.js";
 
@@ -454,4 +455,85 @@ test("the MNIST convnet stack: Conv2D 32 -> MaxPool -> Conv2D 64 -> MaxPool -> F
     34826,
   );
   close(tf.reduceSum(y, 1), [1, 1]);
+});
+
+test("DepthwiseConv2D: kernel [kh, kw, in, depthMultiplier], bias [in * depthMultiplier], values against loops", () => {
+  const [B, H, W, C, M] = [2, 4, 5, 2, 3];
+  const layer = new layers.DepthwiseConv2D(3, { depthMultiplier: M, padding: "same", name: "dw" });
+  layer.build([null, H, W, C]);
+  assert.deepEqual(names(layer.weights), ["dw/kernel:0", "dw/bias:0"]);
+  assert.deepEqual(layer.kernel.shape, [3, 3, C, M]);
+  assert.deepEqual(layer.bias?.shape, [C * M]);
+  const xv = values(B * H * W * C, 71);
+  const kv = values(9 * C * M, 72);
+  const bv = values(C * M, 73);
+  setWeights(layer, [kv, bv]);
+  const y = layer.apply(T(xv, [B, H, W, C]));
+  assert.deepEqual(y.shape, [B, H, W, C * M]);
+  // Depthwise = a grouped conv with one group per channel: kernel [3, 3, 1, C M] with
+  // column c M + m taken from (c, m).
+  const grouped: number[] = [];
+  for (let i = 0; i < 9; i++)
+    for (let c = 0; c < C; c++) for (let m = 0; m < M; m++) grouped.push(kv[(i * C + c) * M + m]);
+  const ref = convRef(xv, [B, H, W, C], grouped, [3, 3, 1, C * M], [1, 1], [1, 1], "same", C);
+  close(
+    y,
+    ref.y.map((v, i) => v + bv[i % (C * M)]),
+    1e-5,
+  );
+  const config = layer.getConfig();
+  assert.equal(config.depth_multiplier, M);
+  assert.deepEqual(config.kernel_size, [3, 3]);
+  assert.equal("depthwise_initializer" in config, true);
+  assert.throws(
+    () => layer.apply(tf.ones([1, 4, 5, 3])),
+    /dw.*axis -1 of input shape to have value 2/,
+  );
+  assert.throws(() => new layers.DepthwiseConv2D(3).apply(tf.ones([4, 5, 3])), /ndim=4/);
+});
+
+test("SeparableConv2D: depthwise_kernel, pointwise_kernel, bias; equals DepthwiseConv2D then a 1x1 Conv2D", () => {
+  const sep = new layers.SeparableConv2D(4, [2, 3], {
+    depthMultiplier: 2,
+    strides: 2,
+    name: "sep",
+  });
+  sep.build([null, 5, 6, 3]);
+  assert.deepEqual(names(sep.weights), [
+    "sep/depthwise_kernel:0",
+    "sep/pointwise_kernel:0",
+    "sep/bias:0",
+  ]);
+  assert.deepEqual(
+    sep.weights.map((w) => w.shape),
+    [[2, 3, 3, 2], [1, 1, 6, 4], [4]],
+  );
+  const w = sep.weights.map((v, i) => values(v.size, 80 + i));
+  setWeights(sep, w);
+  const x = T(values(2 * 5 * 6 * 3, 81), [2, 5, 6, 3]);
+  const dw = new layers.DepthwiseConv2D([2, 3], { depthMultiplier: 2, strides: 2, useBias: false });
+  dw.build([null, 5, 6, 3]);
+  setWeights(dw, [w[0]]);
+  const pw = new layers.Conv2D(4, 1);
+  pw.build([null, 2, 2, 6]);
+  setWeights(pw, [w[1], w[2]]);
+  const y = sep.apply(x);
+  assert.deepEqual(y.shape, [2, 2, 2, 4]);
+  close(y, flat(pw.apply(dw.apply(x))), 1e-5);
+  assert.equal(sep.getConfig().filters, 4);
+  assert.equal(
+    (sep.getConfig().pointwise_initializer as { class_name: string }).class_name,
+    "GlorotUniform",
+  );
+});
+
+test("DepthwiseConv2D and SeparableConv2D: float64 gradients in the input and every weight", () => {
+  const dtype = "float64" as const;
+  checkLayerGradients(
+    new layers.DepthwiseConv2D(2, { dtype, depthMultiplier: 2, padding: "same" }),
+    [randomTensor([1, 3, 4, 2], 91)],
+  );
+  checkLayerGradients(new layers.SeparableConv2D(3, 2, { dtype, activation: "tanh" }), [
+    randomTensor([2, 3, 3, 2], 92),
+  ]);
 });

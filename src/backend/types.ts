@@ -7,8 +7,15 @@ import type { ReduceKernels } from "./reduce.js";
 import type { MovementKernels } from "./movement.js";
 import type { LinalgKernels } from "./linalg.js";
 import type { NnKernels } from "./nn.js";
+import type { DepthwiseKernels } from "./depthwise.js";
 
 export interface Backend
-  extends ElementwiseKernels, ReduceKernels, MovementKernels, LinalgKernels, NnKernels {
+  extends
+    ElementwiseKernels,
+    ReduceKernels,
+    MovementKernels,
+    LinalgKernels,
+    NnKernels,
+    DepthwiseKernels {
   readonly name: "js" | "native";
 }

@@ -7,6 +7,17 @@ import assert from "node:assert/strict";
 import * as tf from "../../src/index.js";
 import { checkGradients, rng } from "./gradcheck.js";
 
+/** What the helpers read of a layer (any Layer<I, O, C>). */
+export interface WeightedLayer {
+  readonly name: string;
+  readonly weights: tf.Variable[];
+  readonly trainableWeights: tf.Variable[];
+}
+
+/** The layer's apply on one tensor input, for layers of any input and output type. */
+const applyOne = (layer: WeightedLayer, x: tf.Tensor): tf.Tensor =>
+  (layer as unknown as { apply(x: tf.Tensor): tf.Tensor }).apply(x);
+
 export interface LayerGradcheckOptions {
   eps?: number;
   rtol?: number;
@@ -20,10 +31,10 @@ export interface LayerGradcheckOptions {
  * (default `layer.apply(xs[0])`), so multi-input layers and options can be tested too.
  */
 export function checkLayerGradients(
-  layer: tf.keras.layers.Layer,
+  layer: WeightedLayer,
   inputs: tf.Tensor[],
   opts: LayerGradcheckOptions = {},
-  run: (...xs: tf.Tensor[]) => tf.Tensor = (...xs) => layer.apply(xs[0]),
+  run: (...xs: tf.Tensor[]) => tf.Tensor = (...xs) => applyOne(layer, xs[0]),
 ): void {
   const eps = opts.eps ?? 1e-6;
   const rtol = opts.rtol ?? 1e-5;
@@ -86,7 +97,7 @@ export function checkLayerGradients(
 }
 
 /** Sets a layer's weights from JS arrays of values (in the order of layer.weights). */
-export function setWeights(layer: tf.keras.layers.Layer, values: readonly number[][]): void {
+export function setWeights(layer: WeightedLayer, values: readonly number[][]): void {
   const ws = layer.weights;
   assert.equal(values.length, ws.length, `layer ${layer.name} has ${ws.length} weights`);
   ws.forEach((v, i) => {

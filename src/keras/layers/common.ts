@@ -8,13 +8,20 @@ import { shapeStr } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type * as activations from "../activations.js";
 import * as initializers from "../initializers.js";
-import type { Layer } from "../layer.js";
+import type { DType } from "../../tensor/dtype.js";
 
 /** A layer's config as Keras writes it in config.json: snake_case keys, JSON values. */
 export type LayerConfig = Record<string, unknown>;
 
+/** What the helpers here read of a layer (any Layer<I, O, C>). */
+export interface LayerLike {
+  readonly name: string;
+  readonly trainable: boolean;
+  readonly dtype: DType;
+}
+
 /** The keys every Keras layer's get_config starts with. */
-export function baseConfig(layer: Layer): LayerConfig {
+export function baseConfig(layer: LayerLike): LayerConfig {
   return { name: layer.name, trainable: layer.trainable, dtype: layer.dtype };
 }
 
@@ -89,7 +96,7 @@ export function dataFormatArg(layer: string, value: string | undefined): "channe
 
 /** Keras's InputSpec check for a rank, with its error naming the layer and the shape received. */
 export function incompatible(
-  layer: Layer,
+  layer: LayerLike,
   detail: string,
   shape: readonly number[],
 ): InvalidArgumentError {
@@ -98,12 +105,12 @@ export function incompatible(
   );
 }
 
-export function checkRank(layer: Layer, x: Tensor, rank: number): void {
+export function checkRank(layer: LayerLike, x: Tensor, rank: number): void {
   if (x.rank !== rank)
     throw incompatible(layer, `expected ndim=${rank}, found ndim=${x.rank}`, x.shape);
 }
 
-export function checkMinRank(layer: Layer, x: Tensor, rank: number): void {
+export function checkMinRank(layer: LayerLike, x: Tensor, rank: number): void {
   if (x.rank < rank) {
     throw incompatible(layer, `expected min_ndim=${rank}, found ndim=${x.rank}`, x.shape);
   }
@@ -111,7 +118,7 @@ export function checkMinRank(layer: Layer, x: Tensor, rank: number): void {
 
 /** The build shape's rank and last dimension (which must be known), for layers that build on it. */
 export function lastDim(
-  layer: Layer,
+  layer: LayerLike,
   shape: readonly (number | null)[],
   rank: number | null,
   what = "channel",

@@ -54,3 +54,53 @@ export {
 } from "./normalization.js";
 export { Embedding, type EmbeddingOptions } from "./embedding.js";
 export { InputLayer, type InputOptions } from "../input-layer.js";
+export {
+  RNN,
+  RNNCell,
+  SimpleRNN,
+  LSTM,
+  GRU,
+  SimpleRNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNOptions,
+  type RNNCellOptions,
+  type RNNCallOptions,
+} from "./recurrent.js";
+export {
+  Add,
+  Subtract,
+  Multiply,
+  Average,
+  Maximum,
+  Minimum,
+  Concatenate,
+  type ConcatenateOptions,
+} from "./merging.js";
+export {
+  Reshape,
+  Permute,
+  RepeatVector,
+  ZeroPadding1D,
+  ZeroPadding2D,
+  Cropping1D,
+  Cropping2D,
+  UpSampling1D,
+  UpSampling2D,
+  type SpatialOptions,
+  type UpSampling2DOptions,
+} from "./reshaping.js";
+export {
+  EinsumDense,
+  MultiHeadAttention,
+  type EinsumDenseOptions,
+  type MultiHeadAttentionOptions,
+  type MultiHeadAttentionCallOptions,
+} from "./attention.js";
+export {
+  DepthwiseConv2D,
+  SeparableConv2D,
+  SeparableConv2D as SeparableConvolution2D,
+  type DepthwiseConvOptions,
+  type SeparableConvOptions,
+} from "./conv-depthwise.js";

@@ -14,3 +14,4 @@ export { maxPool2d, avgPool2d, type Pool2DOptions } from "../nn-pool.js";
 export type { PaddingArg } from "../nn-common.js";
 export { biasAdd, moments, type BiasAddOptions, type MomentsOptions } from "../nn.js";
 export { dropout, type DropoutOptions } from "../nn-dropout.js";
+export { depthwiseConv2d, separableConv2d, type DepthwiseConv2DOptions } from "../nn-depthwise.js";
