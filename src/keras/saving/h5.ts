@@ -33,6 +33,11 @@ export function ready(): Promise<H5Lib> {
   return loading;
 }
 
+/** Whether ready() has resolved (the synchronous savers can run). */
+export function h5Loaded(): boolean {
+  return lib !== null;
+}
+
 /** The loaded library, or a clear error naming the call that needed it. */
 export function h5Sync(where: string): H5Lib {
   if (lib === null) {
