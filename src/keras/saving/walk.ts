@@ -99,7 +99,18 @@ function layerNode(layer: AnyLayer, path: string): SaveableNode {
 
 /** The optimizer's variables as Keras orders them: iterations, learning rate, slots. */
 function optimizerNode(opt: Optimizer, path: string): SaveableNode {
-  const slots = opt.variables.filter((v) => v !== opt.iterationsVariable);
+  const all = opt.variables;
+  if (all[0] === opt.iterationsVariable) {
+    // The optimizer lists its variables in Keras 3's order itself (iteration, learning_rate, slots).
+    return {
+      path,
+      name: opt.name,
+      kind: "optimizer",
+      values: () => all.map((v) => v.value()),
+      targets: all.map(variableTarget),
+    };
+  }
+  const slots = all;
   const it = opt.iterationsVariable;
   const targets: Target[] = [variableTarget(it)];
   const values: (() => Tensor)[] = [() => it.value()];
