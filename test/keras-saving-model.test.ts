@@ -243,3 +243,76 @@ test("model.save, model.saveWeights and model.loadWeights delegate to tf.keras.s
   m.loadWeightsSync(join(dir, "b.weights.h5"));
   assert.ok(models.loadModelSync(join(dir, "b.keras")) instanceof tf.keras.Sequential);
 });
+
+test("loads a .keras file in the form Python Keras writes (made by h5py and zipfile)", async () => {
+  const file = new URL("./fixtures/sequential.keras", import.meta.url).pathname;
+  const m = (await models.loadModel(file)) as tf.keras.Sequential;
+  assert.ok(m instanceof tf.keras.Sequential);
+  assert.equal(m.name, "sequential");
+  const [d1, d2] = m.layers as tf.keras.layers.Dense[];
+  assert.equal(d1.units, 4);
+  assert.equal(d2.units, 2);
+  // relu(x K1 + b1) K2 + b2 with the fixture's known values (see make_keras_weights.py).
+  const k1 = Array.from({ length: 3 }, (_, r) =>
+    Array.from({ length: 4 }, (_, c) => (r * 4 + c) / 10 - 0.5),
+  );
+  const b1 = [0.1, -0.2, 0.3, -0.4];
+  const k2 = Array.from({ length: 4 }, (_, r) =>
+    Array.from({ length: 2 }, (_, c) => (r * 2 + c) / 4 - 1),
+  );
+  const b2 = [0.5, -0.5];
+  const x = [1, -2, 0.5];
+  const h = b1.map((b, c) => Math.max(0, b + x.reduce((s, xi, r) => s + xi * k1[r][c], 0)));
+  const y = b2.map((b, c) => b + h.reduce((s, hi, r) => s + hi * k2[r][c], 0));
+  const got = (m.apply(tf.constant([x])).numpy() as number[][])[0];
+  got.forEach((v, i) => assert.ok(Math.abs(v - y[i]) < 1e-5, `${v} vs ${y[i]}`));
+});
+
+test("weights paths follow Keras's walk for functional and subclassed models", async () => {
+  const h5 = await saving.ready();
+  const datasets = (file: string): string[] => {
+    const f = new h5.File(file, "r");
+    try {
+      return f
+        .paths()
+        .filter((p) => (f.get(p) as { type?: string } | null)?.type === "Dataset")
+        .sort();
+    } finally {
+      f.close();
+    }
+  };
+  const dir = tmp();
+  const inp = tf.keras.Input({ shape: [3] });
+  const out = new layers.Dense(2).apply(new layers.Dense(4).apply(inp));
+  const functional = new tf.keras.Model({ inputs: inp, outputs: out });
+  await saving.saveWeights(functional, join(dir, "f.weights.h5"));
+  assert.deepEqual(datasets(join(dir, "f.weights.h5")), [
+    "layers/dense/vars/0",
+    "layers/dense/vars/1",
+    "layers/dense_1/vars/0",
+    "layers/dense_1/vars/1",
+  ]);
+  // A subclassed model's attributes are walked in sorted order, and its `layers` property is
+  // one of them (Keras 3's saving_lib walks dir(model)): `head` sorts before `layers` and is
+  // saved under its name; `tower` sorts after, so it was already saved in the `layers`
+  // container, under its class name.
+  class TwoTower extends tf.keras.Model {
+    tower = new layers.Dense(3);
+    head = new layers.Dense(1, { useBias: false });
+    override call(x: tf.Tensor | readonly tf.Tensor[]) {
+      return this.head.apply(this.tower.apply(x as tf.Tensor));
+    }
+  }
+  const sub = new TwoTower();
+  sub.apply(tf.zeros([1, 2]));
+  await saving.saveWeights(sub, join(dir, "s.weights.h5"));
+  assert.deepEqual(datasets(join(dir, "s.weights.h5")), [
+    "head/vars/0",
+    "layers/dense/vars/0",
+    "layers/dense/vars/1",
+  ]);
+  const again = new TwoTower();
+  again.apply(tf.zeros([1, 2]));
+  await saving.loadWeights(again, join(dir, "s.weights.h5"));
+  assert.deepEqual(again.head.weights[0].numpy(), sub.head.weights[0].numpy());
+});
