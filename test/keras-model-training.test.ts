@@ -217,3 +217,24 @@ test("bad arguments give clear errors", () => {
   );
   assert.throws(() => model.compile({ optimizer: 3 as never }), /optimizer must be a name or/);
 });
+
+test("getWeights/setWeights round-trip; predict over an iterable of input batches", () => {
+  const model = linear();
+  const saved = model.getWeights();
+  model.setWeights([tf.constant([[3]]), tf.constant([1])]);
+  close(model.predict(tf.constant([[2]]), { verbose: 0 }) as tf.Tensor, [7]);
+  const batches = {
+    *[Symbol.iterator]() {
+      yield tf.constant([[1]]);
+      yield tf.constant([[2], [3]]);
+    },
+  };
+  close(model.predict(batches, { verbose: 0 }) as tf.Tensor, [4, 7, 10]);
+  model.setWeights(saved);
+  close(model.predict(tf.constant([[2]]), { verbose: 0 }) as tf.Tensor, [2]);
+  assert.throws(
+    () => model.setWeights([tf.ones([2, 2]), tf.ones([1])]),
+    /weight 0 .* has shape \[1,1\], got \[2,2\]/,
+  );
+  assert.throws(() => model.setWeights([]), /expected a list of 2 tensors, got 0/);
+});

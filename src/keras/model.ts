@@ -203,6 +203,30 @@ export class Model<I extends LayerInputs = LayerInputs, O extends LayerOutputs =
     return out;
   }
 
+  /** The current values of `weights`, in order (Keras's get_weights). */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => w.value());
+  }
+
+  /** Assigns values to `weights`, in order; shapes must match (Keras's set_weights). */
+  setWeights(values: readonly Tensor[]): void {
+    const ws = this.weights;
+    if (!Array.isArray(values) || values.length !== ws.length) {
+      throw new InvalidArgumentError(
+        `Model '${this.name}'.setWeights: expected a list of ${ws.length} tensors, got ${Array.isArray(values) ? values.length : String(values)}`,
+      );
+    }
+    values.forEach((v, i) => {
+      const w = ws[i];
+      if (!(v instanceof Tensor) || v.shape.join(",") !== w.shape.join(",")) {
+        throw new InvalidArgumentError(
+          `Model '${this.name}'.setWeights: weight ${i} ('${w.name}') has shape [${w.shape.join(",")}], got ${v instanceof Tensor ? `[${v.shape.join(",")}]` : String(v)}`,
+        );
+      }
+    });
+    values.forEach((v, i) => ws[i].assign(v));
+  }
+
   /** Total number of weight values. */
   countParams(): number {
     return this.weights.reduce((n, w) => n + w.size, 0);

@@ -14,19 +14,7 @@ import { shapeMsg } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Variable } from "../tensor/variable.js";
 import { toTensor } from "../ops/checks.js";
-import { range } from "../ops/creation.js";
-import {
-  add,
-  concat,
-  divide as div,
-  gather,
-  multiply as mul,
-  reduceMean,
-  reduceSum,
-  reshape,
-  slice,
-} from "../ops/index.js";
-import { shuffle } from "../ops/random.js";
+import { add, concat, multiply as mul } from "../ops/index.js";
 import {
   Callback,
   CallbackList,
@@ -34,7 +22,6 @@ import {
   checkCallbacks,
   History,
   type Logs,
-  type Writable,
 } from "./callbacks.js";
 import type { Layer, LayerInputs, LayerOutputs } from "./layer.js";
 import * as losses from "./losses.js";
@@ -42,84 +29,35 @@ import * as metricsModule from "./metrics/index.js";
 import { Mean, type Metric } from "./metrics/index.js";
 import * as optimizers from "./optimizers.js";
 import { ProgbarLogger } from "./progress.js";
+import type {
+  CompileOptions,
+  EvaluateOptions,
+  FitOptions,
+  PredictOptions,
+} from "./training-options.js";
+import {
+  type CompiledLoss,
+  compileLoss,
+  type LossIdentifier,
+  type OptimizerIdentifier,
+  optimizerByName,
+} from "./compile-utils.js";
+import {
+  ArrayData,
+  asTensors,
+  type Batch,
+  checkPositiveInt,
+  type Data,
+  type DataX,
+  isIterableData,
+  IterableData,
+  numSamples,
+  type TensorBatch,
+} from "./data-adapter.js";
 
-// ---------------------------------------------------------------------------------------------
-// Arguments
+export type { Batch, DataX, LossIdentifier, OptimizerIdentifier };
 
-export type LossIdentifier = string | losses.Loss | losses.LossFunction;
-export type OptimizerIdentifier = string | optimizers.Optimizer;
-
-export interface CompileOptions {
-  /** An optimizer or its name: "adam", "sgd", "rmsprop", ... (default "rmsprop", as Keras). */
-  optimizer?: OptimizerIdentifier;
-  /**
-   * A loss (name, function of (yTrue, yPred) per sample, or tf.keras.losses.Loss); with several
-   * outputs, one per output (a list, or an object by output name), or one for all.
-   */
-  loss?: LossIdentifier | readonly LossIdentifier[] | Record<string, LossIdentifier>;
-  /** With several outputs, how much each output's loss counts (default 1 each). */
-  lossWeights?: readonly number[] | Record<string, number>;
-  /**
-   * Metrics: names ("accuracy", "mae", ...), functions or Metric objects. With several outputs:
-   * a list for every output, a list of lists, or an object by output name.
-   */
-  metrics?:
-    | readonly metricsModule.MetricIdentifier[]
-    | readonly (readonly metricsModule.MetricIdentifier[])[]
-    | Record<string, readonly metricsModule.MetricIdentifier[]>;
-}
-
-/** x: one tensor (or JS array), or a list of tensors for a model with several inputs. */
-export type DataX = TensorLike | readonly (Tensor | TensorLike)[];
-/** A batch an iterable yields: [x, y] or [x, y, sampleWeight]. */
-export type Batch = readonly [DataX, DataX?, TensorLike?];
-
-export interface FitOptions {
-  /** Default 1. */
-  epochs?: number;
-  /** Default 32 (arrays only). */
-  batchSize?: number;
-  /** 0 silent, 1 a progress bar, 2 one line per epoch; "auto" is 1 (default). */
-  verbose?: number | "auto";
-  callbacks?: readonly Callback[];
-  /** The last fraction of the data (before shuffling) is held out for validation. */
-  validationSplit?: number;
-  /** [x, y], [x, y, sampleWeight], or an iterable of batches. */
-  validationData?: Batch | Iterable<Batch>;
-  /** Shuffle the samples before each epoch (default true; arrays only). */
-  shuffle?: boolean;
-  /** A weight per sample (arrays only). */
-  sampleWeight?: TensorLike;
-  /** The epoch to start from (to resume a run; default 0). */
-  initialEpoch?: number;
-  /** Batches per epoch (default: all the data; with an iterable, the iterator carries on). */
-  stepsPerEpoch?: number;
-  /** Batches of validation data per epoch (default all). */
-  validationSteps?: number;
-  /** Default batchSize. */
-  validationBatchSize?: number;
-  /** Where the progress bar is written (default process.stdout). */
-  stream?: Writable;
-}
-
-export interface EvaluateOptions {
-  batchSize?: number;
-  verbose?: number | "auto";
-  sampleWeight?: TensorLike;
-  steps?: number;
-  callbacks?: readonly Callback[];
-  /** Return {loss, accuracy, ...} instead of a number or a list. */
-  returnDict?: boolean;
-  stream?: Writable;
-}
-
-export interface PredictOptions {
-  batchSize?: number;
-  verbose?: number | "auto";
-  steps?: number;
-  callbacks?: readonly Callback[];
-  stream?: Writable;
-}
+export type { CompileOptions, EvaluateOptions, FitOptions, PredictOptions };
 
 /** What the trainer needs of the model. */
 export interface TrainableModel<I extends LayerInputs, O extends LayerOutputs> extends Layer<I, O> {
@@ -130,102 +68,6 @@ export interface TrainableModel<I extends LayerInputs, O extends LayerOutputs> e
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const norm = (s: string) => s.replace(/[_\s-]/g, "").toLowerCase();
-
-type OptimizerClass = new (options?: optimizers.OptimizerOptions) => optimizers.Optimizer;
-
-/** The optimizers module's classes by lowercase name (every Optimizer subclass exported). */
-function optimizerByName(name: string): optimizers.Optimizer {
-  const want = norm(name);
-  for (const [key, value] of Object.entries(optimizers)) {
-    if (
-      typeof value === "function" &&
-      value.prototype instanceof optimizers.Optimizer &&
-      norm(key) === want
-    ) {
-      return new (value as unknown as OptimizerClass)();
-    }
-  }
-  const known = Object.entries(optimizers)
-    .filter(([, v]) => typeof v === "function" && v.prototype instanceof optimizers.Optimizer)
-    .map(([k]) => k.toLowerCase());
-  throw new RangeError(
-    `compile: unknown optimizer '${name}' (expected an Optimizer or one of ${known.join(", ")})`,
-  );
-}
-
-/** A compiled loss: reduced to a scalar, sum over the batch of weighted losses / count. */
-interface CompiledLoss {
-  name: string;
-  fn: (yTrue: Tensor, yPred: Tensor, sampleWeight: Tensor | null) => Tensor;
-}
-
-function compileLoss(id: LossIdentifier): CompiledLoss {
-  if (id instanceof losses.Loss) {
-    return { name: id.name, fn: (t, p, w) => id.call(t, p, w) };
-  }
-  if (typeof id === "string" || typeof id === "function") {
-    const f = losses.get(id);
-    const name = typeof id === "string" ? id : id.name || "loss";
-    return {
-      name,
-      // Keras's sum_over_batch_size: sum(per-sample * weight) / number of per-sample losses.
-      fn: (t, p, w) => {
-        const per = f(t, p);
-        if (w === null) return reduceMean(per);
-        const ww = w.rank > per.rank ? reshape(w, per.shape) : w;
-        return div(reduceSum(mul(per, ww)), Math.max(per.size, 1));
-      },
-    };
-  }
-  throw new TypeError(
-    `compile: a loss must be a name, a function or a tf.keras.losses.Loss, got ${String(id)}`,
-  );
-}
-
-/** Whether an array holds tensors at its top level (a list of inputs, not nested numbers). */
-function isTensorList(x: unknown): x is readonly (Tensor | TensorLike)[] {
-  return Array.isArray(x) && x.some((t) => t instanceof Tensor);
-}
-
-function isIterableData(x: unknown): x is Iterable<Batch> {
-  return (
-    x !== null &&
-    typeof x === "object" &&
-    !Array.isArray(x) &&
-    !(x instanceof Tensor) &&
-    typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function"
-  );
-}
-
-function asTensors(where: string, x: DataX): Tensor[] {
-  const list = isTensorList(x) ? x : [x as TensorLike];
-  return list.map((t) => (t instanceof Tensor ? t : toTensor(t, where, "float32")));
-}
-
-function numSamples(where: string, what: string, ts: readonly Tensor[]): number {
-  let n: number | null = null;
-  for (const t of ts) {
-    if (t.rank === 0) {
-      throw new InvalidArgumentError(`${where}: ${what} must have a batch dimension, got a scalar`);
-    }
-    if (n !== null && t.shape[0] !== n) {
-      throw new InvalidArgumentError(
-        `${where}: all ${what} must have the same number of samples; got sizes ${ts.map((u) => u.shape[0]).join(", ")}`,
-      );
-    }
-    n = t.shape[0];
-  }
-  return n ?? 0;
-}
-
-function checkPositiveInt(where: string, name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
-    throw new TypeError(`${where}: ${name} must be a positive integer, got ${String(v)}`);
-  }
-  return v;
-}
-
 function verbosity(where: string, v: number | "auto" | undefined): number {
   if (v === undefined || v === "auto") return 1;
   if (v !== 0 && v !== 1 && v !== 2) {
@@ -235,126 +77,6 @@ function verbosity(where: string, v: number | "auto" | undefined): number {
 }
 
 /** One batch of tensors. */
-interface TensorBatch {
-  x: Tensor[];
-  y: Tensor[] | null;
-  w: Tensor | null;
-}
-
-/** Batches of in-memory arrays, shuffled (or not) per epoch. */
-class ArrayData {
-  constructor(
-    readonly x: Tensor[],
-    readonly y: Tensor[] | null,
-    readonly w: Tensor | null,
-    readonly size: number,
-    readonly batchSize: number,
-  ) {}
-
-  get steps(): number {
-    return Math.ceil(this.size / this.batchSize);
-  }
-
-  *batches(shuffleIt: boolean, steps?: number): Generator<TensorBatch> {
-    const order = shuffleIt ? shuffle(range(0, this.size, 1, "int32")) : null;
-    const total = Math.min(this.steps, steps ?? Infinity);
-    for (let s = 0; s < total; s++) {
-      const start = s * this.batchSize;
-      const end = Math.min(start + this.batchSize, this.size);
-      const idx =
-        order === null ? range(start, end, 1, "int32") : slice(order, [start], [end - start]);
-      const take = (t: Tensor) =>
-        start === 0 && end === this.size && order === null ? t : gather(t, idx);
-      yield {
-        x: this.x.map(take),
-        y: this.y === null ? null : this.y.map(take),
-        w: this.w === null ? null : take(this.w),
-      };
-    }
-  }
-
-  /** The first (1 - split) of the samples and the rest. */
-  split(fraction: number): [ArrayData, ArrayData] {
-    const at = Math.floor(this.size * (1 - fraction));
-    const head = (t: Tensor) =>
-      slice(t, [0, ...t.shape.slice(1).map(() => 0)], [at, ...t.shape.slice(1).map(() => -1)]);
-    const tail = (t: Tensor) =>
-      slice(
-        t,
-        [at, ...t.shape.slice(1).map(() => 0)],
-        [this.size - at, ...t.shape.slice(1).map(() => -1)],
-      );
-    const part = (f: (t: Tensor) => Tensor, n: number) =>
-      new ArrayData(
-        this.x.map(f),
-        this.y === null ? null : this.y.map(f),
-        this.w === null ? null : f(this.w),
-        n,
-        this.batchSize,
-      );
-    return [part(head, at), part(tail, this.size - at)];
-  }
-}
-
-/** Batches from an iterable of [x, y, sampleWeight?]. */
-class IterableData {
-  #it: Iterator<Batch> | null = null;
-  constructor(
-    readonly source: Iterable<Batch>,
-    readonly where: string,
-  ) {}
-
-  /** Steps if the source says (a `length` or `cardinality()`), else null. */
-  get steps(): number | null {
-    const s = this.source as { length?: unknown; cardinality?: unknown };
-    if (typeof s.length === "number" && s.length >= 0) return s.length;
-    if (typeof s.cardinality === "function") {
-      const c: unknown = (s.cardinality as () => unknown).call(this.source);
-      const n = c instanceof Tensor ? Number(c.dataSync()[0]) : c;
-      if (typeof n === "number" && Number.isInteger(n) && n >= 0) return n;
-    }
-    return null;
-  }
-
-  /** A new pass over the source, or, with `steps`, the next `steps` batches of a continuing one. */
-  *batches(_shuffle: boolean, steps?: number): Generator<TensorBatch> {
-    if (steps === undefined) this.#it = null;
-    let n = 0;
-    while (steps === undefined || n < steps) {
-      this.#it ??= this.source[Symbol.iterator]();
-      const r = this.#it.next();
-      if (r.done === true) {
-        this.#it = null;
-        if (steps === undefined || n === 0) return;
-        continue;
-      }
-      yield this.#convert(r.value);
-      n++;
-    }
-  }
-
-  #convert(b: unknown): TensorBatch {
-    if (!Array.isArray(b) || b.length < 1 || b.length > 3) {
-      throw new TypeError(
-        `${this.where}: an iterable of data must yield [x, y] or [x, y, sampleWeight] batches, got ${String(b)}`,
-      );
-    }
-    const [x, y, w] = b as [DataX, DataX | undefined, TensorLike | undefined];
-    return {
-      x: asTensors(this.where, x),
-      y: y === undefined || y === null ? null : asTensors(this.where, y),
-      w:
-        w === undefined || w === null
-          ? null
-          : w instanceof Tensor
-            ? w
-            : toTensor(w, this.where, "float32"),
-    };
-  }
-}
-
-type Data = ArrayData | IterableData;
-
 // ---------------------------------------------------------------------------------------------
 // Trainer
 
@@ -670,7 +392,7 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
             `${where}: validationData must be [x, y], [x, y, sampleWeight] or an iterable of batches`,
           );
         }
-        const [vx, vy, vw] = vd as Batch;
+        const [vx, vy, vw] = vd as readonly [DataX, DataX?, TensorLike?];
         val = this.#data(where, vx, vy, vw, options.validationBatchSize ?? options.batchSize);
       }
     } else if (split > 0) {
