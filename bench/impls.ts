@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as tf from "../src/index.js";
 import { backend } from "../src/backend/index.js";
+import { scalarOf } from "../src/engine/op.js";
 import { getNumThreads } from "../src/backend/native/index.js";
 import type * as TfjsNs from "@tensorflow/tfjs";
 
@@ -130,7 +131,7 @@ export function tapeflow(name: "native" | "js"): Impl {
     sigmoidKernel(n) {
       const x = tf.random.normal([n]).dataSync() as Float32Array;
       const out = new Float32Array(n);
-      return () => backend().unary("Sigmoid", x, out);
+      return () => backend().unary(scalarOf("Sigmoid"), x, out);
     },
   };
 }

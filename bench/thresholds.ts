@@ -3,7 +3,9 @@
  * growing sizes, to place the crossovers in src/backend/native/backend.ts (THRESHOLDS). Prints
  * us per call and the first size where native wins.
  */
+import "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
+import { scalarOf } from "../src/engine/op.js";
 import { nativeAddon } from "../src/backend/native/index.js";
 import { timeIt } from "./timing.js";
 
@@ -30,7 +32,7 @@ const un = (fn: "Neg" | "Exp" | "Sigmoid" | "Relu"): Case => ({
     const x = rand(n);
     const o = new Float32Array(n);
     const i = addon.unaryNames.indexOf(fn);
-    return [() => jsBackend.unary(fn, x, o), () => addon.unary(i, x, o)];
+    return [() => jsBackend.unary(scalarOf(fn), x, o), () => addon.unary(i, x, o)];
   },
 });
 
@@ -48,7 +50,7 @@ const cases: Case[] = [
       const o = new Float32Array(n);
       const i = addon.binaryNames.indexOf("Add");
       return [
-        () => jsBackend.binary("Add", a, [n], b, [n], o, [n]),
+        () => jsBackend.binary(scalarOf("Add"), a, [n], b, [n], o, [n]),
         () => addon.binary(i, a, [n], b, [n], o, [n]),
       ];
     },
@@ -63,7 +65,7 @@ const cases: Case[] = [
       const i = addon.binaryNames.indexOf("Add");
       const s = [n / 64, 64];
       return [
-        () => jsBackend.binary("Add", a, s, b, [64], o, s),
+        () => jsBackend.binary(scalarOf("Add"), a, s, b, [64], o, s),
         () => addon.binary(i, a, s, b, [64], o, s),
       ];
     },

@@ -65,6 +65,10 @@ TF_INLINE T dbl(double v) {
   X(Sinh, dbl<T>(std::sinh(double(x))), 1)                                                    \
   X(Cosh, dbl<T>(std::cosh(double(x))), 1)                                                    \
   X(Tanh, dbl<T>(std::tanh(double(x))), 1)                                                    \
+  X(Asinh, dbl<T>(std::asinh(double(x))), 1)                                                  \
+  X(Acosh, dbl<T>(std::acosh(double(x))), 1)                                                  \
+  X(Atanh, dbl<T>(std::atanh(double(x))), 1)                                                  \
+  X(Softsign, x / (T(1) + std::fabs(x)), 0)                                                   \
   /* 1 / (1 + e^-x): e^-x = inf for very negative x gives 0 */                                \
   X(Sigmoid, dbl<T>(1.0 / (1.0 + std::exp(-double(x)))), 1)                                   \
   /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow */                                 \

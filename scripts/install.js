@@ -7,7 +7,8 @@
 //    configured and the node binary sits next to its headers (/usr/include/node for a system
 //    Node), they are used, so the build needs no network.
 // 3. If that fails too, one line says so and tapeflow runs on its JS backend.
-// TAPEFLOW_SKIP_BUILD=1 skips the build.
+// TAPEFLOW_SKIP_BUILD=1 skips the build; `--rebuild` builds even when an addon loads (after
+// changing native/: `npm run build:native`).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -75,7 +76,9 @@ function main() {
     return;
   }
   if (!fs.existsSync(path.join(root, "binding.gyp"))) return;
-  if (addonLoads()) return;
+  // --rebuild (npm run build:native): compile native/ even when a build loads already.
+  const force = process.argv.includes("--rebuild");
+  if (!force && addonLoads()) return;
   const [cmd, pre] = nodeGypCommand();
   const args = [...pre, "rebuild", "--release", "--jobs", "max", ...headerArgs()];
   const r = spawnSync(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });

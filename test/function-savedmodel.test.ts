@@ -138,6 +138,8 @@ test("saving an op whose attrs hold a function names the op", () => {
   // but a saved graph could not hold it.
   const ApplyJs = defineOp<{ fn: (v: number) => number }>({
     name: "TestApplyJs",
+    kind: "unary",
+    check: { skip: "a test-only op with no gradient" },
     infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
     kernel: (_b, [x], [y], { fn }) => {
       const xv = x.values as Float32Array;

@@ -48,6 +48,8 @@ test("BatchNormalization: weights gamma, beta, moving_mean, moving_variance in K
   const bare = new layers.BatchNormalization({ center: false, scale: false, name: "bare" });
   bare.build([null, 2]);
   assert.deepEqual(names(bare.weights), ["bare/moving_mean:0", "bare/moving_variance:0"]);
+  close(bare.apply(tf.ones([2, 2]), { training: true }), [0, 0, 0, 0]);
+  assert.throws(() => bare.apply(tf.ones([2, 3])), /bare.*axis 1 of input shape to have value 2/);
 });
 
 test("BatchNormalization: training uses the batch statistics and moves the moving ones by 1 - momentum", () => {
@@ -250,4 +252,20 @@ test("Embedding: the table's gradient is a scatter-add (repeated ids sum), check
   // Row 1 is looked up at positions 0, 2, 3 (weights 1 + 3 + 4), row 3 at position 1 (weight 2).
   assert.deepEqual(flat(g!), [0, 0, 0, 8, 8, 8, 0, 0, 0, 2, 2, 2]);
   checkLayerGradients(e, [ids], { skipInputs: true });
+});
+
+test("BatchNormalization in a tf.function: traced training steps update the moving statistics as eager ones do", () => {
+  const x = T([1, 2, 3, 4, 5, 6], [3, 2]);
+  const traced = new layers.BatchNormalization();
+  traced.build([null, 2]);
+  const f = tf.function((t: tf.Tensor) => traced.apply(t, { training: true }));
+  const eager = new layers.BatchNormalization();
+  for (let i = 0; i < 3; i++) {
+    f(x);
+    eager.apply(x, { training: true });
+  }
+  close(traced.movingMean, flat(eager.movingMean), 1e-6);
+  close(traced.movingVariance, flat(eager.movingVariance), 1e-6);
+  // After three steps: mean (3, 4) weighted 1 - 0.99^3.
+  close(eager.movingMean, [3 * (1 - 0.99 ** 3), 4 * (1 - 0.99 ** 3)], 1e-5);
 });

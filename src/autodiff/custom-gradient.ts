@@ -52,6 +52,7 @@ interface CustomAttrs {
 function customOp(name: string): OpDef<CustomAttrs> {
   return {
     name,
+    kind: "other",
     infer: () => [],
     kernel: () => undefined,
     grad: (dys: readonly Tensor[], ctx: GradContext<CustomAttrs>) => ctx.attrs.gradFunc(dys),

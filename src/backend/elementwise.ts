@@ -5,72 +5,29 @@
 import type { DataArray, NumArray } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
 
-export const UNARY_FNS = [
-  "Neg",
-  "Abs",
-  "Sign",
-  "Square",
-  "Sqrt",
-  "Rsqrt",
-  "Reciprocal",
-  "Exp",
-  "Expm1",
-  "Log",
-  "Log1p",
-  "Sin",
-  "Cos",
-  "Tan",
-  "Asin",
-  "Acos",
-  "Atan",
-  "Sinh",
-  "Cosh",
-  "Tanh",
-  "Sigmoid",
-  "Softplus",
-  "Erf",
-  "Floor",
-  "Ceil",
-  "Round",
-  "Relu",
-  "Relu6",
-  "Elu",
-  "Selu",
-  "IsNan",
-  "IsFinite",
-  "LogicalNot",
-] as const;
-export type UnaryFn = (typeof UNARY_FNS)[number];
-
-export const BINARY_FNS = [
-  "Add",
-  "Sub",
-  "Mul",
-  "Div",
-  "Pow",
-  "Maximum",
-  "Minimum",
-  "FloorMod",
-  "FloorDiv",
-  "Atan2",
-  "SquaredDifference",
-  "Equal",
-  "NotEqual",
-  "Less",
-  "LessEqual",
-  "Greater",
-  "GreaterEqual",
-  "LogicalAnd",
-  "LogicalOr",
-] as const;
-export type BinaryFn = (typeof BINARY_FNS)[number];
+/**
+ * An elementwise op as a backend sees it, taken from the op's registry entry: its name (by which
+ * a native kernel is found) and its scalar expression (from which the JS loop is compiled).
+ */
+export interface ScalarFn {
+  /** TensorFlow's raw-op name: `Exp`, `Add`. */
+  readonly name: string;
+  /**
+   * The value of one element as a JavaScript expression in `x` (unary) or `a` and `b` (binary),
+   * over numbers; it may call the helpers of backend/js/scalar-math.ts (erf, floorMod, ...).
+   * Comparisons give 1 or 0 (the output is bool storage).
+   */
+  readonly js: string;
+  /** Each element costs a transcendental call (exp, sin): worth the native call at small sizes. */
+  readonly costly: boolean;
+}
 
 export interface ElementwiseKernels {
   /** out[i] = f(x[i]); out may have another dtype (IsNan writes bool). */
-  unary(fn: UnaryFn, x: NumArray, out: NumArray): void;
+  unary(fn: ScalarFn, x: NumArray, out: NumArray): void;
   /** out = f(a, b) with NumPy broadcasting of aShape and bShape to outShape. */
   binary(
-    fn: BinaryFn,
+    fn: ScalarFn,
     a: DataArray,
     aShape: Shape,
     b: DataArray,

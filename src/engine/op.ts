@@ -3,6 +3,7 @@
  * name, its shape and dtype rule, its kernel, what its gradient reads, and its gradient.
  */
 import type { Backend } from "../backend/index.js";
+import type { ScalarFn } from "../backend/elementwise.js";
 import type { DType } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -35,6 +36,9 @@ export interface GradContext<A> {
  * records it and higher derivatives come for free.
  */
 export type GradFn<A> = (dys: readonly Tensor[], ctx: GradContext<A>) => readonly (Tensor | null)[];
+
+/** What a gradient rule returns: one cotangent (or null) per input. */
+export type Grads = readonly (Tensor | null)[];
 
 /** `"none"` registers the op as not differentiable (it stops gradients quietly). */
 export type GradEntry<A> = GradFn<A> | "none" | null;
@@ -81,7 +85,9 @@ export interface OpDef<A = Record<string, never>> {
   /** TensorFlow's raw-op name: `Exp`, `MatMul`, `Sum`. */
   readonly name: string;
   /** The op's family. */
-  readonly kind?: OpKind;
+  readonly kind: OpKind;
+  /** Elementwise ops (kind unary or binary): the scalar function the backends compile. */
+  readonly scalar?: ScalarFn;
   /**
    * Inputs on which the every-op test checks the gradient (required of every op whose gradient
    * is a function), or the reason there is no such check.
@@ -162,4 +168,12 @@ export function noGradient(name: string): void {
 export function gradientOf<A>(op: OpDef<A>): GradEntry<A> {
   const o = gradientOverrides.get(op.name);
   return o === undefined ? op.grad : (o as GradEntry<A>);
+}
+
+/** The scalar function of a registered elementwise op (for kernels, benches and tests). */
+export function scalarOf(name: string): ScalarFn {
+  const s = registry.get(name)?.scalar;
+  if (s === undefined)
+    throw new TypeError(`scalarOf: '${name}' is not a registered elementwise op`);
+  return s;
 }

@@ -80,6 +80,8 @@ export function runOp1<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: NoInfe
  */
 export const ReadVariableOp = defineOp<Record<string, never>>({
   name: "ReadVariableOp",
+  kind: "state",
+  check: { skip: "reads a variable: checked through variables in test/tape.test.ts" },
   infer: ([v]) => [{ shape: v.shape, dtype: v.dtype }],
   kernel: () => undefined,
   viewOf: 0,

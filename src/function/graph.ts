@@ -233,6 +233,7 @@ function replayOp(name: string): OpDef<ReplayAttrs> {
   if (op === undefined) {
     op = {
       name,
+      kind: "other",
       infer: () => [],
       kernel: () => undefined,
       grad: (dys, ctx) => ctx.attrs.gradient(dys),

@@ -43,6 +43,8 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepdims: bo
 
 export const Reshape = defineOp<ReshapeAttrs>({
   name: "Reshape",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { shape: [3, 2] } }] },
   infer: ([x], { shape }) => {
     if (sizeOf(shape) !== x.size) {
       throw new InvalidArgumentError(
@@ -59,6 +61,8 @@ export const Reshape = defineOp<ReshapeAttrs>({
 
 export const BroadcastTo = defineOp<BroadcastToAttrs>({
   name: "BroadcastTo",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [1, 3] }], attrs: { shape: [2, 3] } }] },
   infer: ([x], { shape }) => {
     const b = tryBroadcastShapes(x.shape, shape);
     if (b === null || !shapesEqual(b, shape)) {
@@ -75,6 +79,13 @@ export const BroadcastTo = defineOp<BroadcastToAttrs>({
 
 export const Sum = defineOp<ReduceAttrs>({
   name: "Sum",
+  kind: "reduction",
+  check: {
+    cases: [
+      { inputs: [{ shape: [2, 3] }], attrs: { axes: [1], keepdims: false } },
+      { inputs: [{ shape: [2, 3] }], attrs: { axes: [0, 1], keepdims: true } },
+    ],
+  },
   infer: ([x], { axes, keepdims }) => {
     checkDType("Sum", x, "numeric");
     return [{ shape: reducedShape(x.shape, axes, keepdims), dtype: x.dtype }];

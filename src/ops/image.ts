@@ -19,6 +19,8 @@ import {
 /** (images [..., height, width, channels], contrast_factor scalar) -> adjusted images. */
 export const AdjustContrastv2: OpDef<NoAttrs> = defineOp<NoAttrs>({
   name: "AdjustContrastv2",
+  kind: "other",
+  check: { skip: "TensorFlow registers no gradient for it" },
   infer: ([images, factor]) => {
     const op = "AdjustContrastv2";
     checkDType(op, images, "float", "images");

@@ -8,6 +8,15 @@ import "./nn-methods.js";
 import "./linalg-methods.js";
 import "./movement-methods.js";
 import "./variable-ops.js";
+import { namespaceOf } from "./api.js";
+import { checkNativeKernelNames } from "./native-check.js";
+import * as basic from "./elementwise/basic.js";
+import * as elementwiseMath from "./elementwise/math.js";
+import * as activation from "./elementwise/activation.js";
+import * as mathRest from "./namespaces/math.js";
+import * as nnRest from "./namespaces/nn.js";
+
+const elementwise = { ...basic, ...elementwiseMath, ...activation };
 
 // Creation
 export {
@@ -22,65 +31,10 @@ export {
   eye,
 } from "./creation.js";
 
-// Elementwise
-export {
-  abs,
-  acos,
-  add,
-  asin,
-  atan,
-  atan2,
-  cast,
-  ceil,
-  clipByValue,
-  cos,
-  cosh,
-  divide,
-  equal,
-  erf,
-  exp,
-  expm1,
-  floor,
-  floorDiv,
-  floorMod,
-  greater,
-  greaterEqual,
-  isFinite,
-  isNaN,
-  less,
-  lessEqual,
-  log,
-  log1p,
-  logicalAnd,
-  logicalNot,
-  logicalOr,
-  maximum,
-  minimum,
-  mod,
-  multiply,
-  negative,
-  notEqual,
-  pow,
-  reciprocal,
-  round,
-  rsqrt,
-  sigmoid,
-  sign,
-  sin,
-  sinh,
-  softplus,
-  sqrt,
-  square,
-  squaredDifference,
-  subtract,
-  tan,
-  tanh,
-  where,
-  relu,
-  relu6,
-  elu,
-  selu,
-} from "./elementwise.js";
+// Elementwise: each op's definition in elementwise/ is its public function
+export * from "./elementwise/basic.js";
+export * from "./elementwise/math.js";
+export * from "./elementwise/activation.js";
 
 // Shape and reduction core
 export { reshape, broadcastTo, reduceSum } from "./broadcast.js";
@@ -134,8 +88,14 @@ export { matmul, tensordot, type MatmulOptions, type TensordotAxes } from "./lin
 export { einsum } from "./einsum.js";
 
 // Namespaces
-export * as math from "./namespaces/math.js";
-export * as nn from "./namespaces/nn.js";
+/** `tf.math`: the ops tagged "math" where they are defined, and the rest of namespaces/math.ts. */
+export const math = { ...namespaceOf(elementwise, "math"), ...mathRest };
+/** `tf.nn`: the ops tagged "nn" where they are defined, and the rest of namespaces/nn.ts. */
+export const nn = { ...namespaceOf(elementwise, "nn"), ...nnRest };
+export type * from "./namespaces/nn.js";
 export * as random from "./namespaces/random.js";
 export * as image from "./namespaces/image.js";
 export * as linalg from "./namespaces/linalg.js";
+
+// Every op is registered by now: the addon's kernel lists must name registry ops.
+checkNativeKernelNames();

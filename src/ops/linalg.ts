@@ -93,6 +93,19 @@ function batchIsStrided(t: Tensor, batch: Shape): boolean {
 
 export const BatchMatMulV2 = defineOp<MatMulAttrs>({
   name: OP,
+  kind: "contraction",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [2, 2, 3] }, { shape: [3, 4] }],
+        attrs: { transposeA: false, transposeB: false },
+      },
+      {
+        inputs: [{ shape: [3, 2] }, { shape: [4, 3] }],
+        attrs: { transposeA: true, transposeB: true },
+      },
+    ],
+  },
   // Every kernel stores each output element (k = 0 is filled with zeros below).
   overwritesOutputs: true,
   infer: ([a, b], attrs) => {

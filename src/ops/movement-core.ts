@@ -109,6 +109,8 @@ export interface TransposeAttrs {
 
 export const Transpose = defineOp<TransposeAttrs>({
   name: "Transpose",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3, 4] }], attrs: { perm: [2, 0, 1] } }] },
   infer: ([x], { perm }) => {
     const ok =
       perm.length === x.rank &&
@@ -135,6 +137,8 @@ export interface ExpandDimsAttrs {
 
 export const ExpandDims = defineOp<ExpandDimsAttrs>({
   name: "ExpandDims",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { axis: 1 } }] },
   infer: ([x], { axis }) => {
     const shape = x.shape.slice();
     shape.splice(axis, 0, 1);
@@ -152,6 +156,8 @@ export interface SqueezeAttrs {
 
 export const Squeeze = defineOp<SqueezeAttrs>({
   name: "Squeeze",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 1, 3] }], attrs: { axes: [1] } }] },
   infer: ([x], { axes }) => {
     for (const a of axes) {
       if (x.shape[a] !== 1) {
@@ -169,6 +175,8 @@ export const Squeeze = defineOp<SqueezeAttrs>({
 
 export const Identity = defineOp<NoAttrs>({
   name: "Identity",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: {} }] },
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   kernel: () => undefined,
   viewOf: 0,
@@ -177,6 +185,7 @@ export const Identity = defineOp<NoAttrs>({
 
 export const StopGradient = defineOp<NoAttrs>({
   name: "StopGradient",
+  kind: "movement",
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   kernel: () => undefined,
   viewOf: 0,
@@ -204,6 +213,8 @@ const concatKernel: OpDef<AxisAttrs>["kernel"] = (b, xs, [y], { axis }) =>
 
 export const ConcatV2 = defineOp<AxisAttrs>({
   name: "ConcatV2",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }, { shape: [2, 2] }], attrs: { axis: 1 } }] },
   infer: (xs, { axis }) => {
     if (xs.length === 0) throw new InvalidArgumentError("ConcatV2: needs at least one input");
     checkSameDType("ConcatV2", xs);
@@ -232,6 +243,8 @@ export const ConcatV2 = defineOp<AxisAttrs>({
 
 export const Pack = defineOp<AxisAttrs>({
   name: "Pack",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }, { shape: [2, 3] }], attrs: { axis: 1 } }] },
   infer: (xs, { axis }) => {
     if (xs.length === 0) throw new InvalidArgumentError("Pack: needs at least one input");
     checkSameDType("Pack", xs);
@@ -260,6 +273,8 @@ export interface UnpackAttrs {
 
 export const Unpack = defineOp<UnpackAttrs>({
   name: "Unpack",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { axis: 1, num: 3 } }] },
   infer: ([x], { axis, num }) => {
     if (x.rank === 0 || axis >= x.rank) {
       throw new InvalidArgumentError(
@@ -302,6 +317,8 @@ export interface SplitAttrs {
 function splitOp(name: "Split" | "SplitV"): OpDef<SplitAttrs> {
   return defineOp<SplitAttrs>({
     name,
+    kind: "movement",
+    check: { cases: [{ inputs: [{ shape: [2, 4] }], attrs: { axis: 1, sizes: [1, 3] } }] },
     infer: ([x], { axis, sizes }) => {
       if (axis >= x.rank) {
         throw new InvalidArgumentError(
@@ -358,6 +375,8 @@ export interface TileAttrs {
 
 export const Tile = defineOp<TileAttrs>({
   name: "Tile",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { multiples: [2, 1] } }] },
   infer: ([x], { multiples }) => {
     if (multiples.length !== x.rank || multiples.some((m) => !Number.isInteger(m) || m < 0)) {
       throw new InvalidArgumentError(
@@ -390,6 +409,8 @@ export interface ReverseAttrs {
 
 export const ReverseV2 = defineOp<ReverseAttrs>({
   name: "ReverseV2",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { axes: [1] } }] },
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   // A reversal is the strided window starting at the far end with stride -1.
   kernel: (b, [x], [y], { axes }) => {

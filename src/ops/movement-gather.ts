@@ -71,6 +71,28 @@ export interface GatherAttrs {
 
 export const GatherV2 = defineOp<GatherAttrs>({
   name: "GatherV2",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [4, 3] }, { value: [2, 0, 2], dtype: "int32" }],
+        attrs: { axis: 0, batchDims: 0 },
+      },
+      {
+        inputs: [
+          { shape: [2, 4] },
+          {
+            value: [
+              [1, 3],
+              [0, 0],
+            ],
+            dtype: "int32",
+          },
+        ],
+        attrs: { axis: 1, batchDims: 1 },
+      },
+    ],
+  },
   infer: ([params, indices], { axis, batchDims }) => {
     const idx = checkIndices("GatherV2", indices);
     if (axis < 0 || axis >= params.rank) {
@@ -164,6 +186,15 @@ export interface SegmentAttrs {
 
 export const UnsortedSegmentSum = defineOp<SegmentAttrs>({
   name: "UnsortedSegmentSum",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [4, 3] }, { value: [0, 2, 0, 1], dtype: "int32" }],
+        attrs: { numSegments: 3 },
+      },
+    ],
+  },
   infer: ([data, ids], { numSegments }) => {
     checkDType("UnsortedSegmentSum", data, "numeric", "data");
     const idx = checkIndices("UnsortedSegmentSum", ids, "segment_ids");
@@ -210,6 +241,24 @@ export const UnsortedSegmentSum = defineOp<SegmentAttrs>({
 
 export const GatherNd = defineOp<Record<string, never>>({
   name: "GatherNd",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [
+          { shape: [3, 4] },
+          {
+            value: [
+              [0, 1],
+              [2, 3],
+            ],
+            dtype: "int32",
+          },
+        ],
+        attrs: {},
+      },
+    ],
+  },
   infer: ([params, indices]) => {
     checkIndices("GatherNd", indices);
     const depth = indices.shape[indices.rank - 1];
@@ -245,6 +294,15 @@ export interface ScatterNdAttrs {
 
 export const ScatterNd = defineOp<ScatterNdAttrs>({
   name: "ScatterNd",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ value: [[0], [2]], dtype: "int32" }, { shape: [2, 3] }],
+        attrs: { shape: [4, 3] },
+      },
+    ],
+  },
   infer: ([indices, updates], { shape }) => {
     checkIndices("ScatterNd", indices);
     const depth = indices.shape[indices.rank - 1];
@@ -289,6 +347,7 @@ export interface OneHotAttrs {
 
 export const OneHot = defineOp<OneHotAttrs>({
   name: "OneHot",
+  kind: "movement",
   infer: ([indices, on, off], { depth, axis }) => {
     checkIndices("OneHot", indices);
     if (!Number.isInteger(depth) || depth < 0)

@@ -24,6 +24,8 @@ export interface SliceAttrs {
 
 export const Slice: OpDef<SliceAttrs> = defineOp<SliceAttrs>({
   name: "Slice",
+  kind: "movement",
+  check: { cases: [{ inputs: [{ shape: [3, 4] }], attrs: { begin: [1, 0], size: [2, 3] } }] },
   infer: ([x], { begin, size }) => {
     if (begin.length !== x.rank || size.length !== x.rank) {
       throw new InvalidArgumentError(
@@ -198,6 +200,24 @@ function denseSlice(op: string, shape: Shape, spec: StridedSliceAttrs): DenseSli
 
 export const StridedSlice: OpDef<StridedSliceAttrs> = defineOp<StridedSliceAttrs>({
   name: "StridedSlice",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [4, 5] }],
+        attrs: {
+          begin: [0, 1],
+          end: [4, 5],
+          strides: [2, 2],
+          beginMask: 0,
+          endMask: 0,
+          ellipsisMask: 0,
+          newAxisMask: 0,
+          shrinkAxisMask: 0,
+        },
+      },
+    ],
+  },
   infer: ([x], spec) => [
     { shape: denseSlice("StridedSlice", x.shape, spec).finalShape, dtype: x.dtype },
   ],
@@ -220,6 +240,27 @@ export interface StridedSliceGradAttrs {
 
 export const StridedSliceGrad: OpDef<StridedSliceGradAttrs> = defineOp<StridedSliceGradAttrs>({
   name: "StridedSliceGrad",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [2, 2] }],
+        attrs: {
+          shape: [4, 5],
+          spec: {
+            begin: [0, 1],
+            end: [4, 5],
+            strides: [2, 2],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        },
+      },
+    ],
+  },
   infer: ([dy], { shape, spec }) => {
     const d = denseSlice("StridedSliceGrad", shape, spec);
     if (dy.size !== d.procShape.reduce((p, n) => p * n, 1) || dy.rank !== d.finalShape.length) {
@@ -262,6 +303,15 @@ function checkPaddings(op: string, x: Tensor, { before, after }: PadAttrs): numb
 
 export const PadV2: OpDef<PadAttrs> = defineOp<PadAttrs>({
   name: "PadV2",
+  kind: "movement",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [2, 3] }, { value: 0, dtype: "float64" }],
+        attrs: { before: [1, 0], after: [0, 2] },
+      },
+    ],
+  },
   infer: ([x, c], attrs) => {
     if (c.rank !== 0 || c.dtype !== x.dtype) {
       throw new InvalidArgumentError(
@@ -284,6 +334,13 @@ export interface MirrorPadAttrs extends PadAttrs {
 
 export const MirrorPad: OpDef<MirrorPadAttrs> = defineOp<MirrorPadAttrs>({
   name: "MirrorPad",
+  kind: "movement",
+  check: {
+    cases: [
+      { inputs: [{ shape: [3, 4] }], attrs: { before: [1, 2], after: [2, 1], mode: "REFLECT" } },
+      { inputs: [{ shape: [3, 4] }], attrs: { before: [1, 2], after: [2, 1], mode: "SYMMETRIC" } },
+    ],
+  },
   infer: ([x], attrs) => {
     const shape = checkPaddings("MirrorPad", x, attrs);
     // One reflection must cover the padding: REFLECT repeats no edge, so it has n - 1 to give.
@@ -305,6 +362,12 @@ export const MirrorPad: OpDef<MirrorPadAttrs> = defineOp<MirrorPadAttrs>({
 
 export const MirrorPadGrad: OpDef<MirrorPadAttrs> = defineOp<MirrorPadAttrs>({
   name: "MirrorPadGrad",
+  kind: "movement",
+  check: {
+    cases: [
+      { inputs: [{ shape: [6, 7] }], attrs: { before: [1, 2], after: [2, 1], mode: "REFLECT" } },
+    ],
+  },
   infer: ([dy], { before, after }) => {
     checkDType("MirrorPadGrad", dy, "numeric", "dy");
     const shape = dy.shape.map((n, a) => n - (before[a] ?? 0) - (after[a] ?? 0));

@@ -102,6 +102,19 @@ function checkCotangent(op: string, dy: Tensor, p: Conv2DParams): void {
 
 export const Conv2D: OpDef<ConvAttrs> = defineOp<ConvAttrs>({
   name: "Conv2D",
+  kind: "contraction",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [1, 5, 5, 2] }, { shape: [3, 3, 2, 2] }],
+        attrs: { strides: [1, 1], dilations: [1, 1], padding: "SAME" },
+      },
+      {
+        inputs: [{ shape: [1, 5, 5, 2] }, { shape: [3, 3, 2, 3] }],
+        attrs: { strides: [2, 2], dilations: [1, 1], padding: "VALID" },
+      },
+    ],
+  },
   infer: ([x, w], a) => {
     checkFloatPair("Conv2D", x, "input", w, "filter");
     const p = convParams("Conv2D", x.shape, w.shape, a);
@@ -132,6 +145,15 @@ export const Conv2D: OpDef<ConvAttrs> = defineOp<ConvAttrs>({
 export const Conv2DBackpropInput: OpDef<Conv2DBackpropInputAttrs> =
   defineOp<Conv2DBackpropInputAttrs>({
     name: "Conv2DBackpropInput",
+    kind: "contraction",
+    check: {
+      cases: [
+        {
+          inputs: [{ shape: [3, 3, 2, 2] }, { shape: [1, 5, 5, 2] }],
+          attrs: { strides: [1, 1], dilations: [1, 1], padding: "SAME", inputShape: [1, 5, 5, 2] },
+        },
+      ],
+    },
     infer: ([w, dy], a) => {
       const op = "Conv2DBackpropInput";
       checkFloatPair(op, dy, "out_backprop", w, "filter");
@@ -162,6 +184,15 @@ export const Conv2DBackpropInput: OpDef<Conv2DBackpropInputAttrs> =
 export const Conv2DBackpropFilter: OpDef<Conv2DBackpropFilterAttrs> =
   defineOp<Conv2DBackpropFilterAttrs>({
     name: "Conv2DBackpropFilter",
+    kind: "contraction",
+    check: {
+      cases: [
+        {
+          inputs: [{ shape: [1, 5, 5, 2] }, { shape: [1, 5, 5, 2] }],
+          attrs: { strides: [1, 1], dilations: [1, 1], padding: "SAME", filterShape: [3, 3, 2, 2] },
+        },
+      ],
+    },
     infer: ([x, dy], a) => {
       const op = "Conv2DBackpropFilter";
       checkFloatPair(op, x, "input", dy, "out_backprop");

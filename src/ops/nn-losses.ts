@@ -62,6 +62,26 @@ function plus(a: Tensor, b: Tensor | null): Tensor {
 
 export const SoftmaxCrossEntropyWithLogits: OpDef<XentAttrs> = defineOp<XentAttrs>({
   name: "SoftmaxCrossEntropyWithLogits",
+  kind: "nn",
+  check: {
+    cases: [
+      {
+        // The backprop output is softmax - labels, TensorFlow's gradient, exact when each row
+        // of labels sums to 1: labels are a fixed distribution here.
+        inputs: [
+          {
+            value: [
+              [0.2, 0.3, 0.5],
+              [0.1, 0.6, 0.3],
+            ],
+            dtype: "float64",
+          },
+          { shape: [2, 3] },
+        ],
+        attrs: { axis: 1 },
+      },
+    ],
+  },
   infer: ([labels, logits], { axis }) => {
     const op = "SoftmaxCrossEntropyWithLogits";
     checkDType(op, logits, "float", "logits");
@@ -110,6 +130,8 @@ export const SoftmaxCrossEntropyWithLogits: OpDef<XentAttrs> = defineOp<XentAttr
 
 export const SparseSoftmaxCrossEntropyWithLogits: OpDef<NoAttrs> = defineOp<NoAttrs>({
   name: "SparseSoftmaxCrossEntropyWithLogits",
+  kind: "nn",
+  check: { cases: [{ inputs: [{ value: [0, 2], dtype: "int32" }, { shape: [2, 3] }], attrs: {} }] },
   infer: ([labels, logits]) => {
     const op = "SparseSoftmaxCrossEntropyWithLogits";
     checkDType(op, logits, "float", "logits");

@@ -84,6 +84,15 @@ function expectLike(op: string, what: string, t: Tensor, shape: Shape, ref: Tens
 
 export const MaxPool: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
   name: "MaxPool",
+  kind: "nn",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [1, 4, 4, 2] }],
+        attrs: { ksize: [2, 2], strides: [2, 2], padding: "VALID" },
+      },
+    ],
+  },
   infer: ([x], a) => {
     checkDType("MaxPool", x, "numeric");
     return [{ shape: outShapeOf(poolParams("MaxPool", x.shape, a)), dtype: x.dtype }];
@@ -113,6 +122,34 @@ function argmaxRoutingOp(
   const toInput = name === "MaxPoolGrad";
   return defineOp<PoolAttrs>({
     name,
+    kind: "nn",
+    // orig_output only routes (its values are not read), so it is a fixed input here.
+    check: {
+      cases: [
+        {
+          inputs: [
+            { shape: [1, 4, 4, 2] },
+            {
+              value: [
+                [
+                  [
+                    [0, 0],
+                    [0, 0],
+                  ],
+                  [
+                    [0, 0],
+                    [0, 0],
+                  ],
+                ],
+              ],
+              dtype: "float64",
+            },
+            { shape: toInput ? [1, 2, 2, 2] : [1, 4, 4, 2] },
+          ],
+          attrs: { ksize: [2, 2], strides: [2, 2], padding: "VALID" },
+        },
+      ],
+    },
     infer: ([x, y, g], a) => {
       checkDType(name, x, "numeric", "orig_input");
       const out = outShapeOf(poolParams(name, x.shape, a));
@@ -149,6 +186,15 @@ export const MaxPoolGradGrad: OpDef<PoolAttrs> = argmaxRoutingOp(
 
 export const AvgPool: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
   name: "AvgPool",
+  kind: "nn",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [1, 4, 4, 2] }],
+        attrs: { ksize: [2, 2], strides: [1, 1], padding: "SAME" },
+      },
+    ],
+  },
   infer: ([x], a) => {
     checkDType("AvgPool", x, "float");
     return [{ shape: outShapeOf(poolParams("AvgPool", x.shape, a)), dtype: x.dtype }];
@@ -162,6 +208,15 @@ export const AvgPool: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
 /** dy -> dx: each window's cotangent spread evenly over its valid (non-padded) positions. */
 export const AvgPoolGrad: OpDef<AvgPoolGradAttrs> = defineOp<AvgPoolGradAttrs>({
   name: "AvgPoolGrad",
+  kind: "nn",
+  check: {
+    cases: [
+      {
+        inputs: [{ shape: [1, 4, 4, 2] }],
+        attrs: { ksize: [2, 2], strides: [1, 1], padding: "SAME", inputShape: [1, 4, 4, 2] },
+      },
+    ],
+  },
   infer: ([dy], a) => {
     checkDType("AvgPoolGrad", dy, "float", "grad");
     const out = outShapeOf(poolParams("AvgPoolGrad", a.inputShape, a));

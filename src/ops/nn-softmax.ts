@@ -36,6 +36,13 @@ function softmaxInfer(name: string) {
 
 export const Softmax: OpDef<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
   name: "Softmax",
+  kind: "nn",
+  check: {
+    cases: [
+      { inputs: [{ shape: [2, 3] }], attrs: { axis: 1 } },
+      { inputs: [{ shape: [3, 2] }], attrs: { axis: 0 } },
+    ],
+  },
   overwritesOutputs: true,
   infer: softmaxInfer("Softmax"),
   kernel: (b, [x], [y], { axis }) =>
@@ -51,6 +58,8 @@ export const Softmax: OpDef<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
 
 export const LogSoftmax: OpDef<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
   name: "LogSoftmax",
+  kind: "nn",
+  check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { axis: 1 } }] },
   overwritesOutputs: true,
   infer: softmaxInfer("LogSoftmax"),
   kernel: (b, [x], [y], { axis }) =>

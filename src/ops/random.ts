@@ -291,6 +291,7 @@ function randomOp<A extends { readonly shape: Shape; readonly dtype: DType }>(
 ): OpDef<A> {
   return defineOp<A>({
     name,
+    kind: "random",
     infer: (_inputs, a) => [{ shape: a.shape, dtype: a.dtype }],
     kernel: (_backend, _inputs, outputs, a) => kernel(outputs[0], a),
     overwritesOutputs: true,
@@ -362,6 +363,7 @@ interface SeedAttrs {
  */
 export const RandomShuffle = defineOp<SeedAttrs>({
   name: "RandomShuffle",
+  kind: "random",
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   kernel: (_backend, [x], [out], a) => {
     const seed = resolveSeed("RandomShuffle", a.seed);
@@ -413,6 +415,7 @@ interface MultinomialAttrs extends SeedAttrs {
  */
 export const Multinomial = defineOp<MultinomialAttrs>({
   name: "Multinomial",
+  kind: "random",
   infer: ([x], a) => [{ shape: [x.shape[0], a.numSamples], dtype: "int32" }],
   kernel: (_backend, [x], [o], a) => {
     const numSamples = a.numSamples;

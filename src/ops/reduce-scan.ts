@@ -48,9 +48,21 @@ function checkScan(name: string, x: Tensor, { axis }: ScanAttrs): void {
 /** The shape rule and kernel Cumsum and Cumprod share: y has x's shape, scanned along axis. */
 function scanEntry(
   name: "Cumsum" | "Cumprod",
-): Pick<OpDef<ScanAttrs>, "name" | "infer" | "kernel"> {
+): Pick<OpDef<ScanAttrs>, "name" | "kind" | "check" | "infer" | "kernel"> {
+  // Cumprod's rule divides by x: keep x away from zero.
+  const range = name === "Cumprod" ? ([0.5, 1.5] as const) : undefined;
   return {
     name,
+    kind: "scan",
+    check: {
+      cases: [
+        {
+          inputs: [{ shape: [2, 3], range }],
+          attrs: { axis: 1, exclusive: false, reverse: false },
+        },
+        { inputs: [{ shape: [2, 3], range }], attrs: { axis: 0, exclusive: true, reverse: true } },
+      ],
+    },
     infer: ([x], attrs) => {
       checkScan(name, x, attrs);
       return [{ shape: x.shape, dtype: x.dtype }];
@@ -148,6 +160,8 @@ export interface TopKAttrs {
 
 export const TopKV2 = defineOp<TopKAttrs>({
   name: "TopKV2",
+  kind: "reduction",
+  check: { cases: [{ inputs: [{ shape: [2, 5] }], attrs: { k: 2, sorted: true } }] },
   infer: ([x], { k }) => {
     checkDType("TopKV2", x, "numeric");
     if (x.rank === 0) {

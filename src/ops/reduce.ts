@@ -68,11 +68,29 @@ interface ReductionSpec {
   grad: GradFn<ReduceAttrs> | "none";
   saveInputs?: readonly number[];
   saveOutputs?: readonly number[];
+  /** Where the gradient check draws x (default [-1, 1]). */
+  domain?: readonly [number, number];
 }
 
 function reductionOp(name: Exclude<ReduceFn, "Sum">, spec: ReductionSpec): OpDef<ReduceAttrs> {
   return defineOp<ReduceAttrs>({
     name,
+    kind: "reduction",
+    check:
+      spec.grad === "none"
+        ? undefined
+        : {
+            cases: [
+              {
+                inputs: [{ shape: [2, 3], range: spec.domain }],
+                attrs: { axes: [1], keepdims: false },
+              },
+              {
+                inputs: [{ shape: [2, 3], range: spec.domain }],
+                attrs: { axes: [0, 1], keepdims: true },
+              },
+            ],
+          },
     infer: ([x], { axes, keepdims }) => {
       checkDType(name, x, spec.dtypes);
       checkAxesAttr(name, x, axes);
@@ -136,6 +154,7 @@ export const Min = reductionOp("Min", {
  * product along the next, and so on. Exact for any number of zeros.
  */
 export const Prod = reductionOp("Prod", {
+  domain: [0.5, 1.5],
   dtypes: "numeric",
   saveInputs: [0],
   grad: ([dy], { inputs, attrs }) => {
@@ -168,6 +187,7 @@ const ARG_DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
 function argOp(name: ArgReduceFn): OpDef<ArgReduceAttrs> {
   return defineOp<ArgReduceAttrs>({
     name,
+    kind: "reduction",
     infer: ([x], { axis, outputType }) => {
       if (!ARG_DTYPES.includes(x.dtype)) {
         throw new TypeError(

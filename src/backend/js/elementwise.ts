@@ -1,78 +1,12 @@
 /**
- * Elementwise kernels over typed arrays. Each op is one scalar expression in a table; a loop is
- * compiled from it once at load, so the hot loops have no per-element calls.
+ * Elementwise kernels over typed arrays. Each op brings its scalar expression (from its registry
+ * entry); a loop is compiled from it the first time the op runs, so the hot loops have no
+ * per-element calls.
  */
-import type { BinaryFn, ElementwiseKernels, UnaryFn } from "../elementwise.js";
+import type { ElementwiseKernels, ScalarFn } from "../elementwise.js";
 import type { DataArray, NumArray } from "../../tensor/dtype.js";
 import { shapesEqual, type Shape } from "../../tensor/shape.js";
-import { erf, floorMod, roundHalfEven } from "./scalar-math.js";
-
-const SELU_ALPHA = 1.6732632423543772;
-const SELU_SCALE = 1.0507009873554805;
-
-/** Each unary op as an expression in `x`. */
-const UNARY_EXPR: Record<UnaryFn, string> = {
-  Neg: "-x",
-  Abs: "Math.abs(x)",
-  Sign: "Math.sign(x)",
-  Square: "x * x",
-  Sqrt: "Math.sqrt(x)",
-  Rsqrt: "1 / Math.sqrt(x)",
-  Reciprocal: "1 / x",
-  Exp: "Math.exp(x)",
-  Expm1: "Math.expm1(x)",
-  Log: "Math.log(x)",
-  Log1p: "Math.log1p(x)",
-  Sin: "Math.sin(x)",
-  Cos: "Math.cos(x)",
-  Tan: "Math.tan(x)",
-  Asin: "Math.asin(x)",
-  Acos: "Math.acos(x)",
-  Atan: "Math.atan(x)",
-  Sinh: "Math.sinh(x)",
-  Cosh: "Math.cosh(x)",
-  Tanh: "Math.tanh(x)",
-  // 1 / (1 + e^-x); exp overflows to Infinity for very negative x, giving 0 as it should.
-  Sigmoid: "1 / (1 + Math.exp(-x))",
-  // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large x.
-  Softplus: "Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))",
-  Erf: "erf(x)",
-  Floor: "Math.floor(x)",
-  Ceil: "Math.ceil(x)",
-  Round: "roundHalfEven(x)",
-  Relu: "x > 0 ? x : (x === x ? 0 : x)",
-  Relu6: "x > 0 ? (x < 6 ? x : 6) : (x === x ? 0 : x)",
-  Elu: "x > 0 ? x : Math.expm1(x)",
-  Selu: `x > 0 ? ${SELU_SCALE} * x : ${SELU_SCALE * SELU_ALPHA} * Math.expm1(x)`,
-  IsNan: "x !== x ? 1 : 0",
-  IsFinite: "Number.isFinite(x) ? 1 : 0",
-  LogicalNot: "x ? 0 : 1",
-};
-
-/** Each binary op as an expression in `a` and `b`. */
-const BINARY_EXPR: Record<BinaryFn, string> = {
-  Add: "a + b",
-  Sub: "a - b",
-  Mul: "a * b",
-  Div: "a / b",
-  Pow: "Math.pow(a, b)",
-  Maximum: "a !== a || b !== b ? NaN : (a > b ? a : b)",
-  Minimum: "a !== a || b !== b ? NaN : (a < b ? a : b)",
-  FloorMod: "floorMod(a, b)",
-  FloorDiv: "Math.floor(a / b)",
-  Atan2: "Math.atan2(a, b)",
-  SquaredDifference: "(a - b) * (a - b)",
-  Equal: "a === b ? 1 : 0",
-  NotEqual: "a !== b ? 1 : 0",
-  Less: "a < b ? 1 : 0",
-  LessEqual: "a <= b ? 1 : 0",
-  Greater: "a > b ? 1 : 0",
-  GreaterEqual: "a >= b ? 1 : 0",
-  LogicalAnd: "a && b ? 1 : 0",
-  LogicalOr: "a || b ? 1 : 0",
-};
-
-const SCOPE = { erf, floorMod, roundHalfEven };
+import * as scalarMath from "./scalar-math.js";
 
 type UnaryLoop = (x: NumArray, out: NumArray, n: number) => void;
 /** mode 0: same shape; 1: b is one element; 2: a is one element. */
@@ -90,46 +24,53 @@ type StridedLoop = (
   n: number,
 ) => void;
 
+const SCOPE_NAMES = Object.keys(scalarMath);
+const SCOPE_VALUES = Object.values(scalarMath);
+
 function compile<F>(params: string[], body: string): F {
-  const names = Object.keys(SCOPE);
   const make = new Function(
-    ...names,
+    ...SCOPE_NAMES,
     `"use strict"; return function (${params.join(", ")}) { ${body} };`,
-  );
-  return make(...names.map((k) => SCOPE[k as keyof typeof SCOPE])) as F;
+  ) as (...scope: unknown[]) => F;
+  return make(...SCOPE_VALUES);
 }
 
-function mapTable<K extends string, V>(
-  table: Record<K, string>,
-  build: (expr: string) => V,
-): Record<K, V> {
-  const out = {} as Record<K, V>;
-  for (const key of Object.keys(table) as K[]) out[key] = build(table[key]);
-  return out;
+/** Loops compiled so far, by op name (an op's expression never changes). */
+const unaryLoops = new Map<string, UnaryLoop>();
+const binaryLoops = new Map<string, [BinaryLoop, StridedLoop]>();
+
+function unaryLoop(fn: ScalarFn): UnaryLoop {
+  let loop = unaryLoops.get(fn.name);
+  if (loop === undefined) {
+    loop = compile<UnaryLoop>(
+      ["xs", "out", "n"],
+      `for (let i = 0; i < n; i++) { const x = xs[i]; out[i] = ${fn.js}; }`,
+    );
+    unaryLoops.set(fn.name, loop);
+  }
+  return loop;
 }
 
-const unaryLoops = mapTable(UNARY_EXPR, (e) =>
-  compile<UnaryLoop>(
-    ["xs", "out", "n"],
-    `for (let i = 0; i < n; i++) { const x = xs[i]; out[i] = ${e}; }`,
-  ),
-);
-
-const binaryLoops = mapTable(BINARY_EXPR, (e) =>
-  compile<BinaryLoop>(
-    ["as", "bs", "out", "n", "mode"],
-    `if (mode === 0) { for (let i = 0; i < n; i++) { const a = as[i], b = bs[i]; out[i] = ${e}; } }
-     else if (mode === 1) { const b = bs[0]; for (let i = 0; i < n; i++) { const a = as[i]; out[i] = ${e}; } }
-     else { const a = as[0]; for (let i = 0; i < n; i++) { const b = bs[i]; out[i] = ${e}; } }`,
-  ),
-);
-
-const stridedLoops = mapTable(BINARY_EXPR, (e) =>
-  compile<StridedLoop>(
-    ["av", "ao", "as", "bv", "bo", "bs", "out", "oo", "n"],
-    `for (let i = 0; i < n; i++) { const a = av[ao + i * as], b = bv[bo + i * bs]; out[oo + i] = ${e}; }`,
-  ),
-);
+function binaryLoop(fn: ScalarFn): [BinaryLoop, StridedLoop] {
+  let loops = binaryLoops.get(fn.name);
+  if (loops === undefined) {
+    const e = fn.js;
+    loops = [
+      compile<BinaryLoop>(
+        ["as", "bs", "out", "n", "mode"],
+        `if (mode === 0) { for (let i = 0; i < n; i++) { const a = as[i], b = bs[i]; out[i] = ${e}; } }
+         else if (mode === 1) { const b = bs[0]; for (let i = 0; i < n; i++) { const a = as[i]; out[i] = ${e}; } }
+         else { const a = as[0]; for (let i = 0; i < n; i++) { const b = bs[i]; out[i] = ${e}; } }`,
+      ),
+      compile<StridedLoop>(
+        ["av", "ao", "as", "bv", "bo", "bs", "out", "oo", "n"],
+        `for (let i = 0; i < n; i++) { const a = av[ao + i * as], b = bv[bo + i * bs]; out[oo + i] = ${e}; }`,
+      ),
+    ];
+    binaryLoops.set(fn.name, loops);
+  }
+  return loops;
+}
 
 /**
  * Strides of an input broadcast to `outShape`: 0 along the axes where it is broadcast.
@@ -176,21 +117,21 @@ export function forEachBroadcastRow(
 
 export const jsElementwise: ElementwiseKernels = {
   unary(fn, x, out) {
-    unaryLoops[fn](x, out, out.length);
+    unaryLoop(fn)(x, out, out.length);
   },
 
   binary(fn, a, aShape, b, bShape, out, outShape) {
     const n = out.length;
     if (n === 0) return;
+    const [flat, loop] = binaryLoop(fn);
     if (a.length === n && b.length === n && shapesEqual(aShape, bShape))
-      return binaryLoops[fn](a, b, out, n, 0);
-    if (b.length === 1 && a.length === n) return binaryLoops[fn](a, b, out, n, 1);
-    if (a.length === 1 && b.length === n) return binaryLoops[fn](a, b, out, n, 2);
+      return flat(a, b, out, n, 0);
+    if (b.length === 1 && a.length === n) return flat(a, b, out, n, 1);
+    if (a.length === 1 && b.length === n) return flat(a, b, out, n, 2);
     const sa = broadcastStrides(aShape, outShape);
     const sb = broadcastStrides(bShape, outShape);
     const last = outShape.length - 1;
     const inner = outShape[last];
-    const loop = stridedLoops[fn];
     forEachBroadcastRow(outShape, [sa, sb], (off, oo) =>
       loop(a, off[0], sa[last], b, off[1], sb[last], out, oo, inner),
     );

@@ -6,7 +6,6 @@
  * strings, kernels the addon lacks) goes to the JS kernel, so both backends always agree.
  */
 import type { Backend } from "../types.js";
-import type { BinaryFn, UnaryFn } from "../elementwise.js";
 import type { ReduceFn } from "../reduce.js";
 import type { Conv2DParams, Pool2DParams } from "../nn.js";
 import type { DataArray, NumArray } from "../../tensor/dtype.js";
@@ -33,30 +32,6 @@ export const THRESHOLDS = {
   /** Output elements times window size. */
   pool: 4096,
 };
-
-/** Unary ops whose JS form calls a Math function per element. */
-const COSTLY_UNARY: ReadonlySet<UnaryFn> = new Set<UnaryFn>([
-  "Exp",
-  "Expm1",
-  "Log",
-  "Log1p",
-  "Sin",
-  "Cos",
-  "Tan",
-  "Asin",
-  "Acos",
-  "Atan",
-  "Sinh",
-  "Cosh",
-  "Tanh",
-  "Sigmoid",
-  "Softplus",
-  "Erf",
-  "Elu",
-  "Selu",
-]);
-
-const COSTLY_BINARY: ReadonlySet<BinaryFn> = new Set<BinaryFn>(["Pow", "FloorMod", "Atan2"]);
 
 /** Multiply-adds of a convolution: every output value sums filterH * filterW * inC products. */
 function convMacs(p: Conv2DParams): number {
@@ -91,8 +66,8 @@ function allSameFloat(...xs: DataArray[]): boolean {
 }
 
 export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
-  const unaryIdx = indexOf<UnaryFn>(addon.unaryNames);
-  const binaryIdx = indexOf<BinaryFn>(addon.binaryNames);
+  const unaryIdx = indexOf<string>(addon.unaryNames);
+  const binaryIdx = indexOf<string>(addon.binaryNames);
   const reduceIdx = indexOf<ReduceFn>(addon.reduceNames);
   const T = THRESHOLDS;
 
@@ -104,8 +79,8 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
     // case in a training loop's bookkeeping) reach the JS kernel at almost no extra cost.
     unary(fn, x, out) {
       if (x.length < T.unaryCostly) return js.unary(fn, x, out);
-      const i = unaryIdx.get(fn);
-      const min = COSTLY_UNARY.has(fn) ? T.unaryCostly : T.unaryCheap;
+      const i = unaryIdx.get(fn.name);
+      const min = fn.costly ? T.unaryCostly : T.unaryCheap;
       if (
         i !== undefined &&
         x.length >= min &&
@@ -120,8 +95,8 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
 
     binary(fn, a, aShape, b, bShape, out, outShape) {
       if (out.length < T.binaryCostly) return js.binary(fn, a, aShape, b, bShape, out, outShape);
-      const i = binaryIdx.get(fn);
-      const min = COSTLY_BINARY.has(fn) ? T.binaryCostly : T.binary;
+      const i = binaryIdx.get(fn.name);
+      const min = fn.costly ? T.binaryCostly : T.binary;
       if (
         i !== undefined &&
         out.length >= min &&

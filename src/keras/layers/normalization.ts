@@ -118,7 +118,7 @@ abstract class Normalization extends Layer {
     if (x.rank !== this.builtRank) {
       throw incompatible(this, `expected ndim=${this.builtRank}, found ndim=${x.rank}`, x.shape);
     }
-    const p = this.gammaVar ?? this.betaVar;
+    const p = this.gammaVar ?? this.betaVar ?? this.paramReference();
     if (p === null) return;
     this.axes.forEach((a, i) => {
       if (x.shape[a] !== p.shape[i]) {
@@ -129,6 +129,11 @@ abstract class Normalization extends Layer {
         );
       }
     });
+  }
+
+  /** A weight shaped like gamma to check inputs against when there is no gamma or beta. */
+  protected paramReference(): Variable | null {
+    return null;
   }
 
   /** (x - mean) / sqrt(variance + epsilon) * gamma + beta, statistics broadcast against x. */
@@ -206,6 +211,10 @@ export class BatchNormalization extends Normalization {
   get movingVariance(): Variable {
     if (this.#movingVariance === null) throw this.unbuilt();
     return this.#movingVariance;
+  }
+
+  protected override paramReference(): Variable | null {
+    return this.#movingMean;
   }
 
   private unbuilt(): Error {

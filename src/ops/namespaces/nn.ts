@@ -1,5 +1,4 @@
 /** `tf.nn`: TensorFlow's neural-network namespace. */
-export { elu, relu, relu6, selu, sigmoid, softplus, tanh } from "../elementwise.js";
 export { topK } from "../reduce-scan.js";
 export { softmax, logSoftmax } from "../nn-softmax.js";
 export { gelu, leakyRelu } from "../nn-activations.js";
