@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
 import * as tf from "../src/index.js";
+import { loadH5 } from "../src/keras/saving/h5.js";
 
 const { layers, saving, models } = tf.keras;
 const tmp = () => mkdtempSync(join(tmpdir(), "tapeflow-keras-"));
@@ -269,13 +270,13 @@ test("loads a .keras file in the form Python Keras writes (made by h5py and zipf
 });
 
 test("weights paths follow Keras's walk for functional and subclassed models", async () => {
-  const h5 = await saving.ready();
+  const h5 = await loadH5();
   const datasets = (file: string): string[] => {
     const f = new h5.File(file, "r");
     try {
       return f
         .paths()
-        .filter((p) => (f.get(p) as { type?: string } | null)?.type === "Dataset")
+        .filter((p) => f.get(p)?.type === "Dataset")
         .sort();
     } finally {
       f.close();

@@ -6,31 +6,75 @@
  * of printed to stderr.
  */
 import { openSync, readSync, closeSync, statSync } from "node:fs";
-import type * as H5 from "h5wasm";
 import { InvalidArgumentError } from "../../tensor/errors.js";
 
-export type H5Lib = typeof H5.default;
-export type H5File = H5.File;
-export type H5Group = H5.Group;
-export type H5Dataset = H5.Dataset;
+// The part of h5wasm's API used here, typed structurally, so that tapeflow's declarations do
+// not pull h5wasm's (and Emscripten's) typings into a user's compilation.
+
+/** An HDF5 object: `type` is "Group", "Dataset", or a link or other class. */
+export interface H5Entity {
+  readonly type: string;
+}
+
+export interface H5Group extends H5Entity {
+  keys(): string[];
+  paths(): string[];
+  get(name: string): H5Entity | null;
+  create_group(name: string): H5Group;
+  create_dataset(args: {
+    name: string;
+    data: Float32Array | Float64Array | Int32Array | Uint8Array;
+    shape: number[];
+    dtype: string;
+  }): unknown;
+  create_attribute(name: string, data: string): void;
+}
+
+export interface H5File extends H5Group {
+  close(): unknown;
+}
+
+export interface H5Dataset extends H5Entity {
+  /** h5wasm's type class (0 integer, 1 float, 3 string, 8 enum, ...) and element size. */
+  readonly metadata: { readonly type: number; readonly size: number };
+  readonly shape: number[] | null;
+  readonly value: unknown;
+}
+
+/** The loaded library: its File class. */
+export interface H5Lib {
+  readonly File: new (path: string, mode: "r" | "w") => H5File;
+}
+
+interface H5Module {
+  readonly default: H5Lib & {
+    readonly ready: Promise<{ activate_throwing_error_handler(): number }>;
+  };
+}
 
 let lib: H5Lib | null = null;
 let loading: Promise<H5Lib> | null = null;
 
-/**
- * `tf.keras.saving.ready()`: loads the HDF5 library (once). The synchronous functions
- * (saveWeightsSync, loadWeightsSync, ...) need it to have resolved; the async ones await it.
- */
-export function ready(): Promise<H5Lib> {
+/** The HDF5 library, loaded once (see ready()). */
+export function loadH5(): Promise<H5Lib> {
   if (lib !== null) return Promise.resolve(lib);
   loading ??= (async () => {
-    const mod = (await import("h5wasm/node")).default;
+    const mod = ((await import("h5wasm/node")) as unknown as H5Module).default;
     const module = await mod.ready;
     module.activate_throwing_error_handler();
     lib = mod;
     return mod;
   })();
   return loading;
+}
+
+/**
+ * `tf.keras.saving.ready()`: loads the HDF5 library (once). The synchronous functions
+ * (saveWeightsSync, loadWeightsSync, ModelCheckpoint inside fit, ...) need it to have
+ * resolved; the async ones await it themselves.
+ */
+export async function ready(): Promise<void> {
+  await loadH5();
 }
 
 /** Whether ready() has resolved (the synchronous savers can run). */
