@@ -8,8 +8,10 @@
  * Options (flags or environment): --epochs / MNIST_EPOCHS (default 15), --limit / MNIST_LIMIT
  * (training images used, default all 60,000), --test-limit / MNIST_TEST_LIMIT (test images,
  * default all 10,000), --seed / MNIST_SEED (default 1337), --save / MNIST_SAVE (a .keras path
- * to save the trained model to). It prints Keras's summary and progress, then the test loss
- * and accuracy, and the seconds per epoch.
+ * to save the trained model to), --resume / MNIST_RESUME (a .keras file to continue training,
+ * with --initial-epoch / MNIST_INITIAL_EPOCH, the epochs it already had; Adam starts afresh).
+ * It prints Keras's summary and progress, then the test loss and accuracy, and the seconds per
+ * epoch.
  */
 import * as tf from "tapeflow";
 
@@ -35,6 +37,8 @@ const limit = intOption("limit", "MNIST_LIMIT", 60000);
 const testLimit = intOption("test-limit", "MNIST_TEST_LIMIT", 10000);
 const seed = intOption("seed", "MNIST_SEED", 1337);
 const savePath = option("save", "MNIST_SAVE", "");
+const resume = option("resume", "MNIST_RESUME", "");
+const initialEpoch = resume === "" ? 0 : intOption("initial-epoch", "MNIST_INITIAL_EPOCH", 1);
 tf.random.setSeed(seed);
 
 // Model / data parameters
@@ -63,28 +67,31 @@ const yTrain = tf.oneHot(first(yTrainRaw, limit), numClasses);
 const yTest = tf.oneHot(first(yTestRaw, testLimit), numClasses);
 
 const { layers } = tf.keras;
-const model = new tf.keras.Sequential([
-  tf.keras.Input({ shape: inputShape }),
-  new layers.Conv2D(32, [3, 3], { activation: "relu" }),
-  new layers.MaxPooling2D([2, 2]),
-  new layers.Conv2D(64, [3, 3], { activation: "relu" }),
-  new layers.MaxPooling2D([2, 2]),
-  new layers.Flatten(),
-  new layers.Dropout(0.5),
-  new layers.Dense(numClasses, { activation: "softmax" }),
-]);
+const model =
+  resume !== ""
+    ? ((await tf.keras.models.loadModel(resume)) as tf.keras.Sequential)
+    : new tf.keras.Sequential([
+        tf.keras.Input({ shape: inputShape }),
+        new layers.Conv2D(32, [3, 3], { activation: "relu" }),
+        new layers.MaxPooling2D([2, 2]),
+        new layers.Conv2D(64, [3, 3], { activation: "relu" }),
+        new layers.MaxPooling2D([2, 2]),
+        new layers.Flatten(),
+        new layers.Dropout(0.5),
+        new layers.Dense(numClasses, { activation: "softmax" }),
+      ]);
 model.summary();
 
 const batchSize = 128;
 model.compile({ loss: "categorical_crossentropy", optimizer: "adam", metrics: ["accuracy"] });
 const start = performance.now();
-model.fit(xTrain, yTrain, { batchSize, epochs, validationSplit: 0.1 });
+model.fit(xTrain, yTrain, { batchSize, epochs, validationSplit: 0.1, initialEpoch });
 const seconds = (performance.now() - start) / 1000;
 
 const score = model.evaluate(xTest, yTest, { verbose: 0 }) as number[];
 console.log("Test loss:", score[0]);
 console.log("Test accuracy:", score[1]);
-console.log(`Seconds per epoch: ${(seconds / epochs).toFixed(1)}`);
+console.log(`Seconds per epoch: ${(seconds / (epochs - initialEpoch)).toFixed(1)}`);
 
 if (savePath !== "") {
   await model.save(savePath);
