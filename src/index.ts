@@ -43,6 +43,7 @@ export * from "./ops/index.js";
 export { Module } from "./keras/module.js";
 export * as keras from "./keras/index.js";
 export * as train from "./train/index.js";
+export * as data from "./data/index.js";
 export {
   tfFunction as function,
   savedModel,

@@ -1,3 +1,4 @@
 /** `tf.keras.callbacks`: the callbacks and ProgbarLogger. */
 export * from "./callbacks.js";
 export { ProgbarLogger, type ProgbarLoggerOptions } from "./progress.js";
+export { ModelCheckpoint, type ModelCheckpointOptions } from "./callbacks-checkpoint.js";

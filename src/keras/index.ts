@@ -26,3 +26,6 @@ export type {
 } from "./training.js";
 export { KerasTensor } from "./keras-tensor.js";
 export { Input, type InputOptions } from "./input-layer.js";
+export * as saving from "./saving/index.js";
+export * as models from "./saving/models.js";
+export * as datasets from "./datasets/index.js";

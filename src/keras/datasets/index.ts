@@ -1,0 +1,2 @@
+/** `tf.keras.datasets`: small datasets to learn and test with. */
+export * as mnist from "./mnist.js";

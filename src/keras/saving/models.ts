@@ -1,0 +1,2 @@
+/** `tf.keras.models`: loading and saving whole models (.keras files). */
+export { loadModel, loadModelSync, saveModel, saveModelSync } from "./keras-file.js";
