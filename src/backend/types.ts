@@ -7,8 +7,15 @@ import type { ReduceKernels } from "./reduce.js";
 import type { MovementKernels } from "./movement.js";
 import type { LinalgKernels } from "./linalg.js";
 import type { NnKernels } from "./nn.js";
+import type { OptimKernels } from "./optim.js";
 
 export interface Backend
-  extends ElementwiseKernels, ReduceKernels, MovementKernels, LinalgKernels, NnKernels {
+  extends
+    ElementwiseKernels,
+    ReduceKernels,
+    MovementKernels,
+    LinalgKernels,
+    NnKernels,
+    OptimKernels {
   readonly name: "js" | "native";
 }

@@ -5,6 +5,7 @@ import { jsReduce } from "./reduce.js";
 import { jsMovement } from "./movement.js";
 import { jsLinalg } from "./linalg.js";
 import { jsNn } from "./nn.js";
+import { jsOptim } from "./optim.js";
 
 export const jsBackend: Backend = {
   name: "js",
@@ -13,4 +14,5 @@ export const jsBackend: Backend = {
   ...jsMovement,
   ...jsLinalg,
   ...jsNn,
+  ...jsOptim,
 };
