@@ -11,7 +11,8 @@
         "native/reduce.cc",
         "native/nn.cc",
         "native/movement.cc",
-        "native/optim.cc"
+        "native/optim.cc",
+        "native/fused.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

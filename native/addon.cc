@@ -854,6 +854,25 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   return c.env().Undefined();
 }
 
+// softmaxGrad(y, dy, out, {outer, n, inner}, log)
+Napi::Value SoftmaxGrad(const Napi::CallbackInfo& info) {
+  Call c(info, "softmaxGrad");
+  tf::AxisParams p = axis_params(c, 3);
+  const bool log = c.flag(4, "log");
+  Arr y = c.float_array(0, "y");
+  Arr dy = c.float_array(1, "dy");
+  Arr o = c.float_array(2, "out");
+  c.same_dtype({&y, &dy, &o});
+  const int64_t n = c.product({p.outer, p.n, p.inner});
+  c.expect_len(y, n);
+  c.expect_len(dy, n);
+  c.expect_len(o, n);
+  c.disjoint({&o}, {&y, &dy});
+  if (n == 0) return c.env().Undefined();
+  tf::softmax_grad(y.dtype == DType::F32, y.data, dy.data, o.data, p, log);
+  return c.env().Undefined();
+}
+
 Napi::Array names(Napi::Env env, const char* const* list, int n) {
   Napi::Array a = Napi::Array::New(env, n);
   for (int i = 0; i < n; i++) a.Set(static_cast<uint32_t>(i), Napi::String::New(env, list[i]));
@@ -895,6 +914,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPoolGradGrad", Napi::Function::New(env, guarded<Pool<3>>));
   exports.Set("avgPoolGrad", Napi::Function::New(env, guarded<Pool<4>>, "avgPoolGrad"));
   exports.Set("transpose", Napi::Function::New(env, guarded<Transpose>, "transpose"));
+  exports.Set("softmaxGrad", Napi::Function::New(env, guarded<SoftmaxGrad>, "softmaxGrad"));
   exports.Set("adamUpdate", Napi::Function::New(env, guarded<AdamUpdate>, "adamUpdate"));
   exports.Set("numThreads", Napi::Function::New(env, guarded<NumThreads>, "numThreads"));
   exports.Set("setNumThreads", Napi::Function::New(env, guarded<SetNumThreads>, "setNumThreads"));

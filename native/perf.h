@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernels.h"
+#include "nn.h"
 
 namespace tf {
 
@@ -23,5 +24,10 @@ void transpose(size_t elem, const void* x, const Shape& shape, const std::vector
 void adam_update(bool f32, const void* var, const void* m, const void* v, const void* g,
                  void* ovar, void* om, void* ov, int64_t n, double alpha, double beta1,
                  double beta2, double eps);
+
+// The gradient of softmax (log false: dx = y (dy - sum(dy y))) or log-softmax (log true:
+// dx = dy - exp(y) sum(dy)) along the middle axis of [outer, n, inner], in one pass per row.
+void softmax_grad(bool f32, const void* y, const void* dy, void* dx, const AxisParams& p,
+                  bool log);
 
 }  // namespace tf

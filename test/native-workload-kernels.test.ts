@@ -10,6 +10,7 @@ import * as tf from "../src/index.js";
 import { nativeAddon } from "../src/backend/native/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
+import { checkGradients } from "./helpers/gradcheck.js";
 
 const addon = nativeAddon();
 
@@ -239,6 +240,128 @@ test("Adam's fused step follows Keras's rule (three steps, float64 and float32, 
       }
       assert.equal(opt.iterations, 3);
       assert.equal(opt.variables.length, 2, "m and v slots");
+    }
+  }
+});
+
+// ---- softmax / log-softmax gradients --------------------------------------------------------
+
+test("native softmaxGrad equals the JS kernel: odd rows, middle axes, both dtypes, both ISAs", (t) => {
+  const a = addon;
+  if (a === null || a.softmaxGrad === undefined) {
+    t.skip("native softmaxGrad not available");
+    return;
+  }
+  const r = rng(13);
+  const shapes = [
+    { outer: 1, n: 1, inner: 1 },
+    { outer: 3, n: 7, inner: 1 },
+    { outer: 5, n: 33, inner: 1 },
+    { outer: 64, n: 200, inner: 1 },
+    { outer: 2, n: 1000, inner: 1 },
+    { outer: 3, n: 5, inner: 7 },
+    { outer: 40, n: 17, inner: 9 },
+  ];
+  eachIsa(a, (isa) => {
+    for (const C of [Float32Array, Float64Array]) {
+      for (const p of shapes) {
+        for (const log of [false, true]) {
+          const size = p.outer * p.n * p.inner;
+          const y = new C(size);
+          const dy = new C(size);
+          for (let i = 0; i < size; i++) {
+            // softmax outputs in (0, 1); log-softmax outputs negative.
+            y[i] = log ? -0.1 - 5 * r() : r() / p.n;
+            dy[i] = 2 * r() - 1;
+          }
+          const want = new C(size);
+          jsBackend.softmaxGrad(y, dy, want, p, log);
+          const got = new C(size);
+          a.softmaxGrad?.(y, dy, got, p, log);
+          const eps = C === Float32Array ? 2 ** -23 : 2 ** -52;
+          for (let i = 0; i < size; i++) {
+            // The sum's rounding (float lanes on AVX2) scaled by what it multiplies, plus the
+            // last roundings of the element itself.
+            const scale = log ? Math.exp(y[i]) * p.n : Math.abs(y[i]) * p.n;
+            const tol = 8 * eps * (Math.abs(want[i]) + scale + Math.abs(dy[i]));
+            assert.ok(
+              Math.abs(got[i] - want[i]) <= tol,
+              `${isa} ${C.name} ${JSON.stringify(p)} log=${log} at ${i}: ${got[i]} vs ${want[i]}`,
+            );
+          }
+        }
+      }
+    }
+  });
+});
+
+test("native softmaxGrad refuses bad arguments with TypeError or RangeError", (t) => {
+  const a = addon;
+  if (a === null || a.softmaxGrad === undefined) {
+    t.skip("native softmaxGrad not available");
+    return;
+  }
+  const sg = a.softmaxGrad.bind(a) as (...args: unknown[]) => void;
+  const f = (n: number): Float32Array => new Float32Array(n);
+  const p = { outer: 2, n: 3, inner: 1 };
+  const y = f(6);
+  const cases: [unknown[], RegExp][] = [
+    [[y, f(6), f(5), p, false], /out has 5 elements/],
+    [[y, new Float64Array(6), f(6), p, false], /dtypes differ/],
+    [[y, f(6), y, p, false], /shares memory/],
+    [[y, f(6), f(6), { outer: 2, n: 3 }, false], /params.inner must be a number/],
+    [[y, f(6), f(6), p, 1], /log must be a boolean/],
+    [[y, f(6), new Int32Array(6), p, false], /float32 or float64/],
+  ];
+  for (const [args, msg] of cases) {
+    assert.throws(
+      () => sg(...args),
+      (e: unknown) =>
+        (e instanceof TypeError || e instanceof RangeError) && msg.test((e as Error).message),
+      String(msg),
+    );
+  }
+});
+
+test("softmax and logSoftmax gradients: known values and second-order finite differences", () => {
+  // d softmax(x)_0 / dx at x = [0, ln 2, ln 3]: y = [1/6, 2/6, 3/6], row 0 of the Jacobian is
+  // y_0 (delta_0j - y_j) = [5/36, -2/36, -3/36].
+  const x = tf.constant([0, Math.log(2), Math.log(3)], "float64");
+  const tape = new tf.GradientTape();
+  tape.watch(x);
+  const y0 = tape.record(() => tf.slice(tf.nn.softmax(x), [0], [1]));
+  const g = tape.gradient(y0, x) as tf.Tensor;
+  const gv = g.dataSync() as Float64Array;
+  [5 / 36, -2 / 36, -3 / 36].forEach((w, i) => assert.ok(Math.abs(gv[i] - w) < 1e-15, `${i}`));
+  // logSoftmax: d/dx sum(w * logSoftmax(x)) = w - softmax(x) sum(w).
+  const w = tf.constant([1, 2, 3], "float64");
+  const t2 = new tf.GradientTape();
+  t2.watch(x);
+  const l = t2.record(() => tf.reduceSum(tf.multiply(w, tf.nn.logSoftmax(x))));
+  const gl = (t2.gradient(l, x) as tf.Tensor).dataSync() as Float64Array;
+  [1 - 6 / 6, 2 - 12 / 6, 3 - 18 / 6].forEach((want, i) =>
+    assert.ok(Math.abs(gl[i] - want) < 1e-14, `logSoftmax ${i}: ${gl[i]} vs ${want}`),
+  );
+  // The fused gradient ops' own gradients (second order), against finite differences.
+  const r = rng(3);
+  for (const axis of [-1, 0, 1]) {
+    const vals = Array.from({ length: 24 }, () => 2 * r() - 1);
+    const x3 = tf.constant(vals, "float64", [2, 3, 4]);
+    const wt = tf.constant(
+      Array.from({ length: 24 }, () => 2 * r() - 1),
+      "float64",
+      [2, 3, 4],
+    );
+    for (const f of [tf.nn.softmax, tf.nn.logSoftmax]) {
+      checkGradients(
+        (xx) => {
+          const tp = new tf.GradientTape();
+          tp.watch(xx);
+          const out = tp.record(() => tf.reduceSum(tf.multiply(wt, f(xx, axis))));
+          return tp.gradient(out, xx) as tf.Tensor;
+        },
+        [x3],
+      );
     }
   }
 });

@@ -8,6 +8,7 @@ import type { MovementKernels } from "./movement.js";
 import type { LinalgKernels } from "./linalg.js";
 import type { NnKernels } from "./nn.js";
 import type { OptimKernels } from "./optim.js";
+import type { FusedKernels } from "./fused.js";
 
 export interface Backend
   extends
@@ -16,6 +17,7 @@ export interface Backend
     MovementKernels,
     LinalgKernels,
     NnKernels,
-    OptimKernels {
+    OptimKernels,
+    FusedKernels {
   readonly name: "js" | "native";
 }

@@ -106,6 +106,8 @@ export interface NativeAddon {
     beta2: number,
     epsilon: number,
   ): void;
+  /** FusedKernels.softmaxGrad; optional as transpose. */
+  softmaxGrad?(y: FloatArray, dy: FloatArray, out: FloatArray, p: AxisParams, log: boolean): void;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;

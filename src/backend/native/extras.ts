@@ -11,6 +11,8 @@ import type { NativeAddon } from "./addon.js";
 export const EXTRA_THRESHOLDS = {
   transpose: 4096,
   adam: 1024,
+  /** Elements of y (an exp each for log-softmax). */
+  softmaxGrad: 1024,
 };
 
 function isNumeric(x: DataArray): x is Float32Array | Float64Array | Int32Array | Uint8Array {
@@ -20,9 +22,10 @@ function isNumeric(x: DataArray): x is Float32Array | Float64Array | Int32Array 
 export function nativeExtras(
   addon: NativeAddon,
   js: Backend,
-): Pick<Backend, "transpose" | "adamUpdate"> {
+): Pick<Backend, "transpose" | "adamUpdate" | "softmaxGrad"> {
   const transpose = addon.transpose?.bind(addon);
   const adamUpdate = addon.adamUpdate?.bind(addon);
+  const softmaxGrad = addon.softmaxGrad?.bind(addon);
   return {
     transpose(x, shape, perm, out) {
       if (
@@ -42,6 +45,13 @@ export function nativeExtras(
         adamUpdate(variable, m, v, g, outVar, outM, outV, alpha, beta1, beta2, epsilon);
       } else {
         js.adamUpdate(variable, m, v, g, alpha, beta1, beta2, epsilon, outVar, outM, outV);
+      }
+    },
+    softmaxGrad(y, dy, out, p, log) {
+      if (softmaxGrad !== undefined && y.length >= EXTRA_THRESHOLDS.softmaxGrad) {
+        softmaxGrad(y, dy, out, p, log);
+      } else {
+        js.softmaxGrad(y, dy, out, p, log);
       }
     },
   };
