@@ -1,6 +1,6 @@
 /**
  * The addon's vectorized float32 math (native/vmath.h: sin, cos, tan, asin, acos, atan, sinh,
- * cosh and the older exp family) against V8's libm in double rounded to float: within 3 ulp on
+ * cosh, erf and the older exp family) against V8's libm in double rounded to float: within 3 ulp on
  * wide ranges, the ranges' hard spots (multiples of pi/2 for the trigonometric functions, the
  * branch points of asin/acos/atan, overflow for sinh/cosh), and exact on special values (NaN,
  * infinities, signed zeros, subnormals, arguments past the vector range reduction). Run on
@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { nativeAddon } from "../src/backend/native/index.js";
 import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
+import { erf as jsErf } from "../src/backend/js/scalar-math.js";
 
 const addon = nativeAddon();
 
@@ -29,6 +30,8 @@ const REF: Record<string, (x: number) => number> = {
   Log: Math.log,
   Log1p: Math.log1p,
   Tanh: Math.tanh,
+  // The JS erf gives +0 for -0; erf is odd (libm and the addon keep -0).
+  Erf: (x) => (x === 0 ? x : jsErf(x)),
 };
 
 /** Where each function's hard cases live. */
@@ -92,6 +95,13 @@ const RANGES: Record<string, [number, number][]> = {
   Tanh: [
     [-1, 1],
     [-10, 10],
+  ],
+  Erf: [
+    [-1, 1],
+    [-0.01, 0.01],
+    [0.9, 1.1],
+    [-4, 4],
+    [-12, 12],
   ],
 };
 
@@ -249,6 +259,7 @@ test("vmath: the ops agree with the JS backend on odd shapes, both float dtypes"
     ["atan", tf.atan, -20, 20],
     ["sinh", tf.sinh, -20, 20],
     ["cosh", tf.cosh, -20, 20],
+    ["erf", tf.erf, -5, 5],
   ];
   for (const dtype of ["float32", "float64"] as const) {
     for (const [name, f, lo, hi] of ops) {
