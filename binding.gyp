@@ -9,7 +9,10 @@
         "native/gemm.cc",
         "native/elementwise.cc",
         "native/reduce.cc",
-        "native/nn.cc"
+        "native/nn.cc",
+        "native/movement.cc",
+        "native/optim.cc",
+        "native/fused.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -8,6 +8,8 @@
  *   npm run bench -- --only matmul,sigmoid --no-peers --out file.json
  *   npm run bench -- --rounds 3    measure everything 3 times, keep each figure's best (on a
  *                                  shared machine, other jobs slow some rounds down)
+ *   npm run bench -- --only workloads   the model workloads and op suite against PyTorch alone
+ *                                  (bench/workloads/run.ts; also `npm run bench:workloads`)
  *
  * Matmul is GFLOP/s (2 n^3 flops per product), sigmoid GB/s (4 bytes read + 4 written per
  * element: x in and y out, or x in and dx out for forward + gradient), tiny ops us per op, the
@@ -23,6 +25,7 @@ import { getBackend } from "../src/index.js";
 import { getNumThreads, nativeAddon } from "../src/backend/native/index.js";
 import { type Impl, type ImplName, loadTfjs, tapeflow, tfjs, wasmThreads } from "./impls.js";
 import { collect, timeIt } from "./timing.js";
+import { formatWorkloads, runWorkloads, type WorkloadReport } from "./workloads/run.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -225,6 +228,13 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
+// ---- model workloads and op suite against PyTorch (bench/workloads) ------------------------------
+let workloads: WorkloadReport | null = null;
+if (want("workloads")) {
+  workloads = runWorkloads({ budgetMs: quick ? 100 : 300, rounds });
+  await impls[0]?.activate();
+}
+
 // ---- report ----------------------------------------------------------------------------------
 const names: ImplName[] = ["native", "js", "tfjs-cpu", "tfjs-wasm"];
 const shown = names.filter((n) => impls.some((i) => i.name === n));
@@ -269,6 +279,10 @@ console.log(line(header));
 console.log(line(header.map((_, c) => "-".repeat(widths[c]))));
 for (const t of table) console.log(line(t));
 console.log("ratios: how many times better tapeflow native is (higher throughput or less time)");
+if (workloads !== null) {
+  console.log("\nmodel workloads and op suite against PyTorch (tapeflow/PyTorch: < 1 is faster)");
+  console.log(formatWorkloads(workloads));
+}
 if (rounds > 1) notes.push(`best of ${rounds} rounds for every figure`);
 const uniqueNotes = [...new Set(notes)];
 for (const n of uniqueNotes) console.log(`note: ${n}`);
@@ -289,6 +303,7 @@ writeFileSync(
         ratios: Object.fromEntries(peers.map((p) => [p, ratio(r, p)])),
       })),
       notes: uniqueNotes,
+      workloads,
     },
     null,
     2,

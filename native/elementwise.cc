@@ -209,7 +209,16 @@ void strided(const T* a, int64_t sa, const T* b, int64_t sb, O* y, int64_t n) {
   X(Log1p, log1p)       \
   X(Sigmoid, sigmoid)   \
   X(Tanh, tanh)         \
-  X(Softplus, softplus)
+  X(Softplus, softplus) \
+  X(Sin, sin)           \
+  X(Cos, cos)           \
+  X(Tan, tan)           \
+  X(Asin, asin)         \
+  X(Acos, acos)         \
+  X(Atan, atan)         \
+  X(Sinh, sinh)         \
+  X(Cosh, cosh)         \
+  X(Erf, erf)
 
 template <__m256 (*F)(__m256)>
 TF_AVX2 void map_vec(const float* TF_RESTRICT x, float* TF_RESTRICT y, int64_t n) {

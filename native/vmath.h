@@ -1,9 +1,12 @@
-// Vectorized float32 math for AVX2/FMA: exp, expm1, log, log1p, sigmoid, tanh, softplus.
+// Vectorized float32 math for AVX2/FMA: exp, expm1, log, log1p, sigmoid, tanh, softplus, sin,
+// cos, tan, asin, acos, atan, sinh, cosh, erf.
 //
 // The polynomials are Cephes' single-precision ones (about 1 ulp over their ranges); every
 // function keeps IEEE special cases: NaN in gives NaN out, overflow gives +inf, underflow 0.
 // Only included by translation units that call these from TF_AVX2 functions.
 #pragma once
+
+#include <cmath>
 
 #include "common.h"
 
@@ -62,7 +65,9 @@ TF_AVX2 TF_INLINE __m256 expm1(__m256 x) {
   __m256 big = _mm256_sub_ps(exp(x), set1(1.0f));
   __m256 ax = _mm256_andnot_ps(set1(-0.0f), x);
   __m256 small = _mm256_cmp_ps(ax, set1(1.0f), _CMP_LT_OQ);
-  return _mm256_blendv_ps(big, p, small);
+  // Below 2^-25 expm1 x rounds to x: taking x keeps -0 (the polynomial gives +0 there).
+  __m256 tinyX = _mm256_cmp_ps(ax, set1(2.98023224e-8f), _CMP_LT_OQ);
+  return _mm256_blendv_ps(_mm256_blendv_ps(big, p, small), x, tinyX);
 }
 
 // log x = e ln 2 + log m with x = 2^e m, m in [sqrt(1/2), sqrt(2)); log(1 + f), f = m - 1,
@@ -145,6 +150,253 @@ TF_AVX2 TF_INLINE __m256 softplus(__m256 x) {
   __m256 l = log1p(exp(_mm256_xor_ps(ax, set1(-0.0f))));
   // max(0, x) with x second keeps a NaN x.
   return _mm256_add_ps(_mm256_max_ps(_mm256_setzero_ps(), x), l);
+}
+
+// ---- trigonometric ----------------------------------------------------------------------------
+
+// Lanes where the vector formulas below do not apply: |x| > 2^20 (the quadrant count would
+// need more than the double reduction's exact range), infinities and NaN. Those lanes are
+// recomputed with libm in double (rare in practice; the rest of the vector keeps its values).
+TF_AVX2 TF_INLINE __m256 trig_outside(__m256 x) {
+  __m256 ax = _mm256_andnot_ps(set1(-0.0f), x);
+  return _mm256_cmp_ps(ax, set1(1048576.0f), _CMP_NLE_UQ);  // true for NaN too
+}
+
+template <double (*F)(double)>
+TF_AVX2 TF_INLINE __m256 fix_lanes(__m256 x, __m256 r, __m256 mask) {
+  int m = _mm256_movemask_ps(mask);
+  if (m == 0) return r;
+  alignas(32) float xs[8], rs[8];
+  _mm256_store_ps(xs, x);
+  _mm256_store_ps(rs, r);
+  for (int i = 0; i < 8; i++)
+    if (m & (1 << i)) rs[i] = static_cast<float>(F(static_cast<double>(xs[i])));
+  return _mm256_load_ps(rs);
+}
+
+// x = j pi/2 + r with j = round(x 2/pi) and |r| <= pi/4, computed in double: pi/2 is split in
+// two doubles (P1 + P2 = pi/2 to 2^-106), and the fused multiply-subtracts make r exact to
+// about 2^-52 relative for |x| <= 2^20 (float arguments come no closer to a multiple of pi/2
+// than about 2^-30 there), so r rounded to float is within half an ulp. Returns r; q = j.
+TF_AVX2 TF_INLINE __m256 reduce_pio2(__m256 x, __m256i* q) {
+  const __m256d inv = _mm256_set1_pd(0.63661977236758134308);
+  const __m256d p1 = _mm256_set1_pd(1.5707963267948966);
+  const __m256d p2 = _mm256_set1_pd(6.123233995736766e-17);
+  __m256d xl = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
+  __m256d xh = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+  __m256d jl = _mm256_round_pd(_mm256_mul_pd(xl, inv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256d jh = _mm256_round_pd(_mm256_mul_pd(xh, inv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256d rl = _mm256_fnmadd_pd(jl, p2, _mm256_fnmadd_pd(jl, p1, xl));
+  __m256d rh = _mm256_fnmadd_pd(jh, p2, _mm256_fnmadd_pd(jh, p1, xh));
+  __m128i ql = _mm256_cvtpd_epi32(jl), qh = _mm256_cvtpd_epi32(jh);
+  *q = _mm256_insertf128_si256(_mm256_castsi128_si256(ql), qh, 1);
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(rl)), _mm256_cvtpd_ps(rh), 1);
+}
+
+// sin(r + q pi/2) for |r| <= pi/4: Cephes' sinf and cosf polynomials (about 1 ulp there),
+// the cosine one for odd q, negated when bit 1 of q is set.
+TF_AVX2 TF_INLINE __m256 sin_quadrant(__m256 r, __m256i q) {
+  __m256 z = _mm256_mul_ps(r, r);
+  __m256 s = _mm256_fmadd_ps(set1(-1.9515295891E-4f), z, set1(8.3321608736E-3f));
+  s = _mm256_fmadd_ps(s, z, set1(-1.6666654611E-1f));
+  s = _mm256_fmadd_ps(_mm256_mul_ps(s, z), r, r);
+  __m256 c = _mm256_fmadd_ps(set1(2.443315711809948E-5f), z, set1(-1.388731625493765E-3f));
+  c = _mm256_fmadd_ps(c, z, set1(4.166664568298827E-2f));
+  c = _mm256_mul_ps(_mm256_mul_ps(c, z), z);
+  c = _mm256_add_ps(_mm256_fnmadd_ps(set1(0.5f), z, c), set1(1.0f));
+  const __m256i one = _mm256_set1_epi32(1);
+  __m256 odd = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(q, one), one));
+  __m256 v = _mm256_blendv_ps(s, c, odd);
+  __m256 neg = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_and_si256(q, _mm256_set1_epi32(2)), 30));
+  return _mm256_xor_ps(v, neg);
+}
+
+// |x| below 2^-12: sin x and tan x round to x in float (keeps -0 and subnormals exact).
+TF_AVX2 TF_INLINE __m256 tiny(__m256 x) {
+  return _mm256_cmp_ps(_mm256_andnot_ps(set1(-0.0f), x), set1(2.44140625e-4f), _CMP_LT_OQ);
+}
+
+TF_AVX2 TF_INLINE double sin_d(double v) { return std::sin(v); }
+TF_AVX2 TF_INLINE double cos_d(double v) { return std::cos(v); }
+TF_AVX2 TF_INLINE double tan_d(double v) { return std::tan(v); }
+
+TF_AVX2 TF_INLINE __m256 sin(__m256 x) {
+  __m256i q;
+  __m256 r = reduce_pio2(x, &q);  // sets q: a statement of its own, before q is read
+  r = sin_quadrant(r, q);
+  r = _mm256_blendv_ps(r, x, tiny(x));
+  return fix_lanes<&sin_d>(x, r, trig_outside(x));
+}
+
+// cos x = sin(x + pi/2): the quadrant advanced by one.
+TF_AVX2 TF_INLINE __m256 cos(__m256 x) {
+  __m256i q;
+  __m256 r = reduce_pio2(x, &q);
+  r = sin_quadrant(r, _mm256_add_epi32(q, _mm256_set1_epi32(1)));
+  return fix_lanes<&cos_d>(x, r, trig_outside(x));
+}
+
+// tan(r + q pi/2) = tan r for even q, -1/tan r for odd q; tan r by Cephes' tanf polynomial.
+TF_AVX2 TF_INLINE __m256 tan(__m256 x) {
+  __m256i q;
+  __m256 r = reduce_pio2(x, &q);
+  __m256 z = _mm256_mul_ps(r, r);
+  __m256 p = _mm256_fmadd_ps(set1(9.38540185543E-3f), z, set1(3.11992232697E-3f));
+  p = _mm256_fmadd_ps(p, z, set1(2.44301354525E-2f));
+  p = _mm256_fmadd_ps(p, z, set1(5.34112807005E-2f));
+  p = _mm256_fmadd_ps(p, z, set1(1.33387994085E-1f));
+  p = _mm256_fmadd_ps(p, z, set1(3.33331568548E-1f));
+  p = _mm256_fmadd_ps(_mm256_mul_ps(p, z), r, r);
+  const __m256i one = _mm256_set1_epi32(1);
+  __m256 odd = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(q, one), one));
+  __m256 y = _mm256_blendv_ps(p, _mm256_div_ps(set1(-1.0f), p), odd);
+  y = _mm256_blendv_ps(y, x, tiny(x));
+  return fix_lanes<&tan_d>(x, y, trig_outside(x));
+}
+
+// pi/2 as a float plus the float nearest the rest: adding the two parts separately keeps the
+// constant's own rounding (half an ulp of pi/2) out of results near pi/2 and pi.
+constexpr float kPio2Hi = 1.57079637050628662109375f;
+constexpr float kPio2Lo = -4.37113900018624283e-8f;
+
+// atan: Cephes' atanf. |x| > tan(3pi/8): pi/2 + atan(-1/|x|); |x| > tan(pi/8): pi/4 +
+// atan((|x| - 1)/(|x| + 1)); then a degree-9 odd polynomial on |t| <= tan(pi/8).
+TF_AVX2 TF_INLINE __m256 atan(__m256 x) {
+  __m256 sign = _mm256_and_ps(x, set1(-0.0f));
+  __m256 a = _mm256_andnot_ps(set1(-0.0f), x);
+  __m256 big = _mm256_cmp_ps(a, set1(2.414213562373095f), _CMP_GT_OQ);
+  __m256 mid = _mm256_andnot_ps(big, _mm256_cmp_ps(a, set1(0.4142135623730950f), _CMP_GT_OQ));
+  __m256 t = _mm256_blendv_ps(a, _mm256_div_ps(set1(-1.0f), a), big);
+  t = _mm256_blendv_ps(
+      t, _mm256_div_ps(_mm256_sub_ps(a, set1(1.0f)), _mm256_add_ps(a, set1(1.0f))), mid);
+  __m256 hi = _mm256_or_ps(_mm256_and_ps(big, set1(kPio2Hi)),
+                           _mm256_and_ps(mid, set1(0.5f * kPio2Hi)));
+  __m256 lo = _mm256_or_ps(_mm256_and_ps(big, set1(kPio2Lo)),
+                           _mm256_and_ps(mid, set1(0.5f * kPio2Lo)));
+  __m256 z = _mm256_mul_ps(t, t);
+  __m256 p = _mm256_fmadd_ps(set1(8.05374449538e-2f), z, set1(-1.38776856032E-1f));
+  p = _mm256_fmadd_ps(p, z, set1(1.99777106478E-1f));
+  p = _mm256_fmadd_ps(p, z, set1(-3.33329491539E-1f));
+  p = _mm256_fmadd_ps(_mm256_mul_ps(p, z), t, t);
+  __m256 y = _mm256_add_ps(hi, _mm256_add_ps(p, lo));
+  return _mm256_or_ps(y, sign);
+}
+
+// asin of |t| <= 1/2 by Cephes' asinf polynomial in z = t^2.
+TF_AVX2 TF_INLINE __m256 asin_small(__m256 t, __m256 z) {
+  __m256 p = _mm256_fmadd_ps(set1(4.2163199048E-2f), z, set1(2.4181311049E-2f));
+  p = _mm256_fmadd_ps(p, z, set1(4.5470025998E-2f));
+  p = _mm256_fmadd_ps(p, z, set1(7.4953002686E-2f));
+  p = _mm256_fmadd_ps(p, z, set1(1.6666752422E-1f));
+  return _mm256_fmadd_ps(_mm256_mul_ps(p, z), t, t);
+}
+
+// asin: |x| <= 1/2 directly; above, asin |x| = pi/2 - 2 asin(sqrt((1 - |x|)/2)). |x| > 1 takes
+// the square root of a negative number: NaN, as is a NaN x.
+TF_AVX2 TF_INLINE __m256 asin(__m256 x) {
+  __m256 sign = _mm256_and_ps(x, set1(-0.0f));
+  __m256 a = _mm256_andnot_ps(set1(-0.0f), x);
+  __m256 big = _mm256_cmp_ps(a, set1(0.5f), _CMP_GT_OQ);
+  __m256 zb = _mm256_mul_ps(set1(0.5f), _mm256_sub_ps(set1(1.0f), a));
+  __m256 t = _mm256_blendv_ps(a, _mm256_sqrt_ps(zb), big);
+  __m256 z = _mm256_blendv_ps(_mm256_mul_ps(a, a), zb, big);
+  __m256 p = asin_small(t, z);
+  __m256 pb = _mm256_add_ps(_mm256_fnmadd_ps(set1(2.0f), p, set1(kPio2Hi)), set1(kPio2Lo));
+  return _mm256_or_ps(_mm256_blendv_ps(p, pb, big), sign);
+}
+
+// acos: pi/2 - asin x for |x| <= 1/2; 2 asin(sqrt((1 - x)/2)) for x > 1/2; pi - 2
+// asin(sqrt((1 + x)/2)) for x < -1/2 (Cephes' acosf).
+TF_AVX2 TF_INLINE __m256 acos(__m256 x) {
+  __m256 hiSide = _mm256_cmp_ps(x, set1(0.5f), _CMP_GT_OQ);
+  __m256 loSide = _mm256_cmp_ps(x, set1(-0.5f), _CMP_LT_OQ);
+  __m256 edge = _mm256_or_ps(hiSide, loSide);
+  __m256 a = _mm256_andnot_ps(set1(-0.0f), x);
+  __m256 zb = _mm256_mul_ps(set1(0.5f), _mm256_sub_ps(set1(1.0f), a));
+  __m256 t = _mm256_blendv_ps(x, _mm256_sqrt_ps(zb), edge);
+  __m256 z = _mm256_blendv_ps(_mm256_mul_ps(x, x), zb, edge);
+  __m256 p = asin_small(t, z);
+  __m256 mid = _mm256_add_ps(_mm256_sub_ps(set1(kPio2Hi), p), set1(kPio2Lo));
+  __m256 up = _mm256_add_ps(p, p);
+  __m256 down = _mm256_add_ps(_mm256_fnmadd_ps(set1(2.0f), p, set1(2.0f * kPio2Hi)),
+                              set1(2.0f * kPio2Lo));
+  __m256 y = _mm256_blendv_ps(mid, up, hiSide);
+  return _mm256_blendv_ps(y, down, loSide);
+}
+
+// ---- hyperbolic -------------------------------------------------------------------------------
+
+// Above |x| = 88 e^|x| is near float's overflow: e^|x| / 2 = (e^(|x|/2) / 2) e^(|x|/2) stays
+// finite up to |x| = 89.4, as sinh and cosh do.
+TF_AVX2 TF_INLINE __m256 half_exp_big(__m256 ax) {
+  __m256 t = exp(_mm256_mul_ps(ax, set1(0.5f)));
+  return _mm256_mul_ps(_mm256_mul_ps(t, set1(0.5f)), t);
+}
+
+// sinh x = sign(x) (m + m / (m + 1)) / 2 with m = expm1(|x|): e^|x| - e^-|x| without the
+// cancellation near 0.
+TF_AVX2 TF_INLINE __m256 sinh(__m256 x) {
+  __m256 sign = _mm256_and_ps(x, set1(-0.0f));
+  __m256 ax = _mm256_andnot_ps(set1(-0.0f), x);
+  __m256 m = expm1(_mm256_min_ps(set1(88.0f), ax));  // NaN stays NaN (second operand)
+  __m256 y = _mm256_mul_ps(set1(0.5f), _mm256_add_ps(m, _mm256_div_ps(m, _mm256_add_ps(m, set1(1.0f)))));
+  __m256 big = _mm256_cmp_ps(ax, set1(88.0f), _CMP_GT_OQ);
+  y = _mm256_blendv_ps(y, half_exp_big(ax), big);
+  return _mm256_or_ps(y, sign);
+}
+
+// cosh x = (e^|x| + e^-|x|) / 2: a sum, no cancellation.
+TF_AVX2 TF_INLINE __m256 cosh(__m256 x) {
+  __m256 ax = _mm256_andnot_ps(set1(-0.0f), x);
+  __m256 e = exp(_mm256_min_ps(set1(88.0f), ax));
+  __m256 y = _mm256_mul_ps(set1(0.5f), _mm256_add_ps(e, _mm256_div_ps(set1(1.0f), e)));
+  __m256 big = _mm256_cmp_ps(ax, set1(88.0f), _CMP_GT_OQ);
+  return _mm256_blendv_ps(y, half_exp_big(ax), big);
+}
+
+// ---- error function ---------------------------------------------------------------------------
+
+// erf: |x| < 1 by its Taylor series to x^23 (remainder below 1e-10 relative there); above, 1 -
+// erfc with erfc(a) = t exp(-a^2 + P(t)), t = 1/(1 + a/2), P the degree-9 Chebyshev fit of
+// Numerical Recipes' erfcc (erfc within 1.2e-7 relative, so erf within 0.3 ulp of its own
+// rounding). a^2 is split exactly as hi + lo (an FMA gives lo) and e^-hi taken on its own, so the
+// rounding of a^2 (an ulp of up to 16) does not enter the exponent. |x| is capped at 10, where
+// erf is 1 in float; NaN stays NaN; the sign is reapplied (erf is odd, -0 stays -0).
+TF_AVX2 TF_INLINE __m256 erf(__m256 x) {
+  __m256 sign = _mm256_and_ps(x, set1(-0.0f));
+  __m256 a = _mm256_min_ps(set1(10.0f), _mm256_andnot_ps(set1(-0.0f), x));
+  __m256 z = _mm256_mul_ps(a, a);
+  __m256 p = set1(-1.22905553017e-9f);
+  p = _mm256_fmadd_ps(p, z, set1(1.48071928159e-8f));
+  p = _mm256_fmadd_ps(p, z, set1(-1.63658446912e-7f));
+  p = _mm256_fmadd_ps(p, z, set1(1.64621143659e-6f));
+  p = _mm256_fmadd_ps(p, z, set1(-1.49256503584e-5f));
+  p = _mm256_fmadd_ps(p, z, set1(1.20553329818e-4f));
+  p = _mm256_fmadd_ps(p, z, set1(-8.54832702345e-4f));
+  p = _mm256_fmadd_ps(p, z, set1(5.22397762544e-3f));
+  p = _mm256_fmadd_ps(p, z, set1(-2.68661706451e-2f));
+  p = _mm256_fmadd_ps(p, z, set1(1.12837916710e-1f));
+  p = _mm256_fmadd_ps(p, z, set1(-3.76126389032e-1f));
+  p = _mm256_fmadd_ps(p, z, set1(1.12837916710f));
+  __m256 small = _mm256_mul_ps(a, p);
+  __m256 t = _mm256_div_ps(set1(1.0f), _mm256_fmadd_ps(a, set1(0.5f), set1(1.0f)));
+  __m256 q = set1(0.17087277f);
+  q = _mm256_fmadd_ps(q, t, set1(-0.82215223f));
+  q = _mm256_fmadd_ps(q, t, set1(1.48851587f));
+  q = _mm256_fmadd_ps(q, t, set1(-1.13520398f));
+  q = _mm256_fmadd_ps(q, t, set1(0.27886807f));
+  q = _mm256_fmadd_ps(q, t, set1(-0.18628806f));
+  q = _mm256_fmadd_ps(q, t, set1(0.09678418f));
+  q = _mm256_fmadd_ps(q, t, set1(0.37409196f));
+  q = _mm256_fmadd_ps(q, t, set1(1.00002368f));
+  q = _mm256_fmadd_ps(q, t, set1(-1.26551223f));
+  __m256 lo = _mm256_fmsub_ps(a, a, z);  // a^2 - z exactly
+  __m256 erfc = _mm256_mul_ps(_mm256_mul_ps(t, exp(_mm256_sub_ps(q, lo))),
+                              exp(_mm256_xor_ps(z, set1(-0.0f))));
+  __m256 big = _mm256_sub_ps(set1(1.0f), erfc);
+  __m256 r = _mm256_blendv_ps(big, small, _mm256_cmp_ps(a, set1(1.0f), _CMP_LT_OQ));
+  // NaN compares false, so it took big: 1 - NaN is NaN.
+  return _mm256_or_ps(r, sign);
 }
 
 }  // namespace v8f

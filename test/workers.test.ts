@@ -76,7 +76,8 @@ test("workers terminated mid-training leave the process and the other threads wo
         `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`,
         {
           eval: true,
-          workerData: { seed, steps: 1000 },
+          // More steps than 4 s can run, so each is still training when terminated.
+          workerData: { seed, steps: 10_000_000 },
           env: { ...process.env, TAPEFLOW_QUIET: "1" },
         },
       ),

@@ -9,6 +9,8 @@ import type { LinalgKernels } from "./linalg.js";
 import type { NnKernels } from "./nn.js";
 import type { LapackKernels } from "./lapack.js";
 import type { DepthwiseKernels } from "./depthwise.js";
+import type { OptimKernels } from "./optim.js";
+import type { FusedKernels } from "./fused.js";
 
 export interface Backend
   extends
@@ -18,6 +20,8 @@ export interface Backend
     LinalgKernels,
     NnKernels,
     LapackKernels,
-    DepthwiseKernels {
+    DepthwiseKernels,
+    OptimKernels,
+    FusedKernels {
   readonly name: "js" | "native";
 }

@@ -12,11 +12,10 @@ import type { NumArray } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { normalizeAxis, shapeMsg } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { reduceSum } from "./broadcast.js";
 import { checkDType, toTensor, type TensorLike, saved } from "./checks.js";
 import { splitAtAxis } from "./reduce-scan.js";
-import { exp, mul, sub } from "./elementwise.js";
 import { api } from "./api.js";
+import { logSoftmaxGrad, softmaxGrad } from "./nn-softmax-grad.js";
 
 export interface SoftmaxAttrs {
   /** Normalized: 0 <= axis < rank. */
@@ -49,12 +48,9 @@ export const Softmax: OpDef<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
   kernel: (b, [x], [y], { axis }) =>
     b.softmax(x.values as NumArray, y.values as NumArray, splitAtAxis(x.shape, axis)),
   saveOutputs: [0],
-  // dy_i/dx_j = y_i (delta_ij - y_j), so dx = y * (dy - sum(dy * y)) along the axis.
-  grad: ([dy], c) => {
-    const y = saved(c.outputs[0]);
-    const { axis } = c.attrs;
-    return [mul(y, sub(dy, reduceSum(mul(dy, y), axis, true)))];
-  },
+  // dy_i/dx_j = y_i (delta_ij - y_j), so dx = y * (dy - sum(dy * y)) along the axis: one
+  // fused op (nn-softmax-grad.ts).
+  grad: ([dy], c) => [softmaxGrad(saved(c.outputs[0]), dy, c.attrs.axis)],
 });
 
 export const LogSoftmax: OpDef<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
@@ -66,11 +62,9 @@ export const LogSoftmax: OpDef<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
   kernel: (b, [x], [y], { axis }) =>
     b.logSoftmax(x.values as NumArray, y.values as NumArray, splitAtAxis(x.shape, axis)),
   saveOutputs: [0],
-  // dy_i/dx_j = delta_ij - softmax_j, and softmax = exp(y): dx = dy - exp(y) * sum(dy).
-  grad: ([dy], c) => {
-    const y = saved(c.outputs[0]);
-    return [sub(dy, mul(exp(y), reduceSum(dy, c.attrs.axis, true)))];
-  },
+  // dy_i/dx_j = delta_ij - softmax_j, and softmax = exp(y): dx = dy - exp(y) * sum(dy), one
+  // fused op (nn-softmax-grad.ts).
+  grad: ([dy], c) => [logSoftmaxGrad(saved(c.outputs[0]), dy, c.attrs.axis)],
 });
 
 function normalized(op: string, logits: Tensor, axis: number): number {

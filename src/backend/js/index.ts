@@ -7,6 +7,8 @@ import { jsLinalg } from "./linalg.js";
 import { jsNn } from "./nn.js";
 import { jsLapack } from "./linalg-lapack.js";
 import { jsDepthwise } from "./depthwise.js";
+import { jsOptim } from "./optim.js";
+import { jsFused } from "./fused.js";
 
 export const jsBackend: Backend = {
   name: "js",
@@ -17,4 +19,6 @@ export const jsBackend: Backend = {
   ...jsNn,
   ...jsLapack,
   ...jsDepthwise,
+  ...jsOptim,
+  ...jsFused,
 };

@@ -87,6 +87,27 @@ export interface NativeAddon {
   maxPoolGrad(x: FloatArray, dy: FloatArray, dx: FloatArray, p: Pool2DParams): void;
   maxPoolGradGrad(x: FloatArray, g: FloatArray, out: FloatArray, p: Pool2DParams): void;
   avgPoolGrad(dy: FloatArray, dx: FloatArray, p: Pool2DParams): void;
+  /**
+   * Blocked transpose (out's axis a is x's axis perm[a]) of any element type; x and out of one
+   * dtype. Optional: an addon built before it falls back to the JS kernel.
+   */
+  transpose?(x: NumArray, shape: Shape, perm: readonly number[], out: NumArray): void;
+  /** OptimKernels.adamUpdate; optional as transpose. */
+  adamUpdate?(
+    variable: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    g: FloatArray,
+    outVar: FloatArray,
+    outM: FloatArray,
+    outV: FloatArray,
+    alpha: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+  ): void;
+  /** FusedKernels.softmaxGrad; optional as transpose. */
+  softmaxGrad?(y: FloatArray, dy: FloatArray, out: FloatArray, p: AxisParams, log: boolean): void;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;

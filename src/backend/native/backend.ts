@@ -10,6 +10,7 @@ import type { ReduceFn } from "../reduce.js";
 import type { Conv2DParams, Pool2DParams } from "../nn.js";
 import type { DataArray, NumArray } from "../../tensor/dtype.js";
 import type { FloatArray, NativeAddon } from "./addon.js";
+import { nativeExtras } from "./extras.js";
 
 /**
  * Crossover sizes, in elements (multiply-adds for matmul and conv), measured with
@@ -73,6 +74,7 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
 
   return {
     ...js,
+    ...nativeExtras(addon, js),
     name: "native",
 
     // Each wrapper rejects small sizes first, with one comparison: tiny tensors (the common

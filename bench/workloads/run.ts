@@ -1,0 +1,273 @@
+/**
+ * `npm run bench:workloads`: tapeflow on model workloads and an op suite against PyTorch CPU,
+ * measured in the same invocation. tapeflow runs on its native backend at 2 threads; PyTorch
+ * (Debian's python3-torch, run as a subprocess: bench/workloads/torch_twin.py) at 1 and 2
+ * threads, keeping the better time. The ratio is tapeflow ms / PyTorch ms (< 1: tapeflow is
+ * faster). Without python3-torch the PyTorch column says "missing" and no ratio is printed.
+ *
+ *   npm run bench:workloads                      models and op suite
+ *   npm run bench:workloads -- --no-suite        models only
+ *   npm run bench:workloads -- --only lstm,chain --budget 200 --out file.json
+ *
+ * `npm run bench` runs this too (its "workloads" group), with the models and the suite.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import * as tf from "../../src/index.js";
+import { getNumThreads, nativeAddon } from "../../src/backend/native/index.js";
+import { collect, timeIt } from "../timing.js";
+import { MODEL_WORKLOADS } from "./models.js";
+import { opSuite } from "./suite.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface WorkloadRow {
+  name: string;
+  kind: "model" | "fwd" | "fwd+bwd";
+  tapeflowMs: number | null;
+  /** Best of PyTorch's 1- and 2-thread times; null when PyTorch is missing or lacks the case. */
+  torchMs: number | null;
+  torchThreads: number | null;
+  ratio: number | null;
+}
+
+export interface WorkloadOptions {
+  only?: ReadonlySet<string> | null;
+  models?: boolean;
+  suite?: boolean;
+  /** Time budget per measurement, ms. */
+  budgetMs?: number;
+  /** tapeflow's thread count (2 by default, as the issue's targets are). */
+  threads?: number;
+  /** Measurements repeated this many times; the best kept. */
+  rounds?: number;
+}
+
+export interface WorkloadReport {
+  rows: WorkloadRow[];
+  torch: string | null;
+  notes: string[];
+}
+
+interface TorchLine {
+  name?: string;
+  kind?: WorkloadRow["kind"];
+  threads?: number;
+  ms?: number;
+  torch?: string;
+}
+
+/** The PyTorch subprocess environment: OpenBLAS tuning variables of this machine removed. */
+function torchEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+/**
+ * The first Python that imports torch: $TAPEFLOW_PYTHON, then the system's /usr/bin/python3
+ * (where Debian's python3-torch lives, even when a pyenv python3 comes first on PATH), then
+ * python3 on PATH.
+ */
+function findTorchPython(): { python: string } | { python: null; why: string } {
+  const candidates = [process.env.TAPEFLOW_PYTHON, "/usr/bin/python3", "python3"].filter(
+    (c): c is string => c !== undefined && c !== "",
+  );
+  for (const py of candidates) {
+    const r = spawnSync(py, ["-c", "import torch"], { env: torchEnv(), encoding: "utf8" });
+    if (r.error === undefined && r.status === 0) return { python: py };
+  }
+  return {
+    python: null,
+    why: `no torch module in ${candidates.join(", ")} (Debian: apt-get install python3-torch)`,
+  };
+}
+
+function runTorch(
+  python: string,
+  o: Required<WorkloadOptions>,
+): { lines: TorchLine[]; error: string | null } {
+  const args = [join(here, "torch_twin.py"), "--threads", "1,2", "--budget-ms", String(o.budgetMs)];
+  if (o.models) args.push("--models");
+  if (o.suite) args.push("--suite");
+  if (o.only !== null) args.push("--only", [...o.only].join(","));
+  const r = spawnSync(python, args, {
+    env: torchEnv(),
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const lines: TorchLine[] = [];
+  for (const l of (r.stdout ?? "").split("\n")) {
+    if (l.trim() === "") continue;
+    try {
+      lines.push(JSON.parse(l) as TorchLine);
+    } catch {
+      // Not one of ours (a library's message on stdout).
+    }
+  }
+  const error =
+    r.status === 0 ? null : `PyTorch twin exited with ${r.status}: ${(r.stderr ?? "").slice(-500)}`;
+  return { lines, error };
+}
+
+/** Measures every selected workload and op case on tapeflow, then on PyTorch. */
+export function runWorkloads(opts: WorkloadOptions = {}): WorkloadReport {
+  const o: Required<WorkloadOptions> = {
+    only: opts.only ?? null,
+    models: opts.models ?? true,
+    suite: opts.suite ?? true,
+    budgetMs: opts.budgetMs ?? 300,
+    threads: opts.threads ?? 2,
+    rounds: Math.max(1, opts.rounds ?? 1),
+  };
+  const notes: string[] = [];
+  const rows: WorkloadRow[] = [];
+  const want = (name: string): boolean => o.only === null || o.only.has(name);
+  const row = (name: string, kind: WorkloadRow["kind"]): WorkloadRow => {
+    let r = rows.find((x) => x.name === name && x.kind === kind);
+    if (r === undefined) {
+      r = { name, kind, tapeflowMs: null, torchMs: null, torchThreads: null, ratio: null };
+      rows.push(r);
+    }
+    return r;
+  };
+  const put = (r: WorkloadRow, ms: number): void => {
+    r.tapeflowMs = r.tapeflowMs === null ? ms : Math.min(r.tapeflowMs, ms);
+  };
+
+  const before = getNumThreads();
+  tf.setNumThreads(o.threads);
+  if (nativeAddon() === null)
+    notes.push("native addon not loaded: tapeflow figures are the JS backend's");
+  for (let round = 0; round < o.rounds; round++) {
+    if (o.models) {
+      for (const w of MODEL_WORKLOADS) {
+        if (!want(w.name)) continue;
+        collect();
+        put(row(w.name, "model"), timeIt(w.build(), { budgetMs: o.budgetMs * 2 }) * 1e3);
+      }
+    }
+    if (o.suite) {
+      for (const c of opSuite()) {
+        if (!want(c.name)) continue;
+        collect();
+        const { fwd, bwd } = c.build();
+        put(row(c.name, "fwd"), timeIt(fwd, { budgetMs: o.budgetMs }) * 1e3);
+        put(row(c.name, "fwd+bwd"), timeIt(bwd, { budgetMs: o.budgetMs }) * 1e3);
+      }
+    }
+  }
+  tf.setNumThreads(before);
+
+  let torch: string | null = null;
+  const found = findTorchPython();
+  if (found.python === null) {
+    notes.push(`PyTorch missing: ${found.why}; its column is skipped`);
+  } else {
+    for (let round = 0; round < o.rounds; round++) {
+      const { lines, error } = runTorch(found.python, o);
+      if (error !== null) notes.push(error);
+      for (const l of lines) {
+        if (l.torch !== undefined) torch = l.torch;
+        if (l.name === undefined || l.kind === undefined || l.ms === undefined) continue;
+        const r = rows.find((x) => x.name === l.name && x.kind === l.kind);
+        if (r === undefined) continue;
+        if (r.torchMs === null || l.ms < r.torchMs) {
+          r.torchMs = l.ms;
+          r.torchThreads = l.threads ?? null;
+        }
+      }
+    }
+  }
+  for (const r of rows) {
+    r.ratio =
+      r.tapeflowMs !== null && r.torchMs !== null && r.torchMs > 0
+        ? r.tapeflowMs / r.torchMs
+        : null;
+  }
+  return { rows, torch, notes };
+}
+
+function fmt(v: number | null): string {
+  if (v === null) return "-";
+  if (v >= 100) return v.toFixed(0);
+  if (v >= 10) return v.toFixed(1);
+  if (v >= 1) return v.toFixed(2);
+  return v.toPrecision(2);
+}
+
+function geomean(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  return Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+}
+
+/** The table (and summary lines) as text. */
+export function formatWorkloads(rep: WorkloadReport): string {
+  const torchCol = rep.torch === null ? "PyTorch (missing)" : `PyTorch ${rep.torch} ms`;
+  const header = ["workload / op", "kind", "tapeflow ms", torchCol, "thr", "tapeflow/PyTorch"];
+  const table = rep.rows.map((r) => [
+    r.name,
+    r.kind,
+    fmt(r.tapeflowMs),
+    rep.torch === null ? "missing" : fmt(r.torchMs),
+    r.torchThreads === null ? "-" : String(r.torchThreads),
+    r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`,
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...table.map((t) => t[c].length)));
+  const line = (cells: string[]): string =>
+    cells.map((s, c) => (c < 2 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join("  ");
+  const out = [line(header), line(header.map((_, c) => "-".repeat(widths[c])))];
+  for (const t of table) out.push(line(t));
+  for (const kind of ["fwd", "fwd+bwd"] as const) {
+    const rs = rep.rows.filter((r) => r.kind === kind && r.ratio !== null);
+    const g = geomean(rs.map((r) => r.ratio as number));
+    if (g === null) continue;
+    const worst = rs.reduce((a, b) => ((b.ratio as number) > (a.ratio as number) ? b : a));
+    out.push(
+      `op suite ${kind}: geometric mean tapeflow/PyTorch ${g.toFixed(2)}x over ${rs.length} ops; ` +
+        `worst ${worst.name} ${(worst.ratio as number).toFixed(2)}x; ` +
+        `${rs.filter((r) => (r.ratio as number) > 2).length} ops over 2x`,
+    );
+  }
+  out.push("tapeflow: native backend, 2 threads; PyTorch: best of 1 and 2 threads (thr)");
+  for (const n of rep.notes) out.push(`note: ${n}`);
+  return out.join("\n");
+}
+
+// ---- command line ----------------------------------------------------------------------------
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      only: { type: "string" },
+      "no-suite": { type: "boolean", default: false },
+      "no-models": { type: "boolean", default: false },
+      budget: { type: "string", default: "300" },
+      rounds: { type: "string", default: "1" },
+      out: { type: "string" },
+    },
+  });
+  const rep = runWorkloads({
+    only: values.only === undefined ? null : new Set(values.only.split(",")),
+    models: !values["no-models"],
+    suite: !values["no-suite"],
+    budgetMs: Number(values.budget),
+    rounds: Number.parseInt(values.rounds ?? "1", 10) || 1,
+  });
+  const addon = nativeAddon();
+  console.log(
+    `tapeflow workloads: node ${process.version}, native ${addon === null ? "not loaded" : addon.isa()}`,
+  );
+  console.log(formatWorkloads(rep));
+  const outPath = resolve(values.out ?? join(here, "..", "results", "workloads.json"));
+  mkdirSync(dirname(outPath), { recursive: true });
+  writeFileSync(
+    outPath,
+    JSON.stringify({ date: new Date().toISOString(), ...rep }, null, 2) + "\n",
+  );
+  console.log(`figures written to ${outPath}`);
+}

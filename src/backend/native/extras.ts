@@ -1,0 +1,58 @@
+/**
+ * Native kernels for the model workloads (issue 10) that are not in the elementwise dispatch
+ * lists: the blocked transpose and the fused Adam update. Each falls back to the JS kernel below
+ * its crossover size, for data the addon does not take, or when the addon predates the kernel.
+ */
+import type { Backend } from "../types.js";
+import type { DataArray } from "../../tensor/dtype.js";
+import type { NativeAddon } from "./addon.js";
+
+/** Crossovers in elements (a native call costs about half a microsecond with its checks). */
+export const EXTRA_THRESHOLDS = {
+  transpose: 4096,
+  adam: 1024,
+  /** Elements of y (an exp each for log-softmax). */
+  softmaxGrad: 1024,
+};
+
+function isNumeric(x: DataArray): x is Float32Array | Float64Array | Int32Array | Uint8Array {
+  return !Array.isArray(x);
+}
+
+export function nativeExtras(
+  addon: NativeAddon,
+  js: Backend,
+): Pick<Backend, "transpose" | "adamUpdate" | "softmaxGrad"> {
+  const transpose = addon.transpose?.bind(addon);
+  const adamUpdate = addon.adamUpdate?.bind(addon);
+  const softmaxGrad = addon.softmaxGrad?.bind(addon);
+  return {
+    transpose(x, shape, perm, out) {
+      if (
+        transpose !== undefined &&
+        x.length >= EXTRA_THRESHOLDS.transpose &&
+        isNumeric(x) &&
+        isNumeric(out) &&
+        x.constructor === out.constructor
+      ) {
+        transpose(x, shape, perm, out);
+      } else {
+        js.transpose(x, shape, perm, out);
+      }
+    },
+    adamUpdate(variable, m, v, g, alpha, beta1, beta2, epsilon, outVar, outM, outV) {
+      if (adamUpdate !== undefined && variable.length >= EXTRA_THRESHOLDS.adam) {
+        adamUpdate(variable, m, v, g, outVar, outM, outV, alpha, beta1, beta2, epsilon);
+      } else {
+        js.adamUpdate(variable, m, v, g, alpha, beta1, beta2, epsilon, outVar, outM, outV);
+      }
+    },
+    softmaxGrad(y, dy, out, p, log) {
+      if (softmaxGrad !== undefined && y.length >= EXTRA_THRESHOLDS.softmaxGrad) {
+        softmaxGrad(y, dy, out, p, log);
+      } else {
+        js.softmaxGrad(y, dy, out, p, log);
+      }
+    },
+  };
+}

@@ -1,0 +1,286 @@
+/**
+ * The addon's vectorized float32 math (native/vmath.h: sin, cos, tan, asin, acos, atan, sinh,
+ * cosh, erf and the older exp family) against V8's libm in double rounded to float: within 3 ulp on
+ * wide ranges, the ranges' hard spots (multiples of pi/2 for the trigonometric functions, the
+ * branch points of asin/acos/atan, overflow for sinh/cosh), and exact on special values (NaN,
+ * infinities, signed zeros, subnormals, arguments past the vector range reduction). Run on
+ * both ISA paths (AVX2 and scalar) and, through the ops, against the JS backend on odd lengths
+ * (the vector loop's tail) in both float dtypes.
+ */
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "../src/index.js";
+import { nativeAddon } from "../src/backend/native/index.js";
+import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
+import { erf as jsErf } from "../src/backend/js/scalar-math.js";
+
+const addon = nativeAddon();
+
+const REF: Record<string, (x: number) => number> = {
+  Sin: Math.sin,
+  Cos: Math.cos,
+  Tan: Math.tan,
+  Asin: Math.asin,
+  Acos: Math.acos,
+  Atan: Math.atan,
+  Sinh: Math.sinh,
+  Cosh: Math.cosh,
+  Exp: Math.exp,
+  Expm1: Math.expm1,
+  Log: Math.log,
+  Log1p: Math.log1p,
+  Tanh: Math.tanh,
+  // The JS erf gives +0 for -0; erf is odd (libm and the addon keep -0).
+  Erf: (x) => (x === 0 ? x : jsErf(x)),
+};
+
+/** Where each function's hard cases live. */
+const RANGES: Record<string, [number, number][]> = {
+  Sin: [
+    [-1, 1],
+    [-10, 10],
+    [-1e4, 1e4],
+    [-1e6, 1e6],
+  ],
+  Cos: [
+    [-1, 1],
+    [-10, 10],
+    [-1e4, 1e4],
+    [-1e6, 1e6],
+  ],
+  Tan: [
+    [-1, 1],
+    [-10, 10],
+    [-1e4, 1e4],
+  ],
+  Asin: [
+    [-1, 1],
+    [-0.6, 0.6],
+    [0.45, 1],
+  ],
+  Acos: [
+    [-1, 1],
+    [-0.6, 0.6],
+    [-1, -0.45],
+  ],
+  Atan: [
+    [-1, 1],
+    [-3, 3],
+    [-1e6, 1e6],
+  ],
+  Sinh: [
+    [-1, 1],
+    [-1e-3, 1e-3],
+    [-20, 20],
+    [-90, 90],
+  ],
+  Cosh: [
+    [-1, 1],
+    [-20, 20],
+    [-90, 90],
+  ],
+  Exp: [[-100, 90]],
+  Expm1: [
+    [-2, 2],
+    [-50, 50],
+  ],
+  Log: [
+    [0, 10],
+    [0, 1e30],
+  ],
+  Log1p: [
+    [-0.9, 2],
+    [0, 1e6],
+  ],
+  Tanh: [
+    [-1, 1],
+    [-10, 10],
+  ],
+  Erf: [
+    [-1, 1],
+    [-0.01, 0.01],
+    [0.9, 1.1],
+    [-4, 4],
+    [-12, 12],
+  ],
+};
+
+const SPECIAL = [
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  1e-40,
+  -1e-40,
+  1e-30,
+  -1e-30,
+  1,
+  -1,
+  0.5,
+  -0.5,
+  Math.PI / 2,
+  -Math.PI / 2,
+  Math.PI,
+  3 * Math.PI,
+  88.5,
+  89.3,
+  -89.3,
+  90,
+  2 ** 20,
+  2 ** 20 + 1,
+  -(2 ** 21),
+  1e10,
+  -1e10,
+  3.4e38,
+  -3.4e38,
+];
+
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+/** Floats as ordered integers: the ulp distance is the difference. */
+function ordinal(v: number): number {
+  f32[0] = v;
+  const i = i32[0];
+  return i < 0 ? -2147483648 - i : i;
+}
+
+function ulps(got: number, want: number): number {
+  if (Number.isNaN(want)) return Number.isNaN(got) ? 0 : Infinity;
+  if (!Number.isFinite(want) || want === 0) return Object.is(got, want) ? 0 : Infinity;
+  return Math.abs(ordinal(got) - ordinal(want));
+}
+
+/** mulberry32. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function run(a: NativeAddon, name: string, x: Float32Array): Float32Array {
+  const y = new Float32Array(x.length);
+  a.unary(a.unaryNames.indexOf(name), x, y);
+  return y;
+}
+
+function withIsa(a: NativeAddon, isa: Isa, body: () => void): void {
+  const before = a.isa();
+  a.setIsa(isa);
+  try {
+    body();
+  } finally {
+    a.setIsa(before);
+  }
+}
+
+function skipWithout(t: TestContext): NativeAddon | null {
+  if (addon === null) {
+    t.skip("native addon not loaded");
+    return null;
+  }
+  return addon;
+}
+
+for (const isa of ["avx2-fma", "scalar"] as const) {
+  test(`vmath ${isa}: float32 functions within 3 ulp of libm on their ranges`, (t) => {
+    const a = skipWithout(t);
+    if (a === null) return;
+    if (isa === "avx2-fma" && a.setIsa("avx2-fma") !== "avx2-fma") {
+      t.skip("no AVX2 on this machine");
+      return;
+    }
+    withIsa(a, isa, () => {
+      const r = rng(7);
+      for (const [name, ref] of Object.entries(REF)) {
+        for (const [lo, hi] of RANGES[name]) {
+          // An odd length: the vector loop's tail runs too.
+          const n = 20001;
+          const x = Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
+          const y = run(a, name, x);
+          let worst = 0;
+          let at = 0;
+          for (let i = 0; i < n; i++) {
+            const d = ulps(y[i], Math.fround(ref(x[i])));
+            if (d > worst) {
+              worst = d;
+              at = x[i];
+            }
+          }
+          assert.ok(worst <= 3, `${name} on [${lo}, ${hi}]: ${worst} ulp at x = ${at}`);
+        }
+      }
+    });
+  });
+
+  test(`vmath ${isa}: special values exact (NaN, infinities, signed zeros, huge arguments)`, (t) => {
+    const a = skipWithout(t);
+    if (a === null) return;
+    withIsa(a, isa, () => {
+      // Every special value in every lane position of a vector and in the tail.
+      for (const name of Object.keys(REF)) {
+        for (let shift = 0; shift < 9; shift++) {
+          const x = new Float32Array(SPECIAL.length + shift);
+          x.fill(0.25);
+          x.set(SPECIAL, shift);
+          const y = run(a, name, x);
+          for (let i = 0; i < SPECIAL.length; i++) {
+            const v = x[i + shift];
+            const want = Math.fround(REF[name](v));
+            const got = y[i + shift];
+            const d = ulps(got, want);
+            assert.ok(d <= 3, `${name}(${v}) = ${got}, want ${want}`);
+            if (Number.isNaN(want) || !Number.isFinite(want) || want === 0) {
+              assert.ok(
+                Object.is(got, want),
+                `${name}(${Object.is(v, -0) ? "-0" : v}) = ${got}, want ${want}`,
+              );
+            }
+          }
+        }
+      }
+    });
+  });
+}
+
+test("vmath: the ops agree with the JS backend on odd shapes, both float dtypes", () => {
+  const r = rng(11);
+  const ops: [string, (x: tf.Tensor) => tf.Tensor, number, number][] = [
+    ["sin", tf.sin, -50, 50],
+    ["cos", tf.cos, -50, 50],
+    ["tan", tf.tan, -1.5, 1.5],
+    ["asin", tf.asin, -1, 1],
+    ["acos", tf.acos, -1, 1],
+    ["atan", tf.atan, -20, 20],
+    ["sinh", tf.sinh, -20, 20],
+    ["cosh", tf.cosh, -20, 20],
+    ["erf", tf.erf, -5, 5],
+  ];
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const [name, f, lo, hi] of ops) {
+      for (const shape of [[3, 7, 11], [1, 1031], [5]]) {
+        const n = shape.reduce((p, d) => p * d, 1);
+        const vals = Array.from({ length: n }, () => lo + (hi - lo) * r());
+        const x = tf.constant(vals, dtype, shape);
+        tf.setBackend("js");
+        const js = f(x).dataSync() as Float32Array | Float64Array;
+        tf.setBackend(addon === null ? "js" : "native");
+        const native = f(x).dataSync() as Float32Array | Float64Array;
+        // float32 within 3 ulp (4e-7 relative), float64 the same libm in both.
+        const rtol = dtype === "float32" ? 4e-7 : 1e-15;
+        for (let i = 0; i < n; i++) {
+          const tol = rtol * Math.abs(js[i]) + 1e-37;
+          assert.ok(
+            Math.abs(native[i] - js[i]) <= tol,
+            `${name} ${dtype} ${JSON.stringify(shape)} at ${vals[i]}: native ${native[i]}, js ${js[i]}`,
+          );
+        }
+      }
+    }
+  }
+});
