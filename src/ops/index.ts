@@ -12,6 +12,7 @@ import { checkNativeKernelNames } from "./native-check.js";
 import * as basic from "./elementwise/basic.js";
 import * as elementwiseMath from "./elementwise/math.js";
 import * as activation from "./elementwise/activation.js";
+import * as special from "./elementwise/special.js";
 import * as creationOps from "./creation.js";
 import * as sumOps from "./broadcast.js";
 import * as reduceOps from "./reduce.js";
@@ -39,6 +40,7 @@ const tagged = {
   ...basic,
   ...elementwiseMath,
   ...activation,
+  ...special,
   ...creationOps,
   ...sumOps,
   ...reduceOps,
@@ -79,6 +81,7 @@ export {
 export * from "./elementwise/basic.js";
 export * from "./elementwise/math.js";
 export * from "./elementwise/activation.js";
+export * from "./elementwise/special.js";
 
 // Shape and reduction core
 export { reshape, broadcastTo, reduceSum } from "./broadcast.js";
