@@ -34,6 +34,8 @@ import * as linalgSolve from "./linalg-solve.js";
 import * as linalgDecomp from "./linalg-decomp.js";
 import * as linalgMisc from "./linalg-misc.js";
 import * as linalgSqrtm from "./linalg-sqrtm.js";
+import * as segmentOps from "./segment.js";
+import * as mathMisc from "./math-misc.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -62,6 +64,8 @@ const tagged = {
   ...linalgMisc,
   ...linalgSqrtm,
   ...einsumOps,
+  ...segmentOps,
+  ...mathMisc,
 };
 
 // Creation
@@ -134,6 +138,10 @@ export {
 export { matmul, tensordot, type MatmulOptions, type TensordotAxes } from "./linalg.js";
 export { einsum } from "./einsum.js";
 export { norm } from "./linalg-misc.js";
+
+// Segment reductions and the tf.math composites
+export * from "./segment.js";
+export * from "./math-misc.js";
 
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined
