@@ -36,6 +36,7 @@ import * as linalgMisc from "./linalg-misc.js";
 import * as linalgSqrtm from "./linalg-sqrtm.js";
 import * as segmentOps from "./segment.js";
 import * as mathMisc from "./math-misc.js";
+import * as arrayOps from "./array-ops.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -66,6 +67,7 @@ const tagged = {
   ...einsumOps,
   ...segmentOps,
   ...mathMisc,
+  ...arrayOps,
 };
 
 // Creation
@@ -142,6 +144,7 @@ export { norm } from "./linalg-misc.js";
 // Segment reductions and the tf.math composites
 export * from "./segment.js";
 export * from "./math-misc.js";
+export * from "./array-ops.js";
 
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined
