@@ -8,6 +8,7 @@ import type { MovementKernels } from "./movement.js";
 import type { LinalgKernels } from "./linalg.js";
 import type { NnKernels } from "./nn.js";
 import type { LapackKernels } from "./lapack.js";
+import type { DepthwiseKernels } from "./depthwise.js";
 
 export interface Backend
   extends
@@ -16,6 +17,7 @@ export interface Backend
     MovementKernels,
     LinalgKernels,
     NnKernels,
-    LapackKernels {
+    LapackKernels,
+    DepthwiseKernels {
   readonly name: "js" | "native";
 }
