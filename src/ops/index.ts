@@ -38,6 +38,7 @@ import * as linalgSqrtm from "./linalg-sqrtm.js";
 import * as segmentOps from "./segment.js";
 import * as mathMisc from "./math-misc.js";
 import * as arrayOps from "./array-ops.js";
+import * as nnExtra from "./nn-extra.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -70,6 +71,7 @@ const tagged = {
   ...segmentOps,
   ...mathMisc,
   ...arrayOps,
+  ...nnExtra,
 };
 
 // Creation
@@ -147,6 +149,7 @@ export { norm } from "./linalg-misc.js";
 export * from "./segment.js";
 export * from "./math-misc.js";
 export * from "./array-ops.js";
+export * from "./nn-extra.js";
 
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined

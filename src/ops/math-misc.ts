@@ -361,7 +361,7 @@ export const l2Normalize = api(
     const t = toTensor(x, "l2Normalize");
     checkDType("l2Normalize", t, "float", "x");
     const sq = reduceSum(square(t), axis, true);
-    return mul(t, rsqrt(maximum(sq, cast(epsilon, t.dtype))));
+    return mul(t, rsqrt(maximum(sq, constant(epsilon, t.dtype))));
   },
   { namespaces: ["math", "nn"] },
 );
