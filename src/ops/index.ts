@@ -39,6 +39,7 @@ import * as segmentOps from "./segment.js";
 import * as mathMisc from "./math-misc.js";
 import * as arrayOps from "./array-ops.js";
 import * as nnExtra from "./nn-extra.js";
+import * as signalOps from "./signal.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -72,6 +73,7 @@ const tagged = {
   ...mathMisc,
   ...arrayOps,
   ...nnExtra,
+  ...signalOps,
 };
 
 // Creation
@@ -159,6 +161,9 @@ export const math = namespaceOf(tagged, "math");
 export const nn = namespaceOf(tagged, "nn");
 /** `tf.linalg`: TensorFlow's linear algebra namespace. */
 export const linalg = namespaceOf(tagged, "linalg");
+/** `tf.signal`: fft, ifft, rfft, irfft (complex values as {real, imag} pairs), frame, hannWindow. */
+export const signal = namespaceOf(tagged, "signal");
+export type { ComplexPair } from "./signal.js";
 export type * from "./namespaces/linalg.js";
 export type * from "./namespaces/nn.js";
 export * as random from "./namespaces/random.js";
