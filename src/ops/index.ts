@@ -6,6 +6,7 @@ import "./elementwise-methods.js";
 import "./reduce-methods.js";
 import "./nn-methods.js";
 import "./movement-methods.js";
+import "./math-methods.js";
 import "./variable-ops.js";
 import { namespaceOf } from "./api.js";
 import { checkNativeKernelNames } from "./native-check.js";

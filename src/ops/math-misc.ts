@@ -49,7 +49,7 @@ export const countNonzero = api(
     const nz = t.dtype === "bool" ? t : notEqual(t, cast(0, t.dtype));
     return cast(reduceSum(cast(nz, "int32"), axis, keepdims), dtype);
   },
-  { namespaces: ["math"] },
+  { methods: ["countNonzero"], namespaces: ["math"] },
 );
 
 /**
@@ -62,7 +62,7 @@ export const reduceEuclideanNorm = api(
     checkDType("reduceEuclideanNorm", t, "float", "x");
     return sqrt(reduceSum(square(t), axis, keepdims));
   },
-  { namespaces: ["math"] },
+  { methods: ["reduceEuclideanNorm"], namespaces: ["math"] },
 );
 
 /**
@@ -104,7 +104,7 @@ export const cumulativeLogsumexp = api(
     const out = reduceLogSumExp(where(mask, rows, -Infinity), -1);
     return transpose(out, inv);
   },
-  { namespaces: ["math"] },
+  { methods: ["cumulativeLogsumexp"], namespaces: ["math"] },
 );
 
 /** Reads a small int32 tensor's values (counts, class ids) for a shape decision. */
@@ -165,7 +165,7 @@ export const bincount = api(
     }
     return unsortedSegmentSum(reshape(w, [-1]), ids, size);
   },
-  { namespaces: ["math"] },
+  { methods: ["bincount"], namespaces: ["math"] },
 );
 
 /**
@@ -276,7 +276,7 @@ export const zeroFraction = api(
     const zero = t.dtype === "bool" ? equal(t, constant(false)) : equal(t, cast(0, t.dtype));
     return reduceMean(cast(zero, "float32"));
   },
-  { namespaces: ["math"] },
+  { methods: ["zeroFraction"], namespaces: ["math"] },
 );
 
 /** The shared checks of addN and accumulateN: a non-empty list of tensors of one shape and dtype. */
@@ -349,7 +349,7 @@ export const invertPermutation = api(
     }
     return scatterNd(reshape(t, [-1, 1]), range(0, v.length, 1, "int32"), [v.length]);
   },
-  { namespaces: ["math"] },
+  { methods: ["invertPermutation"], namespaces: ["math"] },
 );
 
 /**
@@ -363,7 +363,7 @@ export const l2Normalize = api(
     const sq = reduceSum(square(t), axis, true);
     return mul(t, rsqrt(maximum(sq, constant(epsilon, t.dtype))));
   },
-  { namespaces: ["math", "nn"] },
+  { methods: ["l2Normalize"], namespaces: ["math", "nn"] },
 );
 
 /**

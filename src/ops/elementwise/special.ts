@@ -104,6 +104,7 @@ export const digamma = unaryOp({
 export const polygamma = binaryOp({
   name: "Polygamma",
   fn: "polygamma",
+  methods: ["polygamma"],
   js: "polygamma(a, b)",
   costly: true,
   dtypes: "float",
@@ -129,6 +130,7 @@ export const polygamma = binaryOp({
 export const zeta = binaryOp({
   name: "Zeta",
   fn: "zeta",
+  methods: ["zeta"],
   js: "zeta(a, b)",
   costly: true,
   dtypes: "float",
@@ -154,6 +156,7 @@ export const zeta = binaryOp({
 export const besselI0e = unaryOp({
   name: "BesselI0e",
   fn: "besselI0e",
+  methods: ["besselI0e"],
   js: "besselI0e(x)",
   costly: true,
   dtypes: "float",
@@ -169,6 +172,7 @@ export const besselI0e = unaryOp({
 export const besselI1e = unaryOp({
   name: "BesselI1e",
   fn: "besselI1e",
+  methods: ["besselI1e"],
   js: "besselI1e(x)",
   costly: true,
   dtypes: "float",
@@ -190,7 +194,7 @@ export const besselI0 = api(
     const t = toTensor(x, "besselI0");
     return mul(exp(abs(t)), besselI0e(t));
   },
-  { namespaces: ["math"] },
+  { methods: ["besselI0"], namespaces: ["math"] },
 );
 /** `tf.math.besselI1(x)`: the modified Bessel function I1, as e^|x| i1e(x). */
 export const besselI1 = api(
@@ -198,7 +202,7 @@ export const besselI1 = api(
     const t = toTensor(x, "besselI1");
     return mul(exp(abs(t)), besselI1e(t));
   },
-  { namespaces: ["math"] },
+  { methods: ["besselI1"], namespaces: ["math"] },
 );
 
 // --- x-weighted logs and the NoNan arithmetic -------------------------------------------------
@@ -210,6 +214,7 @@ const nonzero = (x: Tensor): Tensor => cast(notEqual(x, 0), x.dtype);
 export const xdivy = binaryOp({
   name: "Xdivy",
   fn: "xdivy",
+  methods: ["xdivy"],
   js: "xdivy(a, b)",
   dtypes: "float",
   reads: "inputs",
@@ -230,6 +235,7 @@ export const xdivy = binaryOp({
 export const xlogy = binaryOp({
   name: "Xlogy",
   fn: "xlogy",
+  methods: ["xlogy"],
   js: "xlogy(a, b)",
   costly: true,
   dtypes: "float",
@@ -251,6 +257,7 @@ export const xlogy = binaryOp({
 export const xlog1py = binaryOp({
   name: "Xlog1py",
   fn: "xlog1py",
+  methods: ["xlog1py"],
   js: "xlog1py(a, b)",
   costly: true,
   dtypes: "float",
@@ -272,6 +279,7 @@ export const xlog1py = binaryOp({
 export const divideNoNan = binaryOp({
   name: "DivNoNan",
   fn: "divideNoNan",
+  methods: ["divideNoNan"],
   js: "b === 0 ? 0 : a / b",
   dtypes: "float",
   reads: "inputs",
@@ -292,6 +300,7 @@ export const divideNoNan = binaryOp({
 export const multiplyNoNan = binaryOp({
   name: "MulNoNan",
   fn: "multiplyNoNan",
+  methods: ["multiplyNoNan"],
   js: "b === 0 ? 0 : a * b",
   dtypes: "float",
   reads: "inputs",
@@ -308,28 +317,28 @@ export const reciprocalNoNan = api(
     checkDType("reciprocalNoNan", t, "float", "x");
     return divideNoNan(cast(1, t.dtype), t);
   },
-  { namespaces: ["math"] },
+  { methods: ["reciprocalNoNan"], namespaces: ["math"] },
 );
 /** `tf.math.truediv(x, y)`: `tf.divide` (int32 operands give a float64 quotient). */
 export const truediv = api(
   function truediv(x: TensorLike, y: TensorLike): Tensor {
     return divide(x, y);
   },
-  { namespaces: ["math"] },
+  { methods: ["truediv"], namespaces: ["math"] },
 );
 /** `tf.math.floordiv(x, y)`: TensorFlow's alias of `floorDiv`. */
 export const floordiv = api(
   function floordiv(x: TensorLike, y: TensorLike): Tensor {
     return floorDiv(x, y);
   },
-  { namespaces: ["math"] },
+  { methods: ["floordiv"], namespaces: ["math"] },
 );
 /** `tf.math.floormod(x, y)`: TensorFlow's alias of `floorMod`. */
 export const floormod = api(
   function floormod(x: TensorLike, y: TensorLike): Tensor {
     return floorMod(x, y);
   },
-  { namespaces: ["math"] },
+  { methods: ["floormod"], namespaces: ["math"] },
 );
 
 // --- rounding, predicates, bit steps -----------------------------------------------------------
@@ -338,6 +347,7 @@ export const floormod = api(
 export const rint = unaryOp({
   name: "Rint",
   fn: "rint",
+  methods: ["rint"],
   js: "rint(x)",
   dtypes: "float",
   grad: "none",
@@ -346,6 +356,7 @@ export const rint = unaryOp({
 export const isInf = unaryOp({
   name: "IsInf",
   fn: "isInf",
+  methods: ["isInf"],
   js: "x === Infinity || x === -Infinity ? 1 : 0",
   dtypes: "float",
   boolOut: true,
@@ -355,6 +366,7 @@ export const isInf = unaryOp({
 export const logicalXor = binaryOp({
   name: "LogicalXor",
   fn: "logicalXor",
+  methods: ["logicalXor"],
   js: "!a !== !b ? 1 : 0",
   dtypes: "bool",
   grad: "none",
@@ -365,6 +377,7 @@ export const logicalXor = binaryOp({
 export const nextafter = binaryOp({
   name: "NextAfter",
   fn: "nextafter",
+  methods: ["nextafter"],
   js: "out instanceof Float32Array ? nextafterf(a, b) : nextafter(a, b)",
   dtypes: "float",
   grad: "none",
@@ -380,7 +393,7 @@ export const logSigmoid = api(
     checkDType("logSigmoid", t, "float", "x");
     return neg(softplus(neg(t)));
   },
-  { namespaces: ["math"] },
+  { methods: ["logSigmoid"], namespaces: ["math"] },
 );
 
 /**
@@ -397,7 +410,7 @@ export const lbeta = api(
     const axis = t.rank - 1;
     return sub(reduceSum(lgamma(t), axis), lgamma(reduceSum(t, axis)));
   },
-  { namespaces: ["math"] },
+  { methods: ["lbeta"], namespaces: ["math"] },
 );
 
 /**
