@@ -145,7 +145,27 @@ describe("SPEC: Naming, TensorFlow's names in TypeScript's case", () => {
 
   test("every elementwise and reduction op is also a Tensor method", () => {
     const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
-    const notMethods = new Set(["where", "unsortedSegmentSum"]);
+    // Segment ops (like unsortedSegmentSum), and functions whose first argument is not the
+    // tensor (a list, labels or targets), are functions only.
+    const notMethods = new Set([
+      "where",
+      "unsortedSegmentSum",
+      "unsortedSegmentMax",
+      "unsortedSegmentMin",
+      "unsortedSegmentProd",
+      "unsortedSegmentMean",
+      "unsortedSegmentSqrtN",
+      "segmentSum",
+      "segmentMean",
+      "segmentMax",
+      "segmentMin",
+      "segmentProd",
+      "addN",
+      "accumulateN",
+      "polyval",
+      "confusionMatrix",
+      "inTopK",
+    ]);
     const missing = Object.keys(tf.math).filter(
       (name) => !notMethods.has(name) && typeof proto[name] !== "function",
     );

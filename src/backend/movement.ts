@@ -150,6 +150,20 @@ export interface MovementKernels {
   unsortedSegmentSum(data: NumArray, ids: Int32Array, inner: number, out: NumArray): void;
 
   /**
+   * UnsortedSegmentMax / Min / Prod, laid out as unsortedSegmentSum: out (any contents) is
+   * first filled with the reduction's identity (the dtype's lowest value for max, its highest
+   * for min, as TensorFlow gives empty segments; 1 for prod); a NaN in a segment wins its max
+   * or min. Negative ids are dropped.
+   */
+  unsortedSegmentReduce(
+    reduction: "max" | "min" | "prod",
+    data: NumArray,
+    ids: Int32Array,
+    inner: number,
+    out: NumArray,
+  ): void;
+
+  /**
    * OneHot: indices viewed as [outer, inner], out as [outer, depth, inner]:
    * out[o, d, i] = indices[o, i] === d ? on : off. Indices outside [0, depth) give a column of
    * `off`. on and off are numbers for numeric storage (0/1 for bool), strings for strings.

@@ -6,14 +6,16 @@ import { installMethods, type MethodsOf } from "./api.js";
 import * as basic from "./elementwise/basic.js";
 import * as math from "./elementwise/math.js";
 import * as activation from "./elementwise/activation.js";
+import * as special from "./elementwise/special.js";
 
 type ElementwiseMethods = MethodsOf<typeof basic> &
   MethodsOf<typeof math> &
-  MethodsOf<typeof activation>;
+  MethodsOf<typeof activation> &
+  MethodsOf<typeof special>;
 
 declare module "../tensor/tensor.js" {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the members come from the ops' tags
   interface Tensor extends ElementwiseMethods {}
 }
 
-installMethods(basic, math, activation);
+installMethods(basic, math, activation, special);

@@ -6,12 +6,14 @@ import "./elementwise-methods.js";
 import "./reduce-methods.js";
 import "./nn-methods.js";
 import "./movement-methods.js";
+import "./math-methods.js";
 import "./variable-ops.js";
 import { namespaceOf } from "./api.js";
 import { checkNativeKernelNames } from "./native-check.js";
 import * as basic from "./elementwise/basic.js";
 import * as elementwiseMath from "./elementwise/math.js";
 import * as activation from "./elementwise/activation.js";
+import * as special from "./elementwise/special.js";
 import * as creationOps from "./creation.js";
 import * as sumOps from "./broadcast.js";
 import * as reduceOps from "./reduce.js";
@@ -34,12 +36,18 @@ import * as linalgSolve from "./linalg-solve.js";
 import * as linalgDecomp from "./linalg-decomp.js";
 import * as linalgMisc from "./linalg-misc.js";
 import * as linalgSqrtm from "./linalg-sqrtm.js";
+import * as segmentOps from "./segment.js";
+import * as mathMisc from "./math-misc.js";
+import * as arrayOps from "./array-ops.js";
+import * as nnExtra from "./nn-extra.js";
+import * as signalOps from "./signal.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
   ...basic,
   ...elementwiseMath,
   ...activation,
+  ...special,
   ...creationOps,
   ...sumOps,
   ...reduceOps,
@@ -62,6 +70,11 @@ const tagged = {
   ...linalgMisc,
   ...linalgSqrtm,
   ...einsumOps,
+  ...segmentOps,
+  ...mathMisc,
+  ...arrayOps,
+  ...nnExtra,
+  ...signalOps,
 };
 
 // Creation
@@ -81,6 +94,7 @@ export {
 export * from "./elementwise/basic.js";
 export * from "./elementwise/math.js";
 export * from "./elementwise/activation.js";
+export * from "./elementwise/special.js";
 
 // Shape and reduction core
 export { reshape, broadcastTo, reduceSum } from "./broadcast.js";
@@ -134,6 +148,12 @@ export { matmul, tensordot, type MatmulOptions, type TensordotAxes } from "./lin
 export { einsum } from "./einsum.js";
 export { norm } from "./linalg-misc.js";
 
+// Segment reductions and the tf.math composites
+export * from "./segment.js";
+export * from "./math-misc.js";
+export * from "./array-ops.js";
+export * from "./nn-extra.js";
+
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined
 /** `tf.math`: TensorFlow's math namespace. */
@@ -142,6 +162,9 @@ export const math = namespaceOf(tagged, "math");
 export const nn = namespaceOf(tagged, "nn");
 /** `tf.linalg`: TensorFlow's linear algebra namespace. */
 export const linalg = namespaceOf(tagged, "linalg");
+/** `tf.signal`: fft, ifft, rfft, irfft (complex values as {real, imag} pairs), frame, hannWindow. */
+export const signal = namespaceOf(tagged, "signal");
+export type { ComplexPair } from "./signal.js";
 export type * from "./namespaces/linalg.js";
 export type * from "./namespaces/nn.js";
 export * as random from "./namespaces/random.js";

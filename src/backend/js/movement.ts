@@ -351,6 +351,44 @@ export const jsMovement: MovementKernels = {
     }
   },
 
+  unsortedSegmentReduce(reduction, data, ids, inner, out) {
+    // The dtype's lowest / highest finite value (numeric_limits<T>::lowest() and max()).
+    const big =
+      out instanceof Int32Array
+        ? 2147483647
+        : out instanceof Float32Array
+          ? 3.4028234663852886e38
+          : Number.MAX_VALUE;
+    out.fill(
+      reduction === "prod"
+        ? 1
+        : reduction === "max"
+          ? big === 2147483647
+            ? -2147483648
+            : -big
+          : big,
+    );
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (id < 0) continue;
+      const src = i * inner;
+      const dst = id * inner;
+      if (reduction === "prod") {
+        for (let k = 0; k < inner; k++) out[dst + k] *= data[src + k];
+      } else if (reduction === "max") {
+        for (let k = 0; k < inner; k++) {
+          const v = data[src + k];
+          if (v > out[dst + k] || v !== v) out[dst + k] = v;
+        }
+      } else {
+        for (let k = 0; k < inner; k++) {
+          const v = data[src + k];
+          if (v < out[dst + k] || v !== v) out[dst + k] = v;
+        }
+      }
+    }
+  },
+
   oneHot(indices, outer, depth, inner, on, off, out) {
     const w = out as unknown[];
     if (off !== 0 && off !== "") w.fill(off);

@@ -6,7 +6,13 @@
  * from here.
  */
 import type { ScalarFn } from "../../backend/elementwise.js";
-import { type CheckInput, defineOp, type GradFn, type OpDef } from "../../engine/op.js";
+import {
+  type CheckInput,
+  defineOp,
+  type GradFn,
+  type OpCheck,
+  type OpDef,
+} from "../../engine/op.js";
 import { runOp1 } from "../../engine/run-op.js";
 import type { NumArray } from "../../tensor/dtype.js";
 import { InvalidArgumentError } from "../../tensor/errors.js";
@@ -59,6 +65,11 @@ interface BinarySpec<M extends string, N extends NamespaceName> extends Elementw
   readonly reads?: "inputs" | "inputs-and-output";
   /** Where the gradient check draws a and b (default [-1, 1] each). */
   readonly domain?: readonly [Domain, Domain];
+  /**
+   * The gradient check's cases, where random a and b do not fit: an op differentiable in one
+   * input only (Zeta, Polygamma take an order that must be fixed).
+   */
+  readonly check?: OpCheck<NoAttrs>;
 }
 
 const DEFAULT_DOMAIN: Domain = [-1, 1];
@@ -121,7 +132,7 @@ export function binaryOp<const M extends string = never, const N extends Namespa
     saveInputs: spec.reads === undefined ? undefined : [0, 1],
     saveOutputs: spec.reads === "inputs-and-output" ? [0] : undefined,
     // Same shapes, and a broadcast of b along the rows, so both gradient paths are checked.
-    check: {
+    check: spec.check ?? {
       cases: [
         {
           inputs: [
