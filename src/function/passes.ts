@@ -2,6 +2,7 @@
  * Graph passes, run once per trace: merge equal constants and common subexpressions, drop the
  * nodes no result (and no assign or stateful op) depends on, and renumber the slots densely.
  */
+import { backend } from "../backend/index.js";
 import { type CapturedConstant, Graph, type GraphNode, type GraphParts } from "./graph.js";
 import { encodeValue } from "./encode.js";
 
@@ -41,7 +42,7 @@ function mergeCommon(parts: GraphParts): { merged: GraphParts; canon: Int32Array
   for (const k of parts.constants) {
     const t = k.tensor;
     if (t.size <= MERGE_CONSTANT_MAX_SIZE) {
-      const values = Array.from(t.values as ArrayLike<number | string>, (v) =>
+      const values = Array.from(backend().read(t) as ArrayLike<number | string>, (v) =>
         typeof v === "string" ? JSON.stringify(v) : Object.is(v, -0) ? "-0" : String(v),
       );
       const key = `${t.dtype}|${t.shape.join(",")}|${values.join(",")}`;

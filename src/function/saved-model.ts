@@ -11,6 +11,7 @@
  * Loading finds each op in the registry by name and rebuilds the variables (one per saved
  * variable, shared by all the functions, as TensorFlow restores them).
  */
+import { backend } from "../backend/index.js";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
@@ -104,10 +105,10 @@ class TensorWriter {
   add(t: Tensor): TensorJson {
     const shape = [...t.shape];
     if (t.dtype === "string")
-      return { dtype: "string", shape, strings: [...(t.values as string[])] };
+      return { dtype: "string", shape, strings: [...(backend().read(t) as string[])] };
     const pad = (8 - (this.size % 8)) % 8;
     if (pad > 0) this.push(Buffer.alloc(pad));
-    const v = t.values as NumArray;
+    const v = backend().read(t) as NumArray;
     const offset = this.size;
     this.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
     return { dtype: t.dtype, shape, offset, byteLength: v.byteLength };

@@ -6,6 +6,7 @@ import { jsMovement } from "./movement.js";
 import { jsLinalg } from "./linalg.js";
 import { jsNn } from "./nn.js";
 import { jsLapack } from "./linalg-lapack.js";
+import { typedArrayStorage } from "../storage.js";
 
 export const jsBackend: Backend = {
   name: "js",
@@ -15,4 +16,5 @@ export const jsBackend: Backend = {
   ...jsLinalg,
   ...jsNn,
   ...jsLapack,
+  ...typedArrayStorage,
 };
