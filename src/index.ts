@@ -20,6 +20,7 @@ export {
   type GradientTapeOptions,
   type GradientOptions,
   type GradientResult,
+  type JacobianOptions,
 } from "./autodiff/tape.js";
 export type { Nested, GradientOf } from "./autodiff/nest.js";
 export {
@@ -28,6 +29,7 @@ export {
   type CustomGradientResult,
 } from "./autodiff/custom-gradient.js";
 export * as autodiff from "./autodiff/namespace.js";
+export { vectorizedMap, type VectorizedMapOptions } from "./autodiff/vectorized-map.js";
 export * as logging from "./engine/logging.js";
 
 // Ops: creation, elementwise, reductions, movement, linear algebra, and the tf.math, tf.nn,
@@ -45,6 +47,16 @@ export {
   type PolymorphicFunction,
   type LoadedFunction,
   type FunctionOptions,
+  cond,
+  switchCase,
+  whileLoop,
+  type WhileLoopOptions,
+  mapFn,
+  foldl,
+  foldr,
+  scan,
+  type ScanOptions,
+  type TensorOrTensors,
 } from "./function/index.js";
 
 // dtypes as values, as TensorFlow has them: tf.float32 === "float32"

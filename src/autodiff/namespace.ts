@@ -1,2 +1,3 @@
 /** `tf.autodiff`. */
 export { ForwardAccumulator } from "./forward.js";
+export { hessianVectorProduct, hessian } from "./hessian.js";

@@ -18,6 +18,7 @@ import { add, cast } from "../ops/elementwise.js";
 import { reshape } from "../ops/broadcast.js";
 import { stack } from "../ops/movement.js";
 import { backprop } from "./backprop.js";
+import { pforBatchJacobian, pforJacobian } from "./jacobian-pfor.js";
 import { flatten, type GradientOf, isTensor, type Nested, packLike } from "./nest.js";
 
 export interface GradientTapeOptions {
@@ -42,6 +43,17 @@ export type GradientResult<S, Z> = GradientOf<S, Z extends "zero" ? Tensor : Ten
 
 const NON_PERSISTENT_USED =
   "A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)";
+
+/** Options of jacobian and batchJacobian. */
+export interface JacobianOptions<Z extends UnconnectedGradients = UnconnectedGradients> {
+  unconnectedGradients?: Z;
+  /**
+   * Batch the reverse pass over all the seeds at once (TensorFlow's pfor; default true): the
+   * pass is traced once and its ops run on a stack of one-hot seeds. A pass with an op that
+   * cannot be batched falls back to one pass per element, as does false.
+   */
+  experimentalUsePfor?: boolean;
+}
 
 export class GradientTape implements Recorder {
   readonly persistent: boolean;
@@ -196,7 +208,7 @@ export class GradientTape implements Recorder {
   jacobian<S, Z extends UnconnectedGradients = "none">(
     target: Tensor,
     sources: S,
-    options: { unconnectedGradients?: Z } = {},
+    options: JacobianOptions<Z> = {},
   ): GradientResult<S, Z> {
     this.checkUsable();
     this.enterGradient();
@@ -204,6 +216,24 @@ export class GradientTape implements Recorder {
       const sourceList = flatten(sources, isTensor, "GradientTape.jacobian sources");
       const unconnected = options.unconnectedGradients ?? "none";
       checkUnconnected(unconnected);
+      if ((options.experimentalUsePfor ?? true) && target.size > 1 && isFloating(target.dtype)) {
+        const js = pforJacobian(target, sourceList, oneHotLike(target, 0), (v) =>
+          this.computeGradient(target, sourceList, v),
+        );
+        if (js !== null) {
+          const leaves = sourceList.map(
+            (s, k) =>
+              js[k] ??
+              (unconnected === "zero"
+                ? zeros(
+                    [...target.shape, ...s.shape],
+                    s.dtype === "float64" ? "float64" : "float32",
+                  )
+                : null),
+          );
+          return packLike<GradientResult<S, Z>>(sources, leaves, isTensor);
+        }
+      }
       const rows = sourceList.map(() => [] as (Tensor | null)[]);
       for (let i = 0; i < target.size; i++) {
         const seed = oneHotLike(target, i);
@@ -226,7 +256,7 @@ export class GradientTape implements Recorder {
   batchJacobian<Z extends UnconnectedGradients = "none">(
     target: Tensor,
     source: Tensor,
-    options: { unconnectedGradients?: Z } = {},
+    options: JacobianOptions<Z> = {},
   ): Z extends "zero" ? Tensor : Tensor | null {
     this.checkUsable();
     if (target.rank < 1 || source.rank < 1 || target.shape[0] !== source.shape[0]) {
@@ -240,6 +270,21 @@ export class GradientTape implements Recorder {
       checkUnconnected(unconnected);
       const batch = target.shape[0];
       const perExample = target.size / Math.max(batch, 1);
+      if ((options.experimentalUsePfor ?? true) && perExample > 1 && isFloating(target.dtype)) {
+        const j = pforBatchJacobian(target, source, seedColumn(target, 0, perExample), (v) =>
+          this.computeGradient(target, [source], v),
+        );
+        if (j !== null) {
+          const dtype = source.dtype === "float64" ? "float64" : "float32";
+          const result =
+            j !== "unconnected"
+              ? j
+              : unconnected === "zero"
+                ? zeros([...target.shape, ...source.shape.slice(1)], dtype)
+                : null;
+          return result as Z extends "zero" ? Tensor : Tensor | null;
+        }
+      }
       const rows: (Tensor | null)[] = [];
       for (let j = 0; j < perExample; j++) {
         // Seed element j of every example at once: examples are independent, so the sum's

@@ -10,6 +10,7 @@ import type { LinalgKernels } from "./linalg.js";
 import type { NnKernels } from "./nn.js";
 import type { LapackKernels } from "./lapack.js";
 import type { StorageKernels } from "./storage.js";
+import type { DepthwiseKernels } from "./depthwise.js";
 
 export interface Backend
   extends
@@ -19,6 +20,7 @@ export interface Backend
     LinalgKernels,
     NnKernels,
     LapackKernels,
+    DepthwiseKernels,
     StorageKernels {
   readonly name: "js" | "native";
 }

@@ -19,6 +19,11 @@ export interface OpTracer {
     outputs: readonly Tensor[],
     attrs: unknown,
   ): void;
+  /**
+   * Ops ran that this tracer did not hear (a control-flow node runs its sub-graphs with every
+   * tracer deaf and reports only to tf.function's tracers): `what` names the node.
+   */
+  opaque?(what: string): void;
 }
 
 /** The tracers now active, innermost last (empty outside tf.function tracing). */

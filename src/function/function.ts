@@ -11,8 +11,10 @@
  *
  * What a trace fixes, as TensorFlow without AutoGraph does:
  * - JS control flow (if, for, while) on tensor values takes the branch it took while tracing;
- *   only a new input signature retraces. Reading a tensor into JS (numpy(), dataSync()) while
- *   tracing logs a warning saying so.
+ *   only a new input signature retraces (there is no AutoGraph to rewrite it). Reading a tensor
+ *   into JS (numpy(), dataSync()) while tracing logs a warning saying so and naming tf.cond,
+ *   tf.switchCase and tf.whileLoop, which become graph nodes decided on every call
+ *   (control-flow.ts).
  * - JS state read by the body (counters, Date.now(), Math.random(), `optimizer.iterations` as
  *   a number) is read at trace time. (Keras optimizers keep their step in a variable, so a
  *   traced training step advances Adam's bias correction and learning-rate schedules.)
@@ -200,7 +202,7 @@ export class FunctionImpl {
       if (tracer.valueReads > 0 && !this.warnedReads) {
         this.warnedReads = true;
         warn(
-          `tf.function '${this.name}': the function read tensor values into JS (numpy() or dataSync()) while it was traced. The graph keeps what the JS code decided from them at trace time (control flow on tensor values is fixed); it is retraced only for a new input signature.`,
+          `tf.function '${this.name}': the function read tensor values into JS (numpy() or dataSync()) while it was traced. The graph keeps what the JS code decided from them at trace time (control flow on tensor values is fixed); it is retraced only for a new input signature. Use tf.cond, tf.switchCase or tf.whileLoop for control flow that the graph decides on each call.`,
         );
       }
       return { traced: { impl, callable: makeConcreteFunction(impl) }, result };

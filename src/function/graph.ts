@@ -10,6 +10,7 @@ import { recordOp, runOp } from "../engine/run-op.js";
 import { shapeStr } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Variable } from "../tensor/variable.js";
+import { type FusedOp, fusedRunnable, runFused } from "./fusion.js";
 
 /** An op run through runOp. `paused`: it ran with every tape paused at trace time (assignAdd's arithmetic, customGradient's forward pass), so it runs so again. */
 export interface OpNode {
@@ -51,7 +52,69 @@ export interface CustomNode {
   readonly gradient: Graph | Error;
 }
 
-export type GraphNode = OpNode | ReadNode | AssignNode | CustomNode;
+/** TensorFlow's functional control flow ops (If, Case, While) as graph nodes. */
+export type ControlOp = "If" | "Case" | "While";
+
+export interface ControlAttrs {
+  /** While: at most this many iterations (null: no limit). */
+  readonly maximumIterations: number | null;
+  /** While: whether graphs[0] is the loop condition (else the loop runs until a limit). */
+  readonly hasCond: boolean;
+  /** While: how many of the inputs are sliced along axis 0, one slice per iteration (TensorArray.unstack). */
+  readonly sliced: number;
+  /** While: the last `accumulate` body results are stacked over the iterations (TensorArray.stack). */
+  readonly accumulate: number;
+  /** While: the shapes and dtypes of the stacked results' elements (for a loop that runs no iteration). */
+  readonly accShapes: readonly (readonly number[])[];
+  readonly accDtypes: readonly string[];
+}
+
+/**
+ * Control flow (tf.cond, tf.switchCase, tf.whileLoop): sub-graphs run by the control-flow
+ * runtime (control-flow.ts) through the engine, so tapes record the ops of the branch taken or
+ * of each iteration run. If: inputs [pred], graphs [then, else]. Case: inputs [index], graphs
+ * the branches (an index out of range takes the last). While: inputs the loop variables then
+ * the sliced tensors, graphs [cond?, body]. `outer[g]`: the slots of this graph that fill
+ * graph g's outer values.
+ */
+export interface ControlNode {
+  readonly kind: "control";
+  readonly op: ControlOp;
+  readonly graphs: readonly Graph[];
+  readonly outer: readonly (readonly number[])[];
+  readonly inputs: readonly number[];
+  readonly outputs: readonly number[];
+  readonly attrs: ControlAttrs;
+  readonly paused: boolean;
+}
+
+/**
+ * Elementwise ops fused into one loop (fusion.ts): `ops` is the tree the loop computes from
+ * `inputs`, `nodes` the original op nodes, which run instead where the loop may not (under a
+ * tape or a trace, on the native backend). Saved as those nodes.
+ */
+export interface FusedNode {
+  readonly kind: "fused";
+  readonly inputs: readonly number[];
+  readonly output: number;
+  readonly ops: readonly FusedOp[];
+  readonly nodes: readonly OpNode[];
+}
+
+export type GraphNode = OpNode | ReadNode | AssignNode | CustomNode | ControlNode | FusedNode;
+
+/** How the control-flow runtime runs a control node; set by control-flow.ts (it imports this file). */
+export type ControlRunner = (
+  node: ControlNode,
+  inputs: readonly Tensor[],
+  outer: readonly (readonly Tensor[])[],
+) => Tensor[];
+
+let controlRunner: ControlRunner | null = null;
+
+export function setControlRunner(r: ControlRunner): void {
+  controlRunner = r;
+}
 
 export interface CapturedConstant {
   readonly slot: number;
@@ -86,6 +149,12 @@ export class Graph implements GraphParts {
   readonly outputs: readonly (number | null)[];
   /** The slots every run starts from: the constants and the captured variables. */
   private readonly template: Tensor[];
+  /**
+   * For each node, the slots it reads for the last time (not results, constants or variables):
+   * a run lets go of them there, so an intermediate's storage can be reclaimed and reused as
+   * soon as nothing needs it, as in eager code (buffer reuse by lifetime).
+   */
+  private readonly release: readonly (readonly number[])[];
 
   constructor(parts: GraphParts) {
     this.numSlots = parts.numSlots;
@@ -98,6 +167,7 @@ export class Graph implements GraphParts {
     this.template = new Array<Tensor>(parts.numSlots);
     for (const c of parts.constants) this.template[c.slot] = c.tensor;
     for (const v of parts.variables) this.template[v.slot] = v.variable;
+    this.release = lastUses(parts);
   }
 
   /** Runs the graph; returns its flattened results. */
@@ -132,7 +202,46 @@ export class Graph implements GraphParts {
           // Only tapes care about this node: with none recording it is nothing to do.
           if (activeRecorders.length > 0) recordCustom(node, env);
           break;
+        case "fused": {
+          const fused = fusedRunnable()
+            ? runFused(
+                node,
+                node.inputs.map((s) => env[s]),
+              )
+            : null;
+          if (fused !== null) {
+            env[node.output] = fused;
+            break;
+          }
+          // One by one; each intermediate is read once, by a later op of the tree, and let go
+          // of there (inputs of the node itself are not the tree's to release).
+          const ins = node.inputs;
+          for (const inner of node.nodes) {
+            const slots = inner.inputs;
+            const args = new Array<Tensor>(slots.length);
+            for (let i = 0; i < slots.length; i++) {
+              args[i] = env[slots[i]];
+              if (!ins.includes(slots[i])) env[slots[i]] = undefined as unknown as Tensor;
+            }
+            env[inner.outputs[0]] = runOp(inner.op, args, inner.attrs)[0];
+          }
+          break;
+        }
+        case "control": {
+          if (controlRunner === null) throw new Error(`${node.op}: control flow is not loaded`);
+          const run = controlRunner;
+          const args = node.inputs.map((s) => env[s]);
+          const outer = node.outer.map((slots) => slots.map((s) => env[s]));
+          const results = node.paused
+            ? withoutRecording(() => run(node, args, outer))
+            : run(node, args, outer);
+          const outSlots = node.outputs;
+          for (let i = 0; i < outSlots.length; i++) env[outSlots[i]] = results[i];
+          break;
+        }
       }
+      const dead = this.release[n];
+      for (let i = 0; i < dead.length; i++) env[dead[i]] = undefined as unknown as Tensor;
     }
     const outputs = this.outputs;
     const results = new Array<Tensor | null>(outputs.length);
@@ -148,8 +257,10 @@ export class Graph implements GraphParts {
     const seen = new Set<Variable>();
     const walk = (g: Graph): void => {
       for (const v of g.variables) seen.add(v.variable);
-      for (const n of g.nodes)
+      for (const n of g.nodes) {
         if (n.kind === "custom" && n.gradient instanceof Graph) walk(n.gradient);
+        if (n.kind === "control") for (const sub of n.graphs) walk(sub);
+      }
     };
     walk(this);
     return [...seen];
@@ -196,10 +307,74 @@ export class Graph implements GraphParts {
           if (n.gradient instanceof Graph) n.gradient.describe(lines, `${indent}    `);
           else lines.push(`${indent}    (not traced: ${n.gradient.message})`);
           break;
+        case "fused":
+          lines.push(
+            `${indent}${s(n.output)} = Fused[${n.nodes.map((x) => x.op.name).join(", ")}](${n.inputs.map(s).join(", ")})`,
+          );
+          break;
+        case "control": {
+          const a = n.attrs;
+          const extra =
+            n.op === "While"
+              ? `, maximumIterations=${a.maximumIterations === null ? "None" : a.maximumIterations}${a.sliced > 0 ? `, sliced=${a.sliced}` : ""}${a.accumulate > 0 ? `, accumulate=${a.accumulate}` : ""}`
+              : "";
+          lines.push(
+            `${indent}${n.outputs.map(s).join(", ")} = ${n.op}(${n.inputs.map(s).join(", ")}${extra})${n.paused ? " [not recorded]" : ""}:`,
+          );
+          const names =
+            n.op === "If"
+              ? ["then", "else"]
+              : n.op === "While"
+                ? a.hasCond
+                  ? ["cond", "body"]
+                  : ["body"]
+                : n.graphs.map((_, i) => `branch ${i}`);
+          n.graphs.forEach((g, i) => {
+            const o = n.outer[i];
+            lines.push(
+              `${indent}  ${names[i]}${o.length > 0 ? ` (outer ${o.map(s).join(", ")})` : ""}:`,
+            );
+            g.describe(lines, `${indent}    `);
+          });
+          break;
+        }
       }
     }
     lines.push(`${indent}return ${this.outputs.map(s).join(", ")}`);
   }
+}
+
+/** The slots each node reads for the last time (see Graph.release). */
+function lastUses(parts: GraphParts): number[][] {
+  const keep = new Uint8Array(parts.numSlots);
+  for (const s of parts.outputs) if (s !== null) keep[s] = 1;
+  for (const c of parts.constants) keep[c.slot] = 1;
+  for (const v of parts.variables) keep[v.slot] = 1;
+  const last = new Int32Array(parts.numSlots).fill(-1);
+  const reads = (node: GraphNode): readonly number[] => {
+    switch (node.kind) {
+      case "op":
+        return node.inputs;
+      case "read":
+        return [node.variable];
+      case "assign":
+        return [node.variable, node.value];
+      case "custom":
+        // Outputs too: the node hands them to the tapes.
+        return [...node.inputs, ...node.outputs, ...node.outer];
+      case "control":
+        return [...node.inputs, ...node.outer.flat()];
+      case "fused":
+        return node.inputs;
+    }
+  };
+  parts.nodes.forEach((node, n) => {
+    for (const s of reads(node)) last[s] = n;
+  });
+  const release: number[][] = parts.nodes.map(() => []);
+  for (let s = 0; s < parts.numSlots; s++)
+    if (last[s] >= 0 && keep[s] === 0) release[last[s]].push(s);
+  return release;
 }
 
 /** `name=value` for each attr. */

@@ -10,3 +10,5 @@ export type { LoadedFunction } from "./saved-model.js";
 export { TensorSpec } from "./structure.js";
 export { Graph } from "./graph.js";
 export * as savedModel from "./saved-model.js";
+export { cond, switchCase, whileLoop, type WhileLoopOptions } from "./control-flow.js";
+export { mapFn, foldl, foldr, scan, type ScanOptions, type TensorOrTensors } from "./functional.js";

@@ -1,10 +1,15 @@
 /**
- * Graph passes, run once per trace: merge equal constants and common subexpressions, drop the
- * nodes no result (and no assign or stateful op) depends on, and renumber the slots densely.
+ * Graph passes, run once per trace: merge equal constants and common subexpressions, fold the
+ * ops whose inputs are all constants into constants, drop the nodes no result (and no assign
+ * or stateful op) depends on, and renumber the slots densely.
  */
 import { backend } from "../backend/index.js";
+import { withoutRecording } from "../engine/recorder.js";
+import { activeTracers, runOp } from "../engine/run-op.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { type CapturedConstant, Graph, type GraphNode, type GraphParts } from "./graph.js";
 import { encodeValue } from "./encode.js";
+import { fuseElementwise } from "./fusion.js";
 
 /** Constants up to this many elements are compared by value when merging. */
 const MERGE_CONSTANT_MAX_SIZE = 1024;
@@ -15,12 +20,69 @@ const MERGE_CONSTANT_MAX_SIZE = 1024;
  */
 export function optimize(parts: GraphParts, initSlots: readonly number[] = []): Graph {
   const { merged, canon } = mergeCommon(parts);
-  return compact(
-    eliminateDeadCode(
-      merged,
-      Array.from(initSlots, (s) => canon[s]),
+  return new Graph(
+    fuseElementwise(
+      compact(
+        eliminateDeadCode(
+          foldConstants(merged),
+          Array.from(initSlots, (s) => canon[s]),
+        ),
+      ),
     ),
   );
+}
+
+/** Folded results larger than this many elements stay computed (a graph should not carry them). */
+const FOLD_MAX_SIZE = 1 << 18;
+
+/**
+ * Constant folding: an op node whose inputs are all constants (captured tensors, or results
+ * folded before it) runs now, once, and its outputs become constants of the graph. Not folded:
+ * stateful ops (a random draw is drawn on every call), nodes that ran with tapes paused (a
+ * customGradient's forward pass, whose outputs a custom node relabels), and results over
+ * FOLD_MAX_SIZE elements. A constant has no gradient to give (captured constants are copies no
+ * tape watches), so folding changes nothing a tape can see. The ops run with every tracer deaf
+ * and no tape recording: the folding is no part of any graph being traced around it.
+ */
+export function foldConstants(parts: GraphParts): GraphParts {
+  const known = new Map<number, Tensor>();
+  for (const c of parts.constants) known.set(c.slot, c.tensor);
+  const constants: CapturedConstant[] = [...parts.constants];
+  const nodes: GraphNode[] = [];
+  const saved = activeTracers.splice(0);
+  try {
+    for (const node of parts.nodes) {
+      if (
+        node.kind !== "op" ||
+        node.paused ||
+        node.op.stateful === true ||
+        node.inputs.length === 0 ||
+        !node.inputs.every((s) => known.has(s))
+      ) {
+        nodes.push(node);
+        continue;
+      }
+      const args = node.inputs.map((s) => known.get(s) as Tensor);
+      let outs: Tensor[] | null;
+      try {
+        outs = withoutRecording(() => runOp(node.op, args, node.attrs));
+      } catch {
+        // Left for the replay to report, with the error it gives there.
+        outs = null;
+      }
+      if (outs === null || outs.some((t) => t.size > FOLD_MAX_SIZE)) {
+        nodes.push(node);
+        continue;
+      }
+      node.outputs.forEach((slot, i) => {
+        known.set(slot, (outs as Tensor[])[i]);
+        constants.push({ slot, tensor: (outs as Tensor[])[i] });
+      });
+    }
+  } finally {
+    activeTracers.push(...saved);
+  }
+  return { ...parts, constants, nodes };
 }
 
 /**
@@ -111,6 +173,22 @@ function mergeCommon(parts: GraphParts): { merged: GraphParts; canon: Int32Array
           outer: node.outer.map(c),
         });
         break;
+      case "control":
+        // Never merged (a loop may assign variables); its sub-graphs may assign any variable.
+        nodes.push({ ...node, inputs: node.inputs.map(c), outer: node.outer.map((o) => o.map(c)) });
+        for (const g of node.graphs) {
+          for (const v of g.allVariables()) {
+            const slot = parts.variables.find((x) => x.variable === v)?.slot;
+            if (slot !== undefined) version.set(c(slot), (version.get(c(slot)) ?? 0) + 1);
+          }
+        }
+        for (const slots of node.outer) {
+          for (const s of slots) {
+            const r = c(s);
+            if (variableSlots.has(r)) version.set(r, (version.get(r) ?? 0) + 1);
+          }
+        }
+        break;
     }
   }
   const merged = {
@@ -174,6 +252,14 @@ function eliminateDeadCode(parts: GraphParts, initSlots: readonly number[]): Gra
         keep = node.outputs.some((s) => live[s] === 1);
         if (keep) for (const s of [...node.inputs, ...node.outer]) live[s] = 1;
         break;
+      case "control":
+        keep = node.outputs.some((s) => live[s] === 1) || node.graphs.some(hasEffects);
+        if (keep) for (const s of [...node.inputs, ...node.outer.flat()]) live[s] = 1;
+        break;
+      case "fused":
+        keep = live[node.output] === 1;
+        if (keep) for (const s of node.inputs) live[s] = 1;
+        break;
     }
     if (keep) kept.push(node);
   }
@@ -188,11 +274,21 @@ function eliminateDeadCode(parts: GraphParts, initSlots: readonly number[]): Gra
   };
 }
 
+/** Whether running a graph changes state: it assigns a variable or draws random numbers. */
+export function hasEffects(g: Graph): boolean {
+  return g.nodes.some(
+    (n) =>
+      n.kind === "assign" ||
+      (n.kind === "op" && n.op.stateful === true) ||
+      (n.kind === "control" && n.graphs.some(hasEffects)),
+  );
+}
+
 /**
  * Dense slots, in the order inputs, outer, constants, variables, then node outputs. An output
  * of a multi-output op that nothing reads still gets a slot (the op writes all its outputs).
  */
-function compact(parts: GraphParts): Graph {
+function compact(parts: GraphParts): GraphParts {
   const map = new Int32Array(parts.numSlots).fill(-1);
   let next = 0;
   const at = (s: number): number => {
@@ -218,8 +314,26 @@ function compact(parts: GraphParts): Graph {
           outputs: node.outputs.map(at),
           outer: node.outer.map(at),
         };
+      case "control":
+        return {
+          ...node,
+          inputs: node.inputs.map(at),
+          outputs: node.outputs.map(at),
+          outer: node.outer.map((o) => o.map(at)),
+        };
+      case "fused":
+        return {
+          ...node,
+          inputs: node.inputs.map(at),
+          output: at(node.output),
+          nodes: node.nodes.map((n) => ({
+            ...n,
+            inputs: n.inputs.map(at),
+            outputs: n.outputs.map(at),
+          })),
+        };
     }
   });
   const outputs = parts.outputs.map((s) => (s === null ? null : at(s)));
-  return new Graph({ numSlots: next, inputs, outer, constants, variables, nodes, outputs });
+  return { numSlots: next, inputs, outer, constants, variables, nodes, outputs };
 }

@@ -30,7 +30,8 @@ import {
 } from "./concrete.js";
 import { decodeValue, encodeValue, type Json, UnserializableError } from "./encode.js";
 import { functionImplOf } from "./function.js";
-import { Graph, type GraphNode } from "./graph.js";
+import { type ControlAttrs, Graph, type GraphNode, type GraphParts } from "./graph.js";
+import { fuseElementwise } from "./fusion.js";
 import {
   describeArgs,
   type LeafSpec,
@@ -219,7 +220,11 @@ function graphJson(
   writer: TensorWriter,
   variableIndex: ReadonlyMap<Variable, number>,
 ): Json {
-  const nodes = g.nodes.map((node, i): Json => {
+  // A fused node is saved as the op nodes it fuses (a load fuses them again).
+  const flat = g.nodes.flatMap((node): GraphNode[] =>
+    node.kind === "fused" ? [...node.nodes] : [node],
+  );
+  const nodes = flat.map((node, i): Json => {
     switch (node.kind) {
       case "op": {
         const registered = lookupOp(node.op.name);
@@ -274,6 +279,21 @@ function graphJson(
           gradient: graphJson(node.gradient, `${fn}/${node.name}`, writer, variableIndex),
         };
       }
+      case "control":
+        return {
+          kind: "control",
+          op: node.op,
+          inputs: [...node.inputs],
+          outputs: [...node.outputs],
+          outer: node.outer.map((o) => [...o]),
+          attrs: encodeValue(node.attrs, "attrs"),
+          graphs: node.graphs.map((g, k) =>
+            graphJson(g, `${fn}/${node.op}${i}.${k}`, writer, variableIndex),
+          ),
+          ...(node.paused ? { paused: true } : {}),
+        };
+      case "fused":
+        throw new Error("unreachable: fused nodes are saved as their op nodes");
     }
   });
   return {
@@ -461,6 +481,37 @@ function leafSpecFrom(j: Json, dir: string, what: string): LeafSpec {
   return { kind, spec: new TensorSpec(ints(s.shape, dir, `${what}.shape`), dtype) };
 }
 
+function controlAttrsFrom(x: unknown, dir: string, what: string): ControlAttrs {
+  const a = x as Partial<Record<keyof ControlAttrs, unknown>>;
+  const count = (v: unknown, w: string): number => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+      throw bad(dir, `${what}.${w} is not a count`);
+    return v;
+  };
+  const max = a.maximumIterations ?? null;
+  const shapes = a.accShapes ?? [];
+  const dtypes = a.accDtypes ?? [];
+  if (
+    !Array.isArray(shapes) ||
+    !shapes.every(
+      (s) => Array.isArray(s) && s.every((d) => Number.isInteger(d) && (d as number) >= 0),
+    ) ||
+    !Array.isArray(dtypes) ||
+    !dtypes.every((d) => isDType(d)) ||
+    shapes.length !== dtypes.length
+  ) {
+    throw bad(dir, `${what}: accShapes and accDtypes do not describe tensors`);
+  }
+  return {
+    maximumIterations: max === null ? null : count(max, "maximumIterations"),
+    hasCond: a.hasCond === true,
+    sliced: count(a.sliced ?? 0, "sliced"),
+    accumulate: count(a.accumulate ?? 0, "accumulate"),
+    accShapes: shapes as number[][],
+    accDtypes: dtypes as string[],
+  };
+}
+
 function graphFrom(
   j: Json | undefined,
   dir: string,
@@ -517,6 +568,27 @@ function graphFrom(
           outer: slots(n.outer, `${w}.outer`),
           gradient: graphFrom(n.gradient, dir, `${w}.gradient`, variables, readTensor),
         };
+      case "control": {
+        const op = n.op;
+        if (op !== "If" && op !== "Case" && op !== "While")
+          throw bad(dir, `${w}.op ${JSON.stringify(op)} is not If, Case or While`);
+        const graphs = arr(n.graphs, dir, `${w}.graphs`).map((gj, k) =>
+          graphFrom(gj, dir, `${w}.graphs[${k}]`, variables, readTensor),
+        );
+        const outer = arr(n.outer, dir, `${w}.outer`).map((o, k) => slots(o, `${w}.outer[${k}]`));
+        if (outer.length !== graphs.length)
+          throw bad(dir, `${w} has ${graphs.length} graphs and ${outer.length} outer lists`);
+        return {
+          kind: "control",
+          op,
+          graphs,
+          outer,
+          inputs: slots(n.inputs, `${w}.inputs`),
+          outputs: slots(n.outputs, `${w}.outputs`),
+          attrs: controlAttrsFrom(decodeValue(n.attrs ?? {}), dir, `${w}.attrs`),
+          paused: n.paused === true,
+        };
+      }
       default:
         throw bad(dir, `${w} has unknown kind ${JSON.stringify(n.kind)}`);
     }
@@ -524,7 +596,7 @@ function graphFrom(
   const outputs = arr(g.outputs, dir, `${what}.outputs`).map((s, i) =>
     s === null ? null : slot(s, `${what}.outputs[${i}]`),
   );
-  return new Graph({
+  const parts: GraphParts = {
     numSlots,
     inputs: slots(g.inputs, `${what}.inputs`),
     outer: slots(g.outer, `${what}.outer`),
@@ -544,5 +616,6 @@ function graphFrom(
     }),
     nodes,
     outputs,
-  });
+  };
+  return new Graph(fuseElementwise(parts));
 }

@@ -24,6 +24,8 @@ import { readValue, Variable } from "../tensor/variable.js";
 import {
   type CapturedConstant,
   type CapturedVariable,
+  type ControlAttrs,
+  type ControlNode,
   type CustomNode,
   Graph,
   type GraphNode,
@@ -37,6 +39,8 @@ export class Tracer implements OpTracer {
   private readonly outerSlots: number[] = [];
   /** For a gradient trace: the enclosing graph's slot behind each outer slot. */
   readonly outerParents: number[] = [];
+  /** For a sub-trace: the enclosing graph's tensor behind each outer slot. */
+  readonly outerTensors: Tensor[] = [];
   private readonly constants: CapturedConstant[] = [];
   private readonly variables: CapturedVariable[] = [];
   private readonly nodes: GraphNode[] = [];
@@ -95,6 +99,7 @@ export class Tracer implements OpTracer {
     const slot = this.define(t);
     this.outerSlots.push(slot);
     this.outerParents.push(p);
+    this.outerTensors.push(t);
     return slot;
   }
 
@@ -213,6 +218,37 @@ export class Tracer implements OpTracer {
       gradient,
     };
     this.nodes.push(custom);
+  }
+
+  /** A control-flow node (control-flow.ts), its inputs and outer values given as tensors. */
+  addControl(
+    op: ControlNode["op"],
+    graphs: readonly Graph[],
+    outer: readonly (readonly Tensor[])[],
+    inputs: readonly Tensor[],
+    outputs: readonly Tensor[],
+    attrs: ControlAttrs,
+  ): void {
+    const paused = !activeRecorders.includes(this.recorder);
+    const ins = inputs.map((t) => this.slotFor(t));
+    const outerSlots = outer.map((ts) => ts.map((t) => this.slotFor(t)));
+    const outs = outputs.map((t) => this.define(t));
+    this.nodes.push({
+      kind: "control",
+      op,
+      graphs,
+      outer: outerSlots,
+      inputs: ins,
+      outputs: outs,
+      attrs,
+      paused,
+    });
+  }
+
+  /** A variable about to be assigned outside this tracer's hearing (by a control node's run). */
+  noteAssigned(v: Variable): void {
+    if (!this.assigned.has(v))
+      this.assigned.set(v, new Tensor(backend().read(v), v.shape, v.dtype));
   }
 
   // --- running and finishing ------------------------------------------------------------------

@@ -12,3 +12,5 @@ export * as constraints from "./constraints.js";
 export * as backend from "./backend.js";
 export { Sequential, type SequentialOptions } from "./sequential.js";
 export { Layer } from "./layer.js";
+export { KerasTensor } from "./keras-tensor.js";
+export { Input, type InputOptions } from "./input-layer.js";

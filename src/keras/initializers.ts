@@ -7,6 +7,7 @@
  * keyed by the seed); an unseeded one draws from tf.random's streams, so `tf.random.setSeed`
  * makes a whole program's initial weights reproducible.
  */
+import { backend } from "../backend/index.js";
 import { type DType, type FloatDType, isFloating } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { shapeMsg, sizeOf, type Shape } from "../tensor/shape.js";
@@ -339,6 +340,67 @@ export class LecunUniform extends VarianceScaling {
   }
 }
 
+export interface OrthogonalOptions extends SeedOptions {
+  /** Multiplies the orthogonal matrix (default 1). */
+  gain?: number;
+}
+
+/**
+ * Keras's Orthogonal: the shape seen as a matrix [prod(shape[:-1]), shape[-1]], filled with a
+ * standard normal draw whose QR factor Q (signs fixed so diag(R) > 0, making Q uniform over
+ * the orthogonal matrices) is taken, on the transpose when there are fewer rows than columns
+ * (so the rows, or columns, are orthonormal), times gain. QR by modified Gram-Schmidt.
+ */
+export class Orthogonal extends Initializer {
+  readonly gain: number;
+  readonly seed: number | null;
+  constructor(options: OrthogonalOptions = {}) {
+    super();
+    this.gain = options.gain ?? 1;
+    this.seed = seedOf(options);
+  }
+  call(shape: Shape, dtype: DType = "float32"): Tensor {
+    const op = "Orthogonal";
+    const s = checkedShape(op, shape);
+    const fdtype = floatOnly(op, dtype);
+    if (s.length < 2) {
+      throw new InvalidArgumentError(
+        `Orthogonal: the shape must have at least two dimensions, got ${shapeMsg(s)}`,
+      );
+    }
+    const cols = s[s.length - 1];
+    const rows = sizeOf(s) / Math.max(cols, 1);
+    // Work on a tall m x n matrix (m >= n) whose n columns get orthonormalized.
+    const [m, n] = rows < cols ? [cols, rows] : [rows, cols];
+    const a = Float64Array.from(
+      backend().read(draw("normal", [m * n], "float64", this.seed, 0, 1)) as Float64Array,
+    );
+    for (let j = 0; j < n; j++) {
+      for (let k = 0; k < j; k++) {
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += a[i * n + k] * a[i * n + j];
+        for (let i = 0; i < m; i++) a[i * n + j] -= dot * a[i * n + k];
+      }
+      let norm = 0;
+      for (let i = 0; i < m; i++) norm += a[i * n + j] ** 2;
+      norm = Math.sqrt(norm) || 1;
+      // Dividing by the positive norm is Q with diag(R) > 0.
+      for (let i = 0; i < m; i++) a[i * n + j] /= norm;
+    }
+    const out = fdtype === "float32" ? new Float32Array(m * n) : new Float64Array(m * n);
+    if (rows < cols) {
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) out[j * m + i] = this.gain * a[i * n + j];
+    } else {
+      for (let i = 0; i < m * n; i++) out[i] = this.gain * a[i];
+    }
+    return new Tensor(out, s, fdtype);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { gain: this.gain, seed: this.seed };
+  }
+}
+
 /** The initializers by name, in Keras's snake_case (get() ignores case and underscores). */
 const BY_NAME: Record<string, () => Initializer> = {
   zeros: () => new Zeros(),
@@ -354,6 +416,7 @@ const BY_NAME: Record<string, () => Initializer> = {
   he_uniform: () => new HeUniform(),
   lecun_normal: () => new LecunNormal(),
   lecun_uniform: () => new LecunUniform(),
+  orthogonal: () => new Orthogonal(),
 };
 const TABLE = new Map(Object.entries(BY_NAME).map(([k, make]) => [normalizeName(k), make]));
 

@@ -2,6 +2,11 @@
  * `tf.keras.layers.Layer`: a Module that builds its weights from the shape of its first input.
  * `apply(x)` (Keras's `layer(x)`) builds if needed, then runs `call(x)`, both inside the
  * layer's name scope; `layer.call(x)` on an instance does the same, so either may be used.
+ *
+ * A layer takes one tensor or a list of tensors (`Layer<Tensor[]>`: Add, Concatenate,
+ * MultiHeadAttention's [query, value, key]) and returns one or a list; build() then receives
+ * one shape or the list of shapes. Applied to symbolic tensors (tf.keras.Input), apply records
+ * a node of the functional graph and returns symbolic outputs (see keras-tensor.ts).
  */
 import type { TensorLike } from "../tensor/convert.js";
 import { type DType, isDType, isFloating } from "../tensor/dtype.js";
@@ -15,10 +20,29 @@ import { reduceSum } from "../ops/index.js";
 import * as constraints from "./constraints.js";
 import * as initializers from "./initializers.js";
 import * as regularizers from "./regularizers.js";
+import { applySymbolic, isKerasTensor, isSymbolic, KerasTensor } from "./keras-tensor.js";
 import { flattenModule, Module, TRACKED } from "./module.js";
 
 /** A shape as build() receives it; null for a dimension not known yet (the batch). */
 export type BuildShape = readonly (number | null)[];
+
+/** What a layer's call takes: one tensor or a list of them. */
+export type LayerInputs = Tensor | readonly Tensor[];
+/** What a layer's call returns: one tensor or a list of them. */
+export type LayerOutputs = Tensor | Tensor[];
+
+/** build()'s argument for inputs I: one shape, or a list of shapes for a list of inputs. */
+export type ShapeOf<I> = I extends readonly Tensor[] ? BuildShape[] : BuildShape;
+/** What apply() accepts for inputs I: tensors or JS values that convert to them. */
+export type ApplyInputs<I> = I extends readonly Tensor[]
+  ? readonly (Tensor | TensorLike)[]
+  : Tensor | TensorLike;
+/** The symbolic twin of a call's inputs or outputs. */
+export type Symbolic<T> = T extends readonly Tensor[] ? KerasTensor[] : KerasTensor;
+/** Symbolic inputs for I; in a list, plain tensors are allowed as constants. */
+export type SymbolicInputs<I> = I extends readonly Tensor[]
+  ? readonly (KerasTensor | Tensor)[]
+  : KerasTensor;
 
 /** A build shape as Python prints it: `(None, 3)`. */
 export function buildShapeStr(shape: BuildShape): string {
@@ -40,6 +64,8 @@ export interface LayerOptions {
 export interface CallOptions {
   /** Training mode (Dropout drops only then); default false, inference. */
   training?: boolean;
+  /** A mask for the inputs (one per input for a list), as Keras passes `mask=`. */
+  mask?: Tensor | readonly (Tensor | null)[] | null;
 }
 
 export interface AddWeightOptions {
@@ -108,7 +134,15 @@ let applyDepth = 0;
 /** Object.keys: JS keeps assignment order, which is how Keras tracks a layer's attributes. */
 const assignmentOrder = (obj: object): string[] => Object.keys(obj);
 
-export abstract class Layer extends Module {
+/**
+ * `I`: what call takes (Tensor, or Tensor[] for a multi-input layer); `O`: what it returns;
+ * `C`: its options (CallOptions, extended by layers with more call arguments).
+ */
+export abstract class Layer<
+  I extends LayerInputs = Tensor,
+  O extends LayerOutputs = Tensor,
+  C extends CallOptions = CallOptions,
+> extends Module {
   readonly dtype: DType;
   /** False freezes every weight of the layer and its sublayers. */
   trainable: boolean;
@@ -122,8 +156,9 @@ export abstract class Layer extends Module {
   /** Whether this layer's name scope is the innermost one open (inside apply). */
   #inScope = false;
   /** The subclass's call, which `apply` runs; `this.call` is replaced by a building wrapper. */
-  readonly #forward: ((inputs: Tensor, options?: CallOptions) => Tensor) | undefined;
-  readonly #callWrapper: (inputs: Tensor | TensorLike, options?: CallOptions) => Tensor;
+  // Typed without I, O, C so that every Layer<I, O, C> is a Layer<LayerInputs, LayerOutputs>.
+  readonly #forward: AnyCall | undefined;
+  readonly #callWrapper: AnyCall;
 
   constructor(options: LayerOptions = {}) {
     super(options.name ?? null);
@@ -135,8 +170,9 @@ export abstract class Layer extends Module {
     this.activityRegularizer = regularizers.get(options.activityRegularizer);
     // `layer.call(x)` builds on first use too: the instance gets a wrapper that goes through
     // apply(), which runs the class's own call (the prototype method saved here).
-    this.#forward = this.call;
-    this.#callWrapper = (inputs, opts) => this.apply(inputs, opts);
+    this.#forward = this.call as unknown as AnyCall | undefined;
+    this.#callWrapper = ((inputs: ApplyInputs<I>, opts?: C) =>
+      this.apply(inputs, opts)) as unknown as AnyCall;
     Object.defineProperty(this, "call", {
       value: this.#callWrapper,
       enumerable: false,
@@ -163,27 +199,58 @@ export abstract class Layer extends Module {
     return this.#ownWeights;
   }
 
-  /** Creates the weights for inputs of this shape; subclasses override and call super.build. */
-  build(_inputShape: BuildShape): void {
+  /**
+   * Creates the weights for inputs of this shape (a list of shapes for a list of inputs);
+   * subclasses override and call super.build.
+   */
+  build(_inputShape: ShapeOf<I>): void {
     this.built = true;
   }
 
   /** The forward computation on a built layer. */
-  abstract call(inputs: Tensor, options?: CallOptions): Tensor;
+  abstract call(inputs: I, options?: C): O;
 
-  /** Keras's `layer(x)`: converts the input, builds on the first call, then runs call(). */
-  apply(inputs: Tensor | TensorLike, options: CallOptions = {}): Tensor {
-    const x = this.convertInput(inputs);
+  /**
+   * The output shape (or list of shapes) for inputs of this shape, null for unknown: the
+   * functional API then finds it by running the layer on zeros. Override where that is costly.
+   */
+  computeOutputShape(_inputShape: ShapeOf<I>): BuildShape | BuildShape[] | null {
+    return null;
+  }
+
+  /**
+   * Keras's `layer(x)`: converts the input, builds on the first call, then runs call(). On
+   * symbolic inputs (from tf.keras.Input) it records a node and returns symbolic outputs.
+   */
+  apply(inputs: ApplyInputs<I>, options?: C): O;
+  apply(inputs: SymbolicInputs<I>, options?: C): Symbolic<O>;
+  apply(inputs: ApplyInputs<I> | SymbolicInputs<I>, options?: C): O | Symbolic<O>;
+  apply(inputs: ApplyInputs<I> | SymbolicInputs<I>, options: C = {} as C): O | Symbolic<O> {
+    if (isSymbolic(inputs)) {
+      return applySymbolic(
+        this as unknown as Layer<LayerInputs, LayerOutputs>,
+        inputs as KerasTensor | readonly (KerasTensor | Tensor)[],
+        options,
+        (concrete, opts) => this.applyConcrete(concrete as ApplyInputs<I>, opts as C),
+      ) as Symbolic<O>;
+    }
+    return this.applyConcrete(inputs as ApplyInputs<I>, options);
+  }
+
+  /** apply() on real tensors: convert, build once, call, in the layer's scope. */
+  protected applyConcrete(inputs: ApplyInputs<I>, options: C = {} as C): O {
+    const x = this.convertInputs(inputs);
     return this.#applying(options.training, (training) =>
       this.inNameScope(() => {
         if (!this.built) {
-          this.build(x.shape);
+          const shape = Array.isArray(x) ? x.map((t: Tensor) => t.shape) : (x as Tensor).shape;
+          this.build(shape as ShapeOf<I>);
           this.built = true;
         }
-        const own = this.call;
+        const own = this.call as unknown as AnyCall;
         const forward = own === this.#callWrapper ? this.#forward : own;
         if (forward === undefined) throw new TypeError(`Layer '${this.name}' has no call method`);
-        return forward.call(this, x, { ...options, training });
+        return forward.call(this, x, { ...options, training }) as O;
       }),
     );
   }
@@ -194,19 +261,23 @@ export abstract class Layer extends Module {
    * sublayer called twice inside it keeps both); after the call, the activity regularizer's
    * penalty on the output is added.
    */
-  #applying(training: boolean | undefined, fn: (training: boolean) => Tensor): Tensor {
+  #applying<R extends LayerOutputs>(
+    training: boolean | undefined,
+    fn: (training: boolean) => R,
+  ): R {
     if (applyDepth === 0) {
       this.#callLosses = [];
       for (const l of this.#sublayers()) l.#callLosses = [];
     }
     applyDepth++;
-    let y: Tensor;
+    let y: R;
     try {
       y = withTraining(training, fn);
     } finally {
       applyDepth--;
     }
-    if (this.activityRegularizer !== null) this.addLoss(this.activityRegularizer.call(y));
+    const reg = this.activityRegularizer;
+    if (reg !== null) for (const out of Array.isArray(y) ? y : [y]) this.addLoss(reg.call(out));
     return y;
   }
 
@@ -248,6 +319,15 @@ export abstract class Layer extends Module {
       if (r !== undefined) out.push(r.call(v));
     }
     return out;
+  }
+
+  /**
+   * One input, or each of a list (an array with a tensor at its top level), converted with
+   * convertInput. A nested array of numbers is one input.
+   */
+  protected convertInputs(inputs: ApplyInputs<I>): I {
+    if (isTensorList(inputs)) return inputs.map((t) => this.convertInput(t)) as unknown as I;
+    return this.convertInput(inputs as Tensor | TensorLike) as unknown as I;
   }
 
   /** JS values become tensors of the layer's dtype; floating inputs are cast to it (Keras's autocast). */
@@ -367,7 +447,18 @@ export abstract class Layer extends Module {
   }
 }
 
-const collecting = new Set<Layer>();
+/**
+ * A list of inputs: an array holding a tensor at its top level (its other entries are converted
+ * one by one). An array of numbers (or of arrays of numbers) is one input.
+ */
+function isTensorList(x: unknown): x is readonly (Tensor | TensorLike)[] {
+  return Array.isArray(x) && x.some((t) => t instanceof Tensor || isKerasTensor(t));
+}
+
+type AnyLayer = Layer<LayerInputs, LayerOutputs>;
+type AnyCall = (this: unknown, inputs: unknown, options?: CallOptions) => unknown;
+
+const collecting = new Set<AnyLayer>();
 
 type WeightKind = "trainable" | "nonTrainable" | "all";
 

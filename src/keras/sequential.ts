@@ -72,7 +72,7 @@ export class Sequential extends Layer {
    * as in Keras, where a Sequential model's weights are `dense/kernel:0`, not
    * `sequential/dense/kernel:0`.
    */
-  override apply(inputs: Tensor | TensorLike, options: CallOptions = {}): Tensor {
+  protected override applyConcrete(inputs: Tensor | TensorLike, options: CallOptions = {}): Tensor {
     return withTraining(options.training, (training) => {
       let x = inputs instanceof Tensor ? inputs : toTensor(inputs, this.name, this.dtype);
       for (const layer of this.layers) x = layer.apply(x, { ...options, training });
@@ -82,6 +82,6 @@ export class Sequential extends Layer {
   }
 
   call(inputs: Tensor, options: CallOptions = {}): Tensor {
-    return this.apply(inputs, options);
+    return this.applyConcrete(inputs, options);
   }
 }

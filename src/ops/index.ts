@@ -26,6 +26,7 @@ import * as convOps from "./nn-conv.js";
 import * as poolOps from "./nn-pool.js";
 import * as nnOps from "./nn.js";
 import * as dropoutOps from "./nn-dropout.js";
+import * as depthwiseOps from "./nn-depthwise.js";
 import * as linalgOps from "./linalg.js";
 import * as einsumOps from "./einsum.js";
 import * as linalgHelpers from "./linalg-helpers.js";
@@ -53,6 +54,7 @@ const tagged = {
   ...poolOps,
   ...nnOps,
   ...dropoutOps,
+  ...depthwiseOps,
   ...linalgOps,
   ...linalgHelpers,
   ...linalgSolve,

@@ -6,6 +6,7 @@ import { jsMovement } from "./movement.js";
 import { jsLinalg } from "./linalg.js";
 import { jsNn } from "./nn.js";
 import { jsLapack } from "./linalg-lapack.js";
+import { jsDepthwise } from "./depthwise.js";
 import { typedArrayStorage } from "../storage.js";
 
 export const jsBackend: Backend = {
@@ -16,5 +17,6 @@ export const jsBackend: Backend = {
   ...jsLinalg,
   ...jsNn,
   ...jsLapack,
+  ...jsDepthwise,
   ...typedArrayStorage,
 };

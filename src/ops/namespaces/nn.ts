@@ -7,3 +7,4 @@ export type { Pool2DOptions } from "../nn-pool.js";
 export type { PaddingArg } from "../nn-common.js";
 export type { BiasAddOptions, MomentsOptions } from "../nn.js";
 export type { DropoutOptions } from "../nn-dropout.js";
+export type { DepthwiseConv2DOptions } from "../nn-depthwise.js";
