@@ -24,7 +24,7 @@ import { THRESHOLDS } from "../src/backend/native/backend.js";
 import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
 import type { DType, NumArray } from "../src/tensor/dtype.js";
 import { rng } from "./helpers/rng.js";
-import { size } from "./helpers/native.js";
+import { onJs, size } from "./helpers/native.js";
 
 const addon = nativeAddon();
 
@@ -151,17 +151,6 @@ function both<T>(a: NativeAddon, r: Rand, f: () => T): { js: T; native: T; setti
   tf.setBackend("native");
   const native = f();
   return { js, native, setting };
-}
-
-/** f on the JS backend (the bounds' |input| computations). */
-function onJs<T>(f: () => T): T {
-  const before = tf.getBackend();
-  tf.setBackend("js");
-  try {
-    return f();
-  } finally {
-    tf.setBackend(before);
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
-/** What the native-addon tests share: the addon (null when it is not built) and a skip. */
+/** What the backend tests share: the addon (null when it is not built), a skip, a backend switch. */
 import type { TestContext } from "node:test";
+import * as tf from "../../src/index.js";
 import { nativeAddon } from "../../src/backend/native/index.js";
 import type { NativeAddon } from "../../src/backend/native/addon.js";
 
@@ -19,3 +20,14 @@ export function withAddon(
 
 /** The number of elements of a shape. */
 export const size = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
+
+/** Runs fn on the JS backend, putting the backend in use back after. */
+export function onJs<T>(fn: () => T): T {
+  const before = tf.getBackend();
+  tf.setBackend("js");
+  try {
+    return fn();
+  } finally {
+    tf.setBackend(before);
+  }
+}
