@@ -27,6 +27,9 @@ export {
   customGradient,
   recomputeGrad,
   type CustomGradientResult,
+  type CustomGradientPair,
+  type GradFn,
+  type GradFnOptions,
 } from "./autodiff/custom-gradient.js";
 export * as autodiff from "./autodiff/namespace.js";
 export { vectorizedMap, type VectorizedMapOptions } from "./autodiff/vectorized-map.js";
@@ -39,6 +42,7 @@ export * from "./ops/index.js";
 // Modules and Keras
 export { Module } from "./keras/module.js";
 export * as keras from "./keras/index.js";
+export * as train from "./train/index.js";
 export {
   tfFunction as function,
   savedModel,

@@ -99,3 +99,53 @@ test("symbolic inputs: apply returns KerasTensors with Keras's shapes and builds
     /^<KerasTensor shape=\(None, None, 5\), dtype=float32, sparse=False, name=/,
   );
 });
+
+/** Makes a mask of the nonzero inputs (as Embedding with maskZero). */
+class MakeMask extends tf.keras.Layer {
+  call(x: tf.Tensor): tf.Tensor {
+    return x;
+  }
+  override computeMask(x: tf.Tensor): tf.Tensor {
+    return tf.notEqual(x, 0);
+  }
+}
+class PassThrough extends tf.keras.Layer {
+  override supportsMasking = true;
+  call(x: tf.Tensor): tf.Tensor {
+    return x.mul(2);
+  }
+}
+class Reader extends tf.keras.Layer {
+  seen: unknown = undefined;
+  call(x: tf.Tensor, options: CallOptions = {}): tf.Tensor {
+    this.seen = options.mask;
+    return x;
+  }
+}
+
+test("models carry masks: computeMask makes one, supportsMasking passes it, call reads it", () => {
+  const data = tf.constant([
+    [1, 0, 2],
+    [0, 3, 0],
+  ]);
+  const expected = [
+    [true, false, true],
+    [false, true, false],
+  ];
+  const reader = new Reader();
+  const seq = new tf.keras.Sequential([new MakeMask(), new PassThrough(), reader]);
+  seq.apply(data);
+  assert.deepEqual((reader.seen as tf.Tensor).numpy(), expected);
+  const x = tf.keras.Input({ shape: [3] });
+  const r2 = new Reader();
+  const m = new tf.keras.Model({
+    inputs: x,
+    outputs: r2.apply(new PassThrough().apply(new MakeMask().apply(x))),
+  });
+  m.apply(data);
+  assert.deepEqual((r2.seen as tf.Tensor).numpy(), expected);
+  // A layer without supportsMasking stops the mask.
+  const r3 = new Reader();
+  new tf.keras.Sequential([new MakeMask(), new layers.Activation("relu"), r3]).apply(data);
+  assert.equal(r3.seen, undefined);
+});

@@ -4,7 +4,7 @@
  * that is recording meanwhile records them (that is how higher derivatives are taken).
  */
 import { gradientOf } from "../engine/op.js";
-import type { TapeNode } from "../engine/recorder.js";
+import { gradientScopes, type TapeNode } from "../engine/recorder.js";
 import { isFloating } from "../tensor/dtype.js";
 import { InternalError, LookupError } from "../tensor/errors.js";
 import { shapeMsg, shapesEqual } from "../tensor/shape.js";
@@ -67,14 +67,21 @@ export function backprop(
     const needsInputGrad = node.inputIds.map(
       (id, k) => reached.has(id) && isFloating(node.inputDtypes[k]),
     );
-    const inputGrads = grad(dys, {
-      inputs: node.inputs,
-      outputs: node.outputs,
-      attrs: node.attrs,
-      inputShapes: node.inputShapes,
-      inputDtypes: node.inputDtypes,
-      needsInputGrad,
-    });
+    // The rule's ops run inside this op's gradient (tf.debugging.enableCheckNumerics says so).
+    gradientScopes.push(node.op.name);
+    let inputGrads: readonly (Tensor | null)[];
+    try {
+      inputGrads = grad(dys, {
+        inputs: node.inputs,
+        outputs: node.outputs,
+        attrs: node.attrs,
+        inputShapes: node.inputShapes,
+        inputDtypes: node.inputDtypes,
+        needsInputGrad,
+      });
+    } finally {
+      gradientScopes.pop();
+    }
     // The outputs' cotangents are spent, unless an output is itself a source.
     for (const id of node.outputIds) if (!sourceIds.has(id)) cotangents.delete(id);
     for (let k = 0; k < node.inputIds.length; k++) {

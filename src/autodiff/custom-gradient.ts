@@ -8,6 +8,7 @@ import { recordOp } from "../engine/run-op.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Variable } from "../tensor/variable.js";
+import { describeValue } from "../tensor/describe-value.js";
 import { GradientTape } from "./tape.js";
 
 /** What the gradient function returns when the forward pass read no variables. */
@@ -31,6 +32,31 @@ export interface CustomGradientResult {
     variables: readonly Variable[],
   ) => InputGradients | InputAndVariableGradients;
 }
+
+/** What TensorFlow's form of the gradient function is told besides the output cotangents. */
+export interface GradFnOptions {
+  /** The trainable variables the forward pass read (empty when none). */
+  variables: readonly Variable[];
+}
+
+/**
+ * TensorFlow's own form: `gradFn(...dys, {variables})`, one cotangent per output, returning the
+ * input gradients (a tensor or one per input) or, when the forward pass read variables,
+ * `[inputGradients, variableGradients]` as TensorFlow's `(grad_xs, grad_vars)`.
+ */
+export type GradFn = (
+  dy: Tensor,
+  // Typed `never` so that any arity fits: `(dy) => ...`, `(dy1, dy2, {variables}) => ...`.
+  ...rest: never[]
+) => InputGradients | readonly [InputGradients, readonly (Tensor | null)[]];
+
+/** How gradFn is called: the cotangents, then the options. */
+type GradFnCall = (
+  ...args: (Tensor | GradFnOptions)[]
+) => InputGradients | readonly [InputGradients, readonly (Tensor | null)[]];
+
+/** `f`'s result in TensorFlow's form: `[y, gradFn]`. */
+export type CustomGradientPair = readonly [Tensor | readonly Tensor[], GradFn];
 
 /** Collects the trainable variables read while it is active; records nothing. */
 class VariableSpy implements Recorder {
@@ -61,40 +87,86 @@ function customOp(name: string): OpDef<CustomAttrs> {
 const CUSTOM_GRADIENT = customOp("CustomGradient");
 
 /**
- * `tf.customGradient(f)`: f returns `{value, gradFunc}`; the result is a function with f's
- * forward values and gradFunc as its gradient.
+ * Puts TensorFlow's `[y, gradFn]` into the `{value, gradFunc}` form (one gradient rule below).
+ * `gradFn(...dys, {variables})` returns the input gradients, or `[inputs, variables]` when the
+ * forward pass read variables.
+ */
+function fromPair(pair: readonly unknown[]): CustomGradientResult {
+  const [value, gradFn] = pair as CustomGradientPair;
+  return {
+    value,
+    gradFunc: (dys, variables) => {
+      const g = (gradFn as unknown as GradFnCall)(...dys, { variables });
+      if (variables.length === 0) return g as InputGradients;
+      if (!Array.isArray(g) || g.length !== 2 || !Array.isArray(g[1])) {
+        throw new InvalidArgumentError(
+          `customGradient: the forward pass read variables (${variables.map((v) => v.name).join(", ")}) so gradFn must return [inputGradients, variableGradients]`,
+        );
+      }
+      const [inputs, vars] = g as unknown as readonly [InputGradients, readonly (Tensor | null)[]];
+      return { inputs, variables: vars };
+    },
+  };
+}
+
+function checkGradient(g: unknown, what: string): void {
+  if (g !== null && !(g instanceof Tensor)) {
+    throw new TypeError(
+      `customGradient: ${what} must be a Tensor or null, got ${g === undefined ? "undefined" : typeof g}`,
+    );
+  }
+}
+
+/**
+ * `tf.customGradient(f)`: f returns `[y, gradFn]` (TensorFlow's form) or `{value, gradFunc}`;
+ * the result is a function with f's forward values and the user's rule as its gradient.
  */
 export function customGradient<Args extends Tensor[]>(
-  f: (...args: Args) => CustomGradientResult,
+  f: (...args: Args) => CustomGradientResult | CustomGradientPair,
 ): (...args: Args) => Tensor | Tensor[] {
+  if (typeof f !== "function") {
+    throw new TypeError(`customGradient: f must be a function, got ${describeValue(f)}`);
+  }
   return (...args: Args) => {
     for (const [i, a] of args.entries()) {
       if (!(a instanceof Tensor))
         throw new TypeError(
-          `customGradient: argument ${i} must be a Tensor or Variable, got ${typeof a}`,
+          `customGradient: argument ${i} must be a Tensor or Variable, got ${describeValue(a)}`,
         );
     }
     const spy = new VariableSpy();
     // The forward pass runs with every tape paused: only its inputs and outputs are recorded.
-    const result = withoutRecording(() => {
+    const raw = withoutRecording(() => {
       activeRecorders.push(spy);
       try {
-        return f(...args);
+        return f(...args) as unknown;
       } finally {
         activeRecorders.pop();
       }
     });
-    if (
-      result === null ||
-      typeof result !== "object" ||
-      !("value" in result) ||
-      typeof result.gradFunc !== "function"
+    let result: CustomGradientResult;
+    if (Array.isArray(raw) && raw.length === 2 && typeof raw[1] === "function") {
+      result = fromPair(raw);
+    } else if (
+      raw !== null &&
+      typeof raw === "object" &&
+      "value" in raw &&
+      typeof (raw as CustomGradientResult).gradFunc === "function"
     ) {
-      throw new TypeError("customGradient: the function must return {value, gradFunc}");
+      result = raw as CustomGradientResult;
+    } else {
+      throw new TypeError(
+        "customGradient: the function must return [y, gradFn] or {value, gradFunc}",
+      );
     }
-    const outputs = Array.isArray(result.value)
-      ? [...(result.value as readonly Tensor[])]
-      : [result.value as Tensor];
+    const isList = Array.isArray(result.value);
+    const outputs = isList ? [...(result.value as readonly Tensor[])] : [result.value as Tensor];
+    for (const [i, o] of outputs.entries()) {
+      if (!(o instanceof Tensor))
+        throw new TypeError(
+          `customGradient: output ${i} of the forward pass must be a Tensor, got ${describeValue(o)}`,
+        );
+    }
     const variables = [...spy.read.values()].filter((v) => !args.includes(v));
     for (const v of variables) for (const r of activeRecorders) r.variableRead(v);
     const inputs: Tensor[] = [...args, ...variables];
@@ -115,16 +187,27 @@ export function customGradient<Args extends Tensor[]>(
         inputGrads = g as InputGradients;
       }
       const list =
-        inputGrads === null || inputGrads instanceof Tensor ? [inputGrads] : [...inputGrads];
-      if (list.length !== args.length || varGrads.length !== variables.length) {
-        throw new InvalidArgumentError(
-          `customGradient: gradFunc returned ${list.length} input gradients and ${varGrads.length} variable gradients for ${args.length} inputs and ${variables.length} variables`,
+        inputGrads === null || inputGrads instanceof Tensor
+          ? [inputGrads]
+          : Array.isArray(inputGrads)
+            ? [...(inputGrads as readonly (Tensor | null)[])]
+            : [inputGrads as unknown as Tensor];
+      if (!Array.isArray(varGrads)) {
+        throw new TypeError(
+          `customGradient: the variable gradients must be an array, got ${describeValue(varGrads)}`,
         );
       }
+      if (list.length !== args.length || varGrads.length !== variables.length) {
+        throw new InvalidArgumentError(
+          `customGradient: the gradient function returned ${list.length} input gradients and ${varGrads.length} variable gradients for ${args.length} inputs and ${variables.length} variables`,
+        );
+      }
+      list.forEach((t, i) => checkGradient(t, `the gradient of input ${i}`));
+      varGrads.forEach((t, i) => checkGradient(t, `the gradient of variable ${variables[i].name}`));
       return [...list, ...varGrads];
     };
     recordOp(CUSTOM_GRADIENT, inputs, outputs, { gradFunc });
-    return Array.isArray(result.value) ? outputs : outputs[0];
+    return isList ? outputs : outputs[0];
   };
 }
 

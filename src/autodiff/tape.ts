@@ -20,6 +20,8 @@ import { stack } from "../ops/movement.js";
 import { backprop } from "./backprop.js";
 import { pforBatchJacobian, pforJacobian } from "./jacobian-pfor.js";
 import { flatten, type GradientOf, isTensor, type Nested, packLike } from "./nest.js";
+import { functionArg, optionsArg } from "../tensor/args.js";
+import { describeValue } from "../tensor/describe-value.js";
 
 export interface GradientTapeOptions {
   /** Allow several gradient() calls; the tape then keeps every input and output. */
@@ -66,6 +68,7 @@ export class GradientTape implements Recorder {
   private used = false;
 
   constructor(options: GradientTapeOptions = {}) {
+    options = optionsArg("GradientTape", options);
     this.persistent = options.persistent ?? false;
     this.watchAccessedVariables = options.watchAccessedVariables ?? true;
   }
@@ -111,6 +114,7 @@ export class GradientTape implements Recorder {
 
   /** Runs `fn` with this tape paused (TensorFlow's `with tape.stop_recording():`). */
   stopRecording<T>(fn: () => T): T {
+    functionArg("GradientTape.stopRecording", fn);
     if (!this.recording) return fn();
     return withoutRecording(fn, [this]);
   }
@@ -176,6 +180,7 @@ export class GradientTape implements Recorder {
     sources: S,
     options: GradientOptions<Z> = {},
   ): GradientResult<S, Z> {
+    options = optionsArg("GradientTape.gradient", options);
     this.checkUsable();
     this.enterGradient();
     try {
@@ -210,6 +215,7 @@ export class GradientTape implements Recorder {
     sources: S,
     options: JacobianOptions<Z> = {},
   ): GradientResult<S, Z> {
+    options = optionsArg("GradientTape.jacobian", options);
     this.checkUsable();
     this.enterGradient();
     try {
@@ -258,6 +264,15 @@ export class GradientTape implements Recorder {
     source: Tensor,
     options: JacobianOptions<Z> = {},
   ): Z extends "zero" ? Tensor : Tensor | null {
+    options = optionsArg("GradientTape.batchJacobian", options);
+    for (const [t, what] of [
+      [target, "target"],
+      [source, "source"],
+    ] as const) {
+      if (!(t instanceof Tensor)) {
+        throw new TypeError(`batchJacobian: ${what} must be a Tensor, got ${describeValue(t)}`);
+      }
+    }
     this.checkUsable();
     if (target.rank < 1 || source.rank < 1 || target.shape[0] !== source.shape[0]) {
       throw new InvalidArgumentError(

@@ -2,6 +2,7 @@
  * `tf.logging`: where warnings go. TensorFlow's text, with its `WARNING:tensorflow:` prefix, on
  * stderr by default; tests and programs can capture or silence it.
  */
+import { functionArg } from "../tensor/args.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogHandler = (level: LogLevel, message: string) => void;
@@ -40,6 +41,7 @@ export function setHandler(h: LogHandler | null): LogHandler {
 
 /** Runs `fn` and returns what it logged (nothing reaches the usual handler meanwhile). */
 export function capture<T>(fn: () => T): { result: T; messages: string[] } {
+  functionArg("logging.capture", fn);
   const messages: string[] = [];
   const old = setHandler((level, m) => messages.push(`${PREFIX[level]}${m}`));
   try {

@@ -33,6 +33,12 @@ export interface Recorder {
   recordNode(node: TapeNode, inputs: readonly Tensor[], outputs: readonly Tensor[]): void;
 }
 
+/**
+ * The ops whose gradient rules are running now, innermost last (backprop pushes and pops), so
+ * that a message about an op can say it ran inside the gradient of another.
+ */
+export const gradientScopes: string[] = [];
+
 /** The recorders now active, innermost last. */
 export const activeRecorders: Recorder[] = [];
 

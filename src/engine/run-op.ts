@@ -38,6 +38,16 @@ function traceOp<A>(
   for (const t of activeTracers) t.traceOp(op, inputs, outputs, attrs);
 }
 
+/**
+ * What hears every op's outputs right after its kernel ran (tf.debugging.enableCheckNumerics):
+ * it may throw to stop the computation at the op that went wrong. Empty unless enabled.
+ */
+export interface OpChecker {
+  checkOp(op: AnyOpDef, inputs: readonly Tensor[], outputs: readonly Tensor[]): void;
+}
+
+export const activeCheckers: OpChecker[] = [];
+
 /** Runs an op and returns all its outputs. */
 export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: NoInfer<A>): Tensor[] {
   const specs = op.infer(inputs, attrs);
@@ -65,6 +75,7 @@ export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: NoInfer
     outputs[i] = new Tensor(storage, s.shape, s.dtype);
   }
   op.kernel(b, inputs, outputs, attrs);
+  if (activeCheckers.length > 0) for (const c of activeCheckers) c.checkOp(op, inputs, outputs);
   // Traced before recorded: the tracer tells its own runOp ops from customGradient's recordOp.
   if (activeTracers.length > 0) traceOp(op, inputs, outputs, attrs);
   if (activeRecorders.length > 0) recordOp(op, inputs, outputs, attrs);

@@ -5,17 +5,32 @@
  * A directory holds two files:
  *   saved_model.json  the graphs: op names (the registry's TensorFlow names) and attrs, the
  *                     wiring in slots, each function's input signature and result structure,
- *                     and the variables (name, trainable) shared by the functions;
- *   tensors.bin       the values of the constants and variables, each at an 8-byte aligned
- *                     offset, little-endian (strings are in the JSON).
+ *                     and the variables (name, trainable) shared by the functions; and the
+ *                     name, length and CRC-32 of the data file;
+ *   tensors-<id>.bin  the values of the constants and variables, each at an 8-byte aligned
+ *                     offset, little-endian (strings are in the JSON). Version 1 called it
+ *                     tensors.bin and recorded no length or checksum; it is still read.
  * Loading finds each op in the registry by name and rebuilds the variables (one per saved
  * variable, shared by all the functions, as TensorFlow restores them).
+ *
+ * Saving is crash-safe: the data file gets a new name each time, and saved_model.json, which
+ * names it, is replaced atomically (written to a temporary file, fsynced, renamed) only once the
+ * data file is on the disk. Until that rename a reader sees the previous save, whole; after it,
+ * the new one. Data files no longer named are removed afterwards.
  */
 import { backend } from "../backend/index.js";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
 import { lookupOp } from "../engine/op.js";
+import {
+  crc32,
+  freshId,
+  fsyncDir,
+  isTempOf,
+  removeStale,
+  writeFileAtomic,
+} from "../io/safe-files.js";
 import { type DType, isDType, type NumArray } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { sizeOf } from "../tensor/shape.js";
@@ -41,9 +56,13 @@ import {
 } from "./structure.js";
 
 const FORMAT = "tapeflow.savedModel";
-const VERSION = 1;
+const VERSION = 2;
+/** The versions this tapeflow reads. */
+const READS_VERSIONS = [1, 2];
 const JSON_FILE = "saved_model.json";
-const BIN_FILE = "tensors.bin";
+/** Version 1's data file. */
+const BIN_FILE_V1 = "tensors.bin";
+const BIN_FILE_PATTERN = /^tensors(-[0-9a-f]{12})?\.bin$/;
 
 // ---------------------------------------------------------------------------------------------
 // Loaded functions
@@ -158,22 +177,34 @@ export function save(f: unknown, dir: string): void {
     outputSpecs: impl.outputSpecs.map(leafSpecJson),
     graph: graphJson(impl.graph, impl.name, writer, variableIndex),
   }));
+  const variableJson = variables.map((v) => ({
+    name: v.name,
+    trainable: v.trainable,
+    value: writer.add(v.value()),
+  }));
+  if (endianness() !== "LE")
+    throw new Error("tf.savedModel.save: big-endian hosts are not supported");
+  // Every tensor is in the writer now (functions and variables): the data file is complete.
+  const bytes = writer.bytes();
+  const binFile = `tensors-${freshId()}.bin`;
   const json = {
     format: FORMAT,
     version: VERSION,
     name,
-    variables: variables.map((v) => ({
-      name: v.name,
-      trainable: v.trainable,
-      value: writer.add(v.value()),
-    })),
+    tensors: { file: binFile, byteLength: bytes.length, crc32: crc32(bytes) },
+    variables: variableJson,
     functions,
   };
-  if (endianness() !== "LE")
-    throw new Error("tf.savedModel.save: big-endian hosts are not supported");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, BIN_FILE), writer.bytes());
-  writeFileSync(join(dir, JSON_FILE), JSON.stringify(json));
+  // The data first, under a name no reader uses yet; then the index that names it, atomically.
+  writeFileAtomic(join(dir, binFile), bytes, { syncDir: false });
+  writeFileAtomic(join(dir, JSON_FILE), JSON.stringify(json));
+  removeStale(
+    dir,
+    (n) => BIN_FILE_PATTERN.test(n) || isTempOf(n, JSON_FILE) || n.startsWith(".tensors"),
+    (n) => n === binFile,
+  );
+  fsyncDir(dir);
 }
 
 function concretesOf(f: unknown): { name: string; impls: readonly ConcreteImpl[] } {
@@ -316,7 +347,7 @@ function graphJson(
 /** Reading a JSON file we did not necessarily write: every access is checked. */
 function bad(dir: string, what: string): Error {
   return new InvalidArgumentError(
-    `tf.savedModel.load: ${dir} is not a valid saved function: ${what}`,
+    `tf.savedModel.load: ${dir} is not a valid saved function: ${what} (in ${join(dir, JSON_FILE)})`,
   );
 }
 
@@ -355,33 +386,31 @@ function str(j: Json | undefined, dir: string, what: string): string {
 export function load<F extends AnyFunction = (...args: unknown[]) => unknown>(
   dir: string,
 ): LoadedFunction<F> {
-  let text: string;
-  let bin: Buffer;
-  try {
-    text = readFileSync(join(dir, JSON_FILE), "utf8");
-    bin = readFileSync(join(dir, BIN_FILE));
-  } catch (e) {
-    throw new InvalidArgumentError(
-      `tf.savedModel.load: cannot read ${join(dir, JSON_FILE)} and ${BIN_FILE}: ${e instanceof Error ? e.message : String(e)}`,
-    );
+  if (typeof dir !== "string") {
+    throw new TypeError(`tf.savedModel.load: dir must be a string path, got ${typeof dir}`);
   }
   if (endianness() !== "LE")
     throw new Error("tf.savedModel.load: big-endian hosts are not supported");
+  const text = readOrThrow(join(dir, JSON_FILE)).toString("utf8");
   let parsed: Json;
   try {
     parsed = JSON.parse(text) as Json;
   } catch (e) {
-    throw bad(dir, `${JSON_FILE} is not JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw bad(
+      dir,
+      `it is not JSON, perhaps truncated or not a tapeflow file (${e instanceof Error ? e.message : String(e)})`,
+    );
   }
   const root = obj(parsed, dir, "the file");
   if (root.format !== FORMAT)
     throw bad(dir, `format is ${JSON.stringify(root.format)}, not ${FORMAT}`);
-  if (root.version !== VERSION) {
+  if (typeof root.version !== "number" || !READS_VERSIONS.includes(root.version)) {
     throw bad(
       dir,
-      `version ${JSON.stringify(root.version)} is not supported (this tapeflow reads version ${VERSION})`,
+      `version ${JSON.stringify(root.version)} is not supported (this tapeflow reads versions ${READS_VERSIONS.join(", ")})`,
     );
   }
+  const bin = readTensorsFile(dir, root);
   const readTensor = (j: Json | undefined, what: string): Tensor => tensorFrom(j, bin, dir, what);
   const variables = arr(root.variables, dir, "variables").map((vj, i) => {
     const v = obj(vj, dir, `variables[${i}]`);
@@ -416,6 +445,40 @@ export function load<F extends AnyFunction = (...args: unknown[]) => unknown>(
   return makeLoaded<F>(name, impls, variables);
 }
 
+function readOrThrow(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new InvalidArgumentError(
+      `tf.savedModel.load: cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+/** The data file the index names, checked against the length and CRC-32 the index records. */
+function readTensorsFile(dir: string, root: JsonObject): Buffer {
+  if (root.version === 1) return readOrThrow(join(dir, BIN_FILE_V1));
+  const t = obj(root.tensors, dir, "tensors");
+  const file = str(t.file, dir, "tensors.file");
+  if (!BIN_FILE_PATTERN.test(file))
+    throw bad(dir, `tensors.file ${JSON.stringify(file)} is not a data file name`);
+  const byteLength = int(t.byteLength, dir, "tensors.byteLength");
+  const sum = int(t.crc32, dir, "tensors.crc32");
+  const path = join(dir, file);
+  const bin = readOrThrow(path);
+  if (bin.length !== byteLength) {
+    throw new InvalidArgumentError(
+      `tf.savedModel.load: ${path} has ${bin.length} bytes where ${JSON_FILE} says ${byteLength}: the file is truncated or was replaced`,
+    );
+  }
+  if (crc32(bin) !== sum) {
+    throw new InvalidArgumentError(
+      `tf.savedModel.load: ${path} is corrupt: its CRC-32 is ${crc32(bin)}, ${JSON_FILE} says ${sum}`,
+    );
+  }
+  return bin;
+}
+
 function tensorFrom(j: Json | undefined, bin: Buffer, dir: string, what: string): Tensor {
   const t = obj(j, dir, what);
   const dtype = t.dtype;
@@ -441,7 +504,7 @@ function tensorFrom(j: Json | undefined, bin: Buffer, dir: string, what: string)
   if (byteLength !== size * Ctor.BYTES_PER_ELEMENT || offset + byteLength > bin.length) {
     throw bad(
       dir,
-      `${what} does not fit ${BIN_FILE} (${byteLength} bytes at ${offset}, shape [${shape}] ${dtype})`,
+      `${what} does not fit the data file (${byteLength} bytes at ${offset}, shape [${shape}] ${dtype})`,
     );
   }
   // Copied into a buffer of its own: properly aligned, and not shared with the file's.

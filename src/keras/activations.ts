@@ -27,6 +27,7 @@ import {
 } from "../ops/elementwise.js";
 import { gelu as geluOp, leakyRelu } from "../ops/nn-activations.js";
 import { logSoftmax as logSoftmaxOp, softmax as softmaxOp } from "../ops/nn-softmax.js";
+import { optionsArg, stringArg } from "../tensor/args.js";
 
 /** An activation: one tensor in, one of the same shape out. */
 export type Activation = (x: Tensor) => Tensor;
@@ -48,6 +49,7 @@ export interface ReluOptions {
  * x for threshold <= x < maxValue, alpha (x - threshold) otherwise.
  */
 export function relu(x: TensorLike, options: ReluOptions = {}): Tensor {
+  options = optionsArg("relu", options);
   const t = toTensor(x, "relu");
   const alpha = options.alpha ?? 0;
   const maxValue = options.maxValue ?? null;
@@ -142,6 +144,7 @@ const NAMED: Record<string, Activation> = {
 
 /** Keras's names and ours are the same once case and underscores are ignored. */
 export function normalizeName(name: string): string {
+  stringArg("activations.normalizeName", name, "name");
   return name.replace(/_/g, "").toLowerCase();
 }
 

@@ -23,6 +23,7 @@ import {
   uniform,
 } from "../ops/random.js";
 import { normalizeName } from "./activations.js";
+import { optionsArg, shapeArg } from "../tensor/args.js";
 
 /** A function form of an initializer. */
 export type InitializerFunction = (shape: Shape, dtype: DType) => Tensor;
@@ -145,6 +146,7 @@ export class RandomNormal extends Initializer {
   readonly seed: number | null;
   constructor(options: RandomNormalOptions = {}) {
     super();
+    options = optionsArg("RandomNormal", options);
     this.mean = options.mean ?? 0;
     this.stddev = options.stddev ?? 0.05;
     this.seed = seedOf(options);
@@ -189,6 +191,7 @@ export class RandomUniform extends Initializer {
   readonly seed: number | null;
   constructor(options: RandomUniformOptions = {}) {
     super();
+    options = optionsArg("RandomUniform", options);
     this.minval = options.minval ?? -0.05;
     this.maxval = options.maxval ?? 0.05;
     this.seed = seedOf(options);
@@ -214,6 +217,7 @@ export class RandomUniform extends Initializer {
  * dimensions multiplying both; a vector's fans are its length, a scalar's 1.
  */
 export function computeFans(shape: Shape): [number, number] {
+  shapeArg("initializers.computeFans", shape);
   if (shape.length === 0) return [1, 1];
   if (shape.length === 1) return [shape[0], shape[0]];
   if (shape.length === 2) return [shape[0], shape[1]];
@@ -247,6 +251,7 @@ export class VarianceScaling extends Initializer {
 
   constructor(options: VarianceScalingOptions = {}) {
     super();
+    options = optionsArg("VarianceScaling", options);
     const op = this.constructor.name;
     this.scale = options.scale ?? 1;
     if (!(this.scale > 0)) throw new RangeError(`${op}: scale must be positive, got ${this.scale}`);

@@ -19,9 +19,10 @@ import { cast } from "../ops/elementwise.js";
 import { reduceSum } from "../ops/index.js";
 import * as constraints from "./constraints.js";
 import * as initializers from "./initializers.js";
-import * as regularizers from "./regularizers.js";
 import { applySymbolic, isKerasTensor, isSymbolic, KerasTensor } from "./keras-tensor.js";
+import * as regularizers from "./regularizers.js";
 import { flattenModule, Module, TRACKED } from "./module.js";
+import { optionsArg } from "../tensor/args.js";
 
 /** A shape as build() receives it; null for a dimension not known yet (the batch). */
 export type BuildShape = readonly (number | null)[];
@@ -148,6 +149,9 @@ export abstract class Layer<
   trainable: boolean;
   /** Whether build() has run. */
   built = false;
+  /** Whether computeMask passes the input's mask through (Keras's supports_masking). */
+  supportsMasking = false;
+  #buildInputShape: ShapeOf<I> | null = null;
   /** The penalty on the output added to `losses` on each call, or null. */
   readonly activityRegularizer: regularizers.Regularizer | null;
   #ownWeights: Variable[] = [];
@@ -161,6 +165,7 @@ export abstract class Layer<
   readonly #callWrapper: AnyCall;
 
   constructor(options: LayerOptions = {}) {
+    options = optionsArg("Layer", options);
     super(options.name ?? null);
     const dtype = options.dtype ?? "float32";
     if (!isDType(dtype))
@@ -207,8 +212,25 @@ export abstract class Layer<
     this.built = true;
   }
 
+  /** The input shape apply() built the layer with (Keras's build shapes); null before. */
+  get buildInputShape(): ShapeOf<I> | null {
+    return this.#buildInputShape;
+  }
+
   /** The forward computation on a built layer. */
   abstract call(inputs: I, options?: C): O;
+
+  /**
+   * The mask of the outputs, given the inputs and their mask (Keras's compute_mask): by default
+   * the input mask passes through where `supportsMasking` is set, else there is none. Models
+   * (functional and Sequential) carry masks from layer to layer with it and hand each layer its
+   * input's mask as `options.mask`; a layer that makes a mask (Embedding with maskZero)
+   * overrides it.
+   */
+  computeMask(_inputs: I, mask?: CallOptions["mask"]): Tensor | (Tensor | null)[] | null {
+    if (!this.supportsMasking || mask === undefined || mask === null) return null;
+    return mask instanceof Tensor ? mask : mask.slice();
+  }
 
   /**
    * The output shape (or list of shapes) for inputs of this shape, null for unknown: the
@@ -244,6 +266,7 @@ export abstract class Layer<
       this.inNameScope(() => {
         if (!this.built) {
           const shape = Array.isArray(x) ? x.map((t: Tensor) => t.shape) : (x as Tensor).shape;
+          this.#buildInputShape = shape as ShapeOf<I>;
           this.build(shape as ShapeOf<I>);
           this.built = true;
         }
@@ -256,36 +279,45 @@ export abstract class Layer<
   }
 
   /**
+   * One input, or each of a list (an array with a tensor at its top level), converted with
+   * convertInput. A nested array of numbers is one input.
+   */
+  protected convertInputs(inputs: ApplyInputs<I>): I {
+    if (isTensorList(inputs)) return inputs.map((t) => this.convertInput(t)) as unknown as I;
+    return this.convertInput(inputs as Tensor | TensorLike) as unknown as I;
+  }
+
+  /**
    * Runs one apply under withTraining, keeping the losses of calls: the outermost apply first
    * clears those of this layer and its sublayers (Keras clears them per top-level call, so a
    * sublayer called twice inside it keeps both); after the call, the activity regularizer's
    * penalty on the output is added.
    */
-  #applying<R extends LayerOutputs>(
-    training: boolean | undefined,
-    fn: (training: boolean) => R,
-  ): R {
+  #applying(training: boolean | undefined, fn: (training: boolean) => O): O {
     if (applyDepth === 0) {
       this.#callLosses = [];
       for (const l of this.#sublayers()) l.#callLosses = [];
     }
     applyDepth++;
-    let y: R;
+    let y: O;
     try {
       y = withTraining(training, fn);
     } finally {
       applyDepth--;
     }
     const reg = this.activityRegularizer;
-    if (reg !== null) for (const out of Array.isArray(y) ? y : [y]) this.addLoss(reg.call(out));
+    if (reg !== null) {
+      // On each output of a layer with several.
+      for (const t of Array.isArray(y) ? y : [y as Tensor]) this.addLoss(reg.call(t));
+    }
     return y;
   }
 
   /** Every Layer reachable from this one through properties (not itself), each once. */
-  #sublayers(): Layer[] {
+  #sublayers(): AnyLayer[] {
     return flattenModule(
       this,
-      (m: unknown): m is Layer => m instanceof Layer,
+      (m: unknown): m is AnyLayer => m instanceof Layer,
       true,
       assignmentOrder,
     );
@@ -319,15 +351,6 @@ export abstract class Layer<
       if (r !== undefined) out.push(r.call(v));
     }
     return out;
-  }
-
-  /**
-   * One input, or each of a list (an array with a tensor at its top level), converted with
-   * convertInput. A nested array of numbers is one input.
-   */
-  protected convertInputs(inputs: ApplyInputs<I>): I {
-    if (isTensorList(inputs)) return inputs.map((t) => this.convertInput(t)) as unknown as I;
-    return this.convertInput(inputs as Tensor | TensorLike) as unknown as I;
   }
 
   /** JS values become tensors of the layer's dtype; floating inputs are cast to it (Keras's autocast). */

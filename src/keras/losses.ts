@@ -30,6 +30,7 @@ import {
 } from "../ops/nn-losses.js";
 import { reduceMean } from "../ops/reduce.js";
 import { normalizeName } from "./activations.js";
+import { optionsArg } from "../tensor/args.js";
 
 /** Keras's fuzz factor: probabilities are clipped to [EPSILON, 1 - EPSILON] before the log. */
 export const EPSILON = 1e-7;
@@ -85,6 +86,7 @@ export function binaryCrossentropy(
   yPred: TensorLike,
   options: CrossentropyOptions = {},
 ): Tensor {
+  options = optionsArg("binaryCrossentropy", options);
   const op = "binaryCrossentropy";
   const [y, p] = operands(op, yTrue, yPred);
   const ls = smoothing(op, options);
@@ -105,6 +107,7 @@ export function categoricalCrossentropy(
   yPred: TensorLike,
   options: CrossentropyOptions = {},
 ): Tensor {
+  options = optionsArg("categoricalCrossentropy", options);
   const op = "categoricalCrossentropy";
   const [y, p] = operands(op, yTrue, yPred);
   if (p.rank === 0) {
@@ -128,6 +131,7 @@ export function sparseCategoricalCrossentropy(
   yPred: TensorLike,
   options: Omit<CrossentropyOptions, "labelSmoothing"> = {},
 ): Tensor {
+  options = optionsArg("sparseCategoricalCrossentropy", options);
   const op = "sparseCategoricalCrossentropy";
   let p = toTensor(yPred, op);
   if (!isFloating(p.dtype)) {
@@ -192,6 +196,7 @@ export abstract class Loss {
   readonly reduction: "sum_over_batch_size" | "sum" | "none";
 
   constructor(defaultName: string, options: LossOptions = {}) {
+    options = optionsArg("Loss", options);
     const r = normalizeName(options.reduction ?? "auto");
     if (!REDUCTIONS.has(r)) {
       throw new RangeError(
@@ -236,7 +241,7 @@ export abstract class Loss {
 
 export class MeanSquaredError extends Loss {
   constructor(options: LossOptions = {}) {
-    super("mean_squared_error", options);
+    super("mean_squared_error", (options = optionsArg("MeanSquaredError", options)));
   }
   perSample(yTrue: TensorLike, yPred: TensorLike): Tensor {
     const [t, p] = matchRanks(...operands(this.name, yTrue, yPred));
@@ -246,7 +251,7 @@ export class MeanSquaredError extends Loss {
 
 export class MeanAbsoluteError extends Loss {
   constructor(options: LossOptions = {}) {
-    super("mean_absolute_error", options);
+    super("mean_absolute_error", (options = optionsArg("MeanAbsoluteError", options)));
   }
   perSample(yTrue: TensorLike, yPred: TensorLike): Tensor {
     const [t, p] = matchRanks(...operands(this.name, yTrue, yPred));
@@ -261,7 +266,7 @@ export class BinaryCrossentropy extends Loss {
   readonly labelSmoothing: number;
   readonly axis: number;
   constructor(options: CrossentropyLossOptions = {}) {
-    super("binary_crossentropy", options);
+    super("binary_crossentropy", (options = optionsArg("BinaryCrossentropy", options)));
     this.fromLogits = options.fromLogits ?? false;
     this.labelSmoothing = smoothing("BinaryCrossentropy", options);
     this.axis = options.axis ?? -1;
@@ -277,7 +282,7 @@ export class CategoricalCrossentropy extends Loss {
   readonly labelSmoothing: number;
   readonly axis: number;
   constructor(options: CrossentropyLossOptions = {}) {
-    super("categorical_crossentropy", options);
+    super("categorical_crossentropy", (options = optionsArg("CategoricalCrossentropy", options)));
     this.fromLogits = options.fromLogits ?? false;
     this.labelSmoothing = smoothing("CategoricalCrossentropy", options);
     this.axis = options.axis ?? -1;
@@ -292,7 +297,10 @@ export class SparseCategoricalCrossentropy extends Loss {
   readonly fromLogits: boolean;
   readonly axis: number;
   constructor(options: LossOptions & Omit<CrossentropyOptions, "labelSmoothing"> = {}) {
-    super("sparse_categorical_crossentropy", options);
+    super(
+      "sparse_categorical_crossentropy",
+      (options = optionsArg("SparseCategoricalCrossentropy", options)),
+    );
     this.fromLogits = options.fromLogits ?? false;
     this.axis = options.axis ?? -1;
   }

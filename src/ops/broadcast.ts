@@ -19,6 +19,7 @@ import {
 import type { Tensor } from "../tensor/tensor.js";
 import { checkDType, toTensor, type TensorLike } from "./checks.js";
 import { api } from "./api.js";
+import { shapeArg } from "../tensor/args.js";
 
 export interface ReshapeAttrs {
   readonly shape: Shape;
@@ -137,8 +138,9 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
 /** `tf.broadcastTo(x, shape)`. */
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = toTensor(x, "broadcastTo");
-  if (shapesEqual(t.shape, shape)) return t;
-  return runOp1(BroadcastTo, [t], { shape: shape.slice() });
+  const s = shapeArg("broadcastTo", shape);
+  if (shapesEqual(t.shape, s)) return t;
+  return runOp1(BroadcastTo, [t], { shape: s.slice() });
 }
 
 /** `tf.reduceSum(x, axis?, keepdims?)`. */

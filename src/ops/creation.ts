@@ -5,6 +5,7 @@ import { allocate, type DType, isDType, type NumArray } from "../tensor/dtype.js
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { checkShape, sizeOf, type Shape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { describeValue } from "../tensor/describe-value.js";
 import { api } from "./api.js";
 
 function checkDTypeArg(op: string, dtype: unknown): DType {
@@ -71,6 +72,11 @@ export function zerosLike(x: TensorLike, dtype?: DType): Tensor {
 export function onesLike(x: TensorLike, dtype?: DType): Tensor {
   const t = x instanceof Tensor ? x : convertToTensor(x, undefined, "onesLike");
   const d = dtype ?? t.dtype;
+  if (!isDType(d)) {
+    throw new TypeError(
+      `onesLike: dtype must be one of float32, float64, int32, bool, string, got ${describeValue(d)}`,
+    );
+  }
   if (d === "string") return ones(t.shape, d); // throws: a string tensor has no one
   // The hot path of every gradient's seed: no argument checks needed, t's shape is valid.
   const values = allocate(d, t.size) as NumArray;

@@ -146,6 +146,7 @@ export type * from "./namespaces/linalg.js";
 export type * from "./namespaces/nn.js";
 export * as random from "./namespaces/random.js";
 export * as image from "./namespaces/image.js";
+export * as debugging from "./namespaces/debugging.js";
 
 // Every op is registered by now: the addon's kernel lists must name registry ops.
 checkNativeKernelNames();

@@ -11,6 +11,7 @@ import { checkDType, describe, toOperands, toTensor, type TensorLike } from "./c
 import { add, squaredDifference } from "./elementwise.js";
 import { squeeze, stopGradient } from "./movement-core.js";
 import { type Axis, reduceMean } from "./reduce.js";
+import { optionsArg } from "../tensor/args.js";
 import { api } from "./api.js";
 
 export interface BiasAddOptions {
@@ -27,6 +28,7 @@ export interface BiasAddOptions {
  */
 export const biasAdd = api(
   function biasAdd(value: TensorLike, bias: TensorLike, options: BiasAddOptions = {}): Tensor {
+    options = optionsArg("biasAdd", options);
     const op = "BiasAdd";
     const [x, b] = toOperands("biasAdd", value, bias);
     checkDType(op, x, "numeric", "value");
@@ -52,7 +54,7 @@ export const biasAdd = api(
     // Channels second: the bias as [C, 1, ..., 1] broadcasts over the spatial dimensions.
     return add(x, reshape(b, [b.shape[0], ...Array<number>(x.rank - 2).fill(1)]));
   },
-  { methods: [], namespaces: ["nn"] },
+  { namespaces: ["nn"] },
 );
 
 export interface MomentsOptions {
@@ -68,6 +70,7 @@ export interface MomentsOptions {
  */
 export const moments = api(
   function moments(x: TensorLike, axes: Axis, options: MomentsOptions = {}): [Tensor, Tensor] {
+    options = optionsArg("moments", options);
     const t = toTensor(x, "moments");
     checkDType("moments", t, "float", "x");
     const keepdims = options.keepdims ?? false;
@@ -77,5 +80,5 @@ export const moments = api(
     if (keepdims) return [mean, variance];
     return [squeeze(mean, ax), squeeze(variance, ax)];
   },
-  { methods: [], namespaces: ["nn"] },
+  { namespaces: ["nn"] },
 );

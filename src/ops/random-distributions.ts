@@ -21,6 +21,7 @@ import {
   u64ToDouble,
 } from "./random-philox.js";
 import { floatDType, generator, MAXINT32, resolveSeed, seedArg } from "./random-seeds.js";
+import { optionsArg } from "../tensor/args.js";
 
 // ---------------------------------------------------------------------------------------------
 // Argument checks
@@ -405,6 +406,7 @@ export function standardUniform(
  * (Fisher-Yates with TensorFlow's draws: position i swaps with i + (w mod (n - i))).
  */
 export function shuffle(value: TensorLike, options: SeedOptions = {}): Tensor {
+  options = optionsArg("shuffle", options);
   const op = "random.shuffle";
   const x = toTensor(value, op);
   return runOp1(RandomShuffle, [x], { seed: seedArg(op, options.seed) });

@@ -120,7 +120,8 @@ function scanOp(
   reverse: boolean,
 ): Tensor {
   const t = toTensor(x, name);
-  const opts: ScanOptions = typeof exclusive === "object" ? exclusive : { exclusive, reverse };
+  const opts: ScanOptions =
+    typeof exclusive === "object" && exclusive !== null ? exclusive : { exclusive, reverse };
   const ex = opts.exclusive ?? false;
   const rev = opts.reverse ?? false;
   if (typeof ex !== "boolean" || typeof rev !== "boolean") {
@@ -246,7 +247,7 @@ export interface TopKResult {
 export const topK = api(
   function topK(x: TensorLike, k = 1, sorted: boolean | { sorted?: boolean } = true): TopKResult {
     const t = toTensor(x, "topK");
-    const s = typeof sorted === "object" ? (sorted.sorted ?? true) : sorted;
+    const s = typeof sorted === "object" && sorted !== null ? (sorted.sorted ?? true) : sorted;
     if (typeof s !== "boolean")
       throw new TypeError(`TopKV2: sorted must be a boolean, got ${String(s)}`);
     const [values, indices] = runOp(TopKV2, [t], { k, sorted: s });

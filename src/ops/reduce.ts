@@ -237,7 +237,9 @@ function argReduce(
   outputType: "int32" | ArgOptions | undefined,
 ): Tensor {
   const t = toTensor(x, pub);
-  const ot = (typeof outputType === "object" ? outputType.outputType : outputType) ?? "int32";
+  const ot =
+    (typeof outputType === "object" && outputType !== null ? outputType.outputType : outputType) ??
+    "int32";
   if (typeof axis !== "number" && axis !== null && axis !== undefined) {
     throw new TypeError(`${op.name}: axis must be an integer, got ${String(axis)}`);
   }

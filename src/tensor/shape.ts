@@ -103,6 +103,14 @@ export function normalizeAxis(op: string, axis: number, rank: number, input?: Ax
   return axis < 0 ? axis + rank : axis;
 }
 
+function isIterable(x: unknown): boolean {
+  return (
+    x !== null &&
+    typeof x === "object" &&
+    typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function"
+  );
+}
+
 /** Axes for a reduction: null/undefined means all; duplicates throw; result sorted. */
 export function normalizeAxes(
   op: string,
@@ -111,7 +119,12 @@ export function normalizeAxes(
   input?: AxisOwner,
 ): number[] {
   if (axis === null || axis === undefined) return Array.from({ length: rank }, (_, i) => i);
-  const list = typeof axis === "number" ? [axis] : axis;
+  if (typeof axis !== "number" && !Array.isArray(axis) && !isIterable(axis)) {
+    throw new TypeError(
+      `${op}: axis must be an integer, an array of integers or null, got ${typeof axis === "function" ? "a function" : typeof axis}${inputMsg(input)}`,
+    );
+  }
+  const list = typeof axis === "number" ? [axis] : [...(axis as Iterable<number>)];
   const out: number[] = [];
   for (const a of list) {
     if (!Number.isInteger(a) || a < -rank || a >= rank) {

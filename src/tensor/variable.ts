@@ -5,6 +5,7 @@ import { InvalidArgumentError } from "./errors.js";
 import { formatVariable } from "./format.js";
 import { shapeMsg, shapesEqual } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { optionsArg } from "./args.js";
 
 function initialValue(initial: TensorLike, dtype: DType | undefined): Tensor {
   if (initial instanceof Variable) initial = initial.value();
@@ -73,6 +74,7 @@ export class Variable extends Tensor {
   private snapshot: Tensor | null = null;
 
   constructor(initial: TensorLike, options: VariableOptions = {}) {
+    options = optionsArg("Variable", options);
     const t = initialValue(initial, options.dtype);
     super(t.values, t.shape, t.dtype);
     this.name = `${currentNameScope()}${options.name ?? "Variable"}:0`;

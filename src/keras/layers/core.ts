@@ -17,6 +17,7 @@ import {
   Layer,
   type LayerOptions,
 } from "../layer.js";
+import { optionsArg } from "../../tensor/args.js";
 
 export interface DenseOptions extends LayerOptions {
   /** Applied to the output; default none (linear). */
@@ -57,7 +58,7 @@ export class Dense extends Layer {
   #bias: Variable | null = null;
 
   constructor(units: number, options: DenseOptions = {}) {
-    super(options);
+    super((options = optionsArg("Dense", options)));
     if (typeof units !== "number" || !Number.isInteger(units) || units <= 0) {
       throw new RangeError(
         `Dense '${this.name}': received an invalid value for \`units\`, expected a positive integer. Received: units=${String(units)}`,
@@ -152,7 +153,7 @@ export type ActivationOptions = LayerOptions;
 export class Activation extends Layer {
   readonly activation: activations.Activation;
   constructor(activation: activations.ActivationIdentifier, options: ActivationOptions = {}) {
-    super(options);
+    super((options = optionsArg("Activation", options)));
     this.activation = activations.get(activation);
   }
   call(inputs: Tensor): Tensor {
@@ -175,7 +176,7 @@ export class ReLU extends Layer {
   readonly negativeSlope: number;
   readonly threshold: number;
   constructor(options: ReLUOptions = {}) {
-    super(options);
+    super((options = optionsArg("ReLU", options)));
     this.maxValue = options.maxValue ?? null;
     this.negativeSlope = options.negativeSlope ?? 0;
     this.threshold = options.threshold ?? 0;

@@ -83,7 +83,7 @@ export class Embedding extends Layer {
   }
 
   /** Keras's compute_mask: inputs != 0 with maskZero, else null. */
-  computeMask(inputs: Tensor): Tensor | null {
+  override computeMask(inputs: Tensor): Tensor | null {
     return this.maskZero ? notEqual(inputs, 0) : null;
   }
 

@@ -2,6 +2,7 @@
 import type { Tensor } from "../../tensor/tensor.js";
 import { dropout } from "../../ops/nn-dropout.js";
 import { type CallOptions, Layer, type LayerOptions } from "../layer.js";
+import { optionsArg } from "../../tensor/args.js";
 
 export interface DropoutOptions extends LayerOptions {
   /** The mask's shape, broadcast against the input (null takes the input's dimension). */
@@ -22,7 +23,7 @@ export class Dropout extends Layer {
   readonly seed: number | null;
 
   constructor(rate: number, options: DropoutOptions = {}) {
-    super(options);
+    super((options = optionsArg("Dropout", options)));
     if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) {
       throw new RangeError(
         `Dropout '${this.name}': invalid value received for argument \`rate\`. Expected a float value in [0, 1). Received: rate=${String(rate)}`,

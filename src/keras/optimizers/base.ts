@@ -277,6 +277,20 @@ export abstract class Optimizer {
     return s;
   }
 
+  /** The slots of `v` by slot name (empty before the optimizer is built for it): checkpoints. */
+  slotsOf(v: Variable): ReadonlyMap<string, Variable> {
+    return this.#slots.get(v.id) ?? new Map<string, Variable>();
+  }
+
+  /**
+   * The slot `slot` of `v`, building the optimizer for `v` first if needed: a checkpoint
+   * restores into it before the first update, as TensorFlow creates slots on restore.
+   */
+  slot(v: Variable, slot: string): Variable {
+    if (!this.#slots.has(v.id)) this.build([v]);
+    return this.getSlot(v, slot);
+  }
+
   /** The slot `slot` of `v`, made by buildSlots. */
   protected getSlot(v: Variable, slot: string): Variable {
     const s = this.#slots.get(v.id)?.get(slot);

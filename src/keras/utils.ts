@@ -1,0 +1,2 @@
+/** `tf.keras.utils`: the progress bar. */
+export { Progbar, type ProgbarOptions } from "./progress.js";
