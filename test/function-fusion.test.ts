@@ -6,20 +6,10 @@ import * as tf from "../src/index.js";
 import type { Graph } from "../src/function/graph.js";
 import { checkGradients, randomTensor } from "./helpers/gradcheck.js";
 import { same, tmp } from "./helpers/function.js";
+import { onJs } from "./helpers/native.js";
 
 function fusedOps(g: Graph): string[][] {
   return g.nodes.flatMap((n) => (n.kind === "fused" ? [n.nodes.map((x) => x.op.name)] : []));
-}
-
-/** Runs `fn` on the JS backend, where fused nodes run their loops. */
-function onJs<T>(fn: () => T): T {
-  const before = tf.getBackend();
-  tf.setBackend("js");
-  try {
-    return fn();
-  } finally {
-    tf.setBackend(before);
-  }
 }
 
 const chain = (x: tf.Tensor, b: tf.Tensor): tf.Tensor => {

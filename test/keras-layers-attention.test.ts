@@ -6,14 +6,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
-import { close, names } from "./helpers/keras.js";
+import { close, names, T } from "./helpers/keras.js";
 import { flat } from "./helpers/reference.js";
 import { randomTensor } from "./helpers/gradcheck.js";
 import { checkLayerGradients, setWeights, values } from "./helpers/layer-gradcheck.js";
 
 const { layers } = tf.keras;
-const T = (v: number[], shape: number[]) => tf.reshape(tf.constant(v), shape);
-
 test("EinsumDense: kernel from the equation's letters, bias on biasAxes; ab,bc->ac is Dense", () => {
   const e = new layers.EinsumDense("ab,bc->ac", 3, { biasAxes: "c", name: "ed" });
   const x = T(values(8, 1), [2, 4]);

@@ -5,14 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
-import { close, names } from "./helpers/keras.js";
+import { close, names, T } from "./helpers/keras.js";
 import { flat } from "./helpers/reference.js";
 import { checkLayerGradients, setWeights, values } from "./helpers/layer-gradcheck.js";
 import { checkGradients, randomTensor } from "./helpers/gradcheck.js";
 
 const { layers } = tf.keras;
-const T = (v: number[], shape: number[]) => tf.reshape(tf.constant(v), shape);
-
 /** TensorFlow's SAME padding before: floor(max((out - 1) s + k_eff - in, 0) / 2). */
 function samePad(inSize: number, k: number, s: number, d: number): [number, number] {
   const eff = (k - 1) * d + 1;

@@ -6,14 +6,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
-import { close } from "./helpers/keras.js";
+import { close, T } from "./helpers/keras.js";
 import { flat } from "./helpers/reference.js";
 import { checkGradients, randomTensor } from "./helpers/gradcheck.js";
 import { values } from "./helpers/layer-gradcheck.js";
 
 const { layers } = tf.keras;
-const T = (v: number[], shape: number[]) => tf.reshape(tf.constant(v), shape);
-
 test("merge layers: elementwise sum, difference, product, mean, max, min of the inputs", () => {
   const av = values(6, 1);
   const bv = values(6, 2);

@@ -6,14 +6,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
-import { close, names } from "./helpers/keras.js";
+import { close, names, T } from "./helpers/keras.js";
 import { flat } from "./helpers/reference.js";
 import { randomTensor } from "./helpers/gradcheck.js";
 import { checkLayerGradients, setWeights, values } from "./helpers/layer-gradcheck.js";
 
 const { layers } = tf.keras;
-const T = (v: number[], shape: number[]) => tf.reshape(tf.constant(v), shape);
-
 /** Mean and population variance of x [n, c] per column. */
 function columnStats(x: number[], n: number, c: number): { mean: number[]; variance: number[] } {
   const mean = new Array<number>(c).fill(0);

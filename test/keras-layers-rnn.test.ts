@@ -6,14 +6,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
-import { close, names } from "./helpers/keras.js";
+import { close, names, T } from "./helpers/keras.js";
 import { flat } from "./helpers/reference.js";
 import { randomTensor } from "./helpers/gradcheck.js";
 import { checkLayerGradients, setWeights, values } from "./helpers/layer-gradcheck.js";
 
 const { layers } = tf.keras;
-const T = (v: number[], shape: number[]) => tf.reshape(tf.constant(v), shape);
-
 type Mat = number[][];
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 /** a [n, k] x b [k, m] with b given flat row-major. */

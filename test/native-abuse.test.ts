@@ -12,24 +12,16 @@
  * build: node scripts/build-sanitized.js --run -- node --expose-gc --import tsx --test
  * test/native-abuse.test.ts
  */
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
-import { nativeAddon } from "../src/backend/native/index.js";
 import type { NativeAddon } from "../src/backend/native/addon.js";
 import type { Conv2DParams, Pool2DParams } from "../src/backend/nn.js";
+import { rng } from "./helpers/rng.js";
+import { size, withAddon } from "./helpers/native.js";
 
-const addon = nativeAddon();
 const ITERS = Number(process.env.TAPEFLOW_FUZZ_ITERS ?? 3000);
 const SEED = Number(process.env.TAPEFLOW_FUZZ_SEED ?? 20240611);
-
-function withAddon(t: TestContext, fn: (a: NativeAddon) => void | Promise<void>) {
-  if (addon === null) {
-    t.skip("native addon not loaded (build it with `npm install`)");
-    return;
-  }
-  return fn(addon);
-}
 
 /** The raw addon with its types erased: the point is to call it with anything. */
 function raw(a: NativeAddon): Record<string, (...args: unknown[]) => unknown> {
@@ -54,18 +46,6 @@ interface Resizable extends ArrayBuffer {
 function resizable(n: number, max: number): Resizable {
   const Ctor = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => Resizable;
   return new Ctor(n, { maxByteLength: max });
-}
-
-/** mulberry32: a small seeded generator, so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---- the regressions ---------------------------------------------------------------------
@@ -449,7 +429,6 @@ interface Call {
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const DIMS = [0, 1, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17];
-const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
 function randShape(r: () => number, maxRank = 3): number[] {
   const rank = Math.floor(r() * (maxRank + 1));

@@ -23,8 +23,11 @@ import { nativeAddon } from "../src/backend/native/index.js";
 import { THRESHOLDS } from "../src/backend/native/backend.js";
 import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
 import type { DType, NumArray } from "../src/tensor/dtype.js";
+import { rng } from "./helpers/rng.js";
+import { onJs, size } from "./helpers/native.js";
 
 const addon = nativeAddon();
+
 /** TAPEFLOW_FUZZ_SEED shifts every seed, TAPEFLOW_FUZZ_SCALE multiplies the case counts. */
 const SEED = Number(process.env.TAPEFLOW_FUZZ_SEED ?? 0);
 const SCALE = Number(process.env.TAPEFLOW_FUZZ_SCALE ?? 1);
@@ -34,22 +37,9 @@ type Float = "float32" | "float64";
 const FLOATS: Float[] = ["float32", "float64"];
 const EPS: Record<Float, number> = { float32: 2 ** -23, float64: 2 ** -52 };
 
-/** mulberry32: a small seeded generator, so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-const size = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
 
 /** Dims around the AVX2 widths (8 floats, 4 doubles) and small-block edges. */
 const DIMS = [0, 1, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33];
@@ -161,17 +151,6 @@ function both<T>(a: NativeAddon, r: Rand, f: () => T): { js: T; native: T; setti
   tf.setBackend("native");
   const native = f();
   return { js, native, setting };
-}
-
-/** f on the JS backend (the bounds' |input| computations). */
-function onJs<T>(f: () => T): T {
-  const before = tf.getBackend();
-  tf.setBackend("js");
-  try {
-    return f();
-  } finally {
-    tf.setBackend(before);
-  }
 }
 
 /**

@@ -4,28 +4,18 @@
  * AVX2 path and on the portable path (forced with setIsa("scalar")), on one and two threads.
  * Bad arguments reaching C++ must throw, never crash.
  */
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
-import { nativeAddon } from "../src/backend/native/index.js";
 import type { FloatArray, Isa, NativeAddon } from "../src/backend/native/addon.js";
 import type { MatmulParams } from "../src/backend/linalg.js";
 import { scalarOf } from "../src/engine/op.js";
 import type { ReduceFn } from "../src/backend/reduce.js";
 import type { NumArray } from "../src/tensor/dtype.js";
 import type { AxisParams, Conv2DParams, Pool2DParams } from "../src/backend/nn.js";
-
-const addon = nativeAddon();
-
-/** Runs fn with the addon, or skips with the reason when it is not loaded. */
-function withAddon(t: TestContext, fn: (a: NativeAddon) => void): void {
-  if (addon === null) {
-    t.skip("native addon not loaded (build it with `npm install`)");
-    return;
-  }
-  fn(addon);
-}
+import { rng } from "./helpers/rng.js";
+import { size, withAddon } from "./helpers/native.js";
 
 /** Every ISA this CPU can run: the portable path always, AVX2 where present. */
 function forEachIsa(a: NativeAddon, body: (isa: Isa) => void): void {
@@ -51,18 +41,6 @@ function forEachThreads(a: NativeAddon, body: (n: number) => void): void {
   } finally {
     a.setNumThreads(original);
   }
-}
-
-/** mulberry32: a small seeded generator, so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type FloatDtype = "float32" | "float64";
@@ -292,8 +270,6 @@ function broadcastShape(x: number[], y: number[]): number[] {
   }
   return out;
 }
-
-const size = (s: number[]): number => s.reduce((p, d) => p * d, 1);
 
 test("native binary ops match js: every op, broadcasts, both dtypes", (t) =>
   withAddon(t, (a) => {

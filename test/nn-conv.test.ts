@@ -6,27 +6,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
-import { checkGradients, checkSecondOrder, randomTensor } from "./helpers/gradcheck.js";
+import { checkGradients, checkSecondOrder } from "./helpers/gradcheck.js";
 import { flat } from "./helpers/reference.js";
+import { assertClose, DTYPES, type DT, randFloat } from "./helpers/tolerance.js";
 
-type DT = "float32" | "float64";
-const DTYPES: readonly DT[] = ["float32", "float64"];
-
-function assertClose(t: tf.Tensor, expected: ArrayLike<number>, tol: number, what = ""): void {
-  const v = flat(t);
-  assert.equal(v.length, expected.length, `${what}: size ${v.length} vs ${expected.length}`);
-  for (let i = 0; i < v.length; i++) {
-    assert.ok(
-      Math.abs(v[i] - expected[i]) <= tol * Math.max(1, Math.abs(expected[i])),
-      `${what}[${i}]: got ${v[i]}, expected ${expected[i]}`,
-    );
-  }
-}
-
-function rand(shape: number[], seed: number, dtype: DT = "float64"): tf.Tensor {
-  const t = randomTensor(shape, seed, -1, 1);
-  return dtype === "float64" ? t : tf.cast(t, "float32");
-}
+const rand = (shape: number[], seed: number, dtype: DT = "float64"): tf.Tensor =>
+  randFloat(shape, seed, dtype, -1, 1);
 
 type Pad = "SAME" | "VALID" | [[number, number], [number, number]];
 

@@ -7,33 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
-import { checkGradients, checkSecondOrder, randomTensor } from "./helpers/gradcheck.js";
+import { checkGradients, checkSecondOrder } from "./helpers/gradcheck.js";
 import { flat } from "./helpers/reference.js";
-
-type DT = "float32" | "float64";
-const DTYPES: readonly DT[] = ["float32", "float64"];
-
-/** Elementwise closeness of a tensor to flat expected values. */
-function assertClose(t: tf.Tensor, expected: ArrayLike<number>, tol: number, what = ""): void {
-  const v = t.values as ArrayLike<number>;
-  assert.equal(v.length, expected.length, `${what}: size ${v.length} vs ${expected.length}`);
-  for (let i = 0; i < v.length; i++) {
-    const e = expected[i];
-    const a = v[i];
-    if (Number.isNaN(e)) {
-      assert.ok(Number.isNaN(a), `${what}[${i}]: expected NaN, got ${a}`);
-      continue;
-    }
-    if (!Number.isFinite(e)) {
-      assert.equal(a, e, `${what}[${i}]`);
-      continue;
-    }
-    assert.ok(
-      Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)),
-      `${what}[${i}]: got ${a}, expected ${e}`,
-    );
-  }
-}
+import { assertClose, DTYPES, type DT, randFloat } from "./helpers/tolerance.js";
 
 const tolOf = (d: DT) => (d === "float32" ? 2e-6 : 1e-13);
 
@@ -59,10 +35,8 @@ function refSoftmax(x: number[], shape: number[], axis: number, log: boolean): n
   return out;
 }
 
-function rand(shape: number[], seed: number, dtype: DT = "float64", lo = -2, hi = 2): tf.Tensor {
-  const t = randomTensor(shape, seed, lo, hi);
-  return dtype === "float64" ? t : tf.cast(t, "float32");
-}
+const rand = (shape: number[], seed: number, dtype: DT = "float64", lo = -2, hi = 2): tf.Tensor =>
+  randFloat(shape, seed, dtype, lo, hi);
 
 // --- softmax and logSoftmax -------------------------------------------------------------------
 

@@ -10,11 +10,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "../src/index.js";
+import { num } from "./helpers/tolerance.js";
 
-const num = (t: tf.Tensor | null): number => {
-  assert.ok(t !== null, "expected a gradient, got null");
-  return t.numpy() as number;
-};
 const close = (a: number, b: number, tol = 1e-5) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} is not close to ${b}`);
 

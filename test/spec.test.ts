@@ -8,12 +8,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import * as tf from "../src/index.js";
+import { num } from "./helpers/tolerance.js";
 
 const str = (t: tf.Tensor | null): string => String(t);
-const num = (t: tf.Tensor | null): number => {
-  assert.ok(t !== null, "expected a tensor, got null");
-  return t.numpy() as number;
-};
 
 /** Asserts that `run` throws an instance of `cls` whose message matches every pattern. */
 function throwsWith(run: () => unknown, cls: new (...a: never[]) => Error, ...res: RegExp[]) {

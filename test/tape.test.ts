@@ -3,11 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { checkGradients, checkSecondOrder, randomTensor } from "./helpers/gradcheck.js";
-
-const num = (t: tf.Tensor | null): number => {
-  assert.ok(t !== null, "expected a gradient, got null");
-  return t.numpy() as number;
-};
+import { num } from "./helpers/tolerance.js";
 
 test("gradient of x^2 at 3 is 6, and a non-persistent tape gives one set of gradients", () => {
   const x = new tf.Variable(3.0);

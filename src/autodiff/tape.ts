@@ -1,4 +1,5 @@
 /** tf.GradientTape: records ops on watched tensors and differentiates them in reverse mode. */
+import { backend } from "../backend/index.js";
 import {
   popRecorder,
   pushRecorder,
@@ -423,14 +424,14 @@ function checkUnconnected(u: string): void {
 /** A tensor like `t` with a one at flat index i. */
 function oneHotLike(t: Tensor, i: number): Tensor {
   const z = zeros(t.shape, t.dtype);
-  (z.values as Float32Array)[i] = 1;
+  (backend().read(z) as Float32Array)[i] = 1;
   return z;
 }
 
 /** A tensor like `t` ([b, ...]) with a one at flat position j of every example. */
 function seedColumn(t: Tensor, j: number, perExample: number): Tensor {
   const z = zeros(t.shape, t.dtype);
-  const v = z.values as Float32Array;
+  const v = backend().read(z) as Float32Array;
   for (let b = 0; b < t.shape[0]; b++) v[b * perExample + j] = 1;
   return z;
 }

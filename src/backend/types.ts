@@ -1,6 +1,7 @@
 /**
- * The Backend: the kernels the engine calls, grouped by family. A backend works on flat typed
- * arrays and shapes and knows nothing of tensors, tapes or ops.
+ * The Backend: the kernels the engine calls, grouped by family. The kernels work on flat typed
+ * arrays and shapes and know nothing of tensors, tapes or ops; the storage family (read,
+ * allocate) is how ops reach a tensor's data.
  */
 import type { ElementwiseKernels } from "./elementwise.js";
 import type { ReduceKernels } from "./reduce.js";
@@ -8,6 +9,7 @@ import type { MovementKernels } from "./movement.js";
 import type { LinalgKernels } from "./linalg.js";
 import type { NnKernels } from "./nn.js";
 import type { LapackKernels } from "./lapack.js";
+import type { StorageKernels } from "./storage.js";
 import type { DepthwiseKernels } from "./depthwise.js";
 import type { OptimKernels } from "./optim.js";
 import type { FusedKernels } from "./fused.js";
@@ -22,6 +24,7 @@ export interface Backend
     LapackKernels,
     DepthwiseKernels,
     OptimKernels,
-    FusedKernels {
+    FusedKernels,
+    StorageKernels {
   readonly name: "js" | "native";
 }

@@ -1,6 +1,6 @@
 /** runOp: check and infer, allocate, call the kernel, record on the active tapes. */
 import { backend } from "../backend/index.js";
-import { allocate, allocateUninitialized, type DType, isFloating } from "../tensor/dtype.js";
+import { type DType, isFloating } from "../tensor/dtype.js";
 import { type Shape, shapeMsg, sizeOf } from "../tensor/shape.js";
 import { ResourceExhaustedError } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -51,21 +51,22 @@ export const activeCheckers: OpChecker[] = [];
 /** Runs an op and returns all its outputs. */
 export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: NoInfer<A>): Tensor[] {
   const specs = op.infer(inputs, attrs);
+  const b = backend();
   if (op.viewOf !== undefined) {
     // Storage is never written after creation, so a view can share it safely.
     const s = specs[0];
-    const view = [new Tensor(inputs[op.viewOf].values, s.shape, s.dtype)];
+    const view = [new Tensor(b.read(inputs[op.viewOf]), s.shape, s.dtype)];
     if (activeTracers.length > 0) traceOp(op, inputs, view, attrs);
     if (activeRecorders.length > 0) recordOp(op, inputs, view, attrs);
     return view;
   }
   const outputs = new Array<Tensor>(specs.length);
-  const alloc = op.overwritesOutputs === true ? allocateUninitialized : allocate;
+  const uninitialized = op.overwritesOutputs === true;
   for (let i = 0; i < specs.length; i++) {
     const s = specs[i];
     let storage;
     try {
-      storage = alloc(s.dtype, sizeOf(s.shape));
+      storage = b.allocate(s.dtype, sizeOf(s.shape), uninitialized);
     } catch (e) {
       throw new ResourceExhaustedError(
         `${op.name}: output ${i} of shape ${shapeMsg(s.shape)}: ${(e as Error).message}`,
@@ -73,7 +74,7 @@ export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: NoInfer
     }
     outputs[i] = new Tensor(storage, s.shape, s.dtype);
   }
-  op.kernel(backend(), inputs, outputs, attrs);
+  op.kernel(b, inputs, outputs, attrs);
   if (activeCheckers.length > 0) for (const c of activeCheckers) c.checkOp(op, inputs, outputs);
   // Traced before recorded: the tracer tells its own runOp ops from customGradient's recordOp.
   if (activeTracers.length > 0) traceOp(op, inputs, outputs, attrs);

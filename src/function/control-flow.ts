@@ -19,6 +19,7 @@
  * The gradient of a control node is the gradient of the ops it ran: a replay runs the taken
  * branch's (each iteration's) ops through the engine, so tapes see them one by one.
  */
+import { backend } from "../backend/index.js";
 import { activeTracers, runOp } from "../engine/run-op.js";
 import { withoutRecording } from "../engine/recorder.js";
 import { Identity, stack, unstack } from "../ops/movement-core.js";
@@ -121,7 +122,7 @@ function traceSub(
   where: string,
 ): SubTrace {
   const sub = new Tracer(innermostTracer());
-  const ins = inputs.map((t) => new Tensor(t.values, t.shape, t.dtype));
+  const ins = inputs.map((t) => new Tensor(backend().read(t), t.shape, t.dtype));
   for (const t of ins) sub.addInput(t);
   const restoreRandom = captureRandomState();
   try {
@@ -185,7 +186,7 @@ function scalarOf(t: Tensor, where: string, what: string): number {
       `${where}: ${what} must be a scalar, got shape ${shapeMsg(t.shape)}`,
     );
   }
-  return Number(t.values[0]);
+  return Number(backend().read(t)[0]);
 }
 
 function branchIndex(op: "If" | "Case", selector: Tensor, n: number, where: string): number {
@@ -411,7 +412,11 @@ export function loop(
   const sliceTemplates = spec.sliced.map((s) => {
     const shape = s.shape.slice(1);
     const size = shape.reduce((a, b) => a * b, 1);
-    return new Tensor(n > 0 ? s.values.slice(0, size) : allocate(s.dtype, size), shape, s.dtype);
+    return new Tensor(
+      n > 0 ? backend().read(s).slice(0, size) : allocate(s.dtype, size),
+      shape,
+      s.dtype,
+    );
   });
   let nAcc = 0;
   const bodySub = traceSub(

@@ -16,6 +16,7 @@
  * Inputs broadcast: an input of the output's shape is read at i, a one-element input once
  * before the loop, and any other is first broadcast by BroadcastTo.
  */
+import { backend } from "../backend/index.js";
 import { getBackend } from "../backend/index.js";
 import * as scalarMath from "../backend/js/scalar-math.js";
 import type { AnyOpDef } from "../engine/op.js";
@@ -247,10 +248,10 @@ export function runFused(node: FusedNode, args: readonly Tensor[]): Tensor | nul
   const scalarInput = args.map((t) => t.size === 1);
   const ins = args.map((t) =>
     t.size === 1 || shapesEqual(t.shape, shape)
-      ? (t.values as NumArray)
-      : (runOp(BroadcastTo, [t], { shape })[0].values as NumArray),
+      ? (backend().read(t) as NumArray)
+      : (backend().read(runOp(BroadcastTo, [t], { shape })[0]) as NumArray),
   );
-  const scalars = args.map((t) => (t.size === 1 ? Number(t.values[0]) : 0));
+  const scalars = args.map((t) => (t.size === 1 ? Number(backend().read(t)[0]) : 0));
   const out = allocateUninitialized(dtype, n) as NumArray;
   if (n > 0) compileLoop(node.ops, scalarInput, dtype === "float32")(ins, scalars, out, n);
   return new Tensor(out, shape, dtype);

@@ -3,6 +3,7 @@
  * ops whose inputs are all constants into constants, drop the nodes no result (and no assign
  * or stateful op) depends on, and renumber the slots densely.
  */
+import { backend } from "../backend/index.js";
 import { withoutRecording } from "../engine/recorder.js";
 import { activeTracers, runOp } from "../engine/run-op.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -103,7 +104,7 @@ function mergeCommon(parts: GraphParts): { merged: GraphParts; canon: Int32Array
   for (const k of parts.constants) {
     const t = k.tensor;
     if (t.size <= MERGE_CONSTANT_MAX_SIZE) {
-      const values = Array.from(t.values as ArrayLike<number | string>, (v) =>
+      const values = Array.from(backend().read(t) as ArrayLike<number | string>, (v) =>
         typeof v === "string" ? JSON.stringify(v) : Object.is(v, -0) ? "-0" : String(v),
       );
       const key = `${t.dtype}|${t.shape.join(",")}|${values.join(",")}`;

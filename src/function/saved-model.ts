@@ -18,6 +18,7 @@
  * data file is on the disk. Until that rename a reader sees the previous save, whole; after it,
  * the new one. Data files no longer named are removed afterwards.
  */
+import { backend } from "../backend/index.js";
 import { mkdirSync, readFileSync } from "node:fs";
 import { endianness } from "node:os";
 import { join } from "node:path";
@@ -124,10 +125,10 @@ class TensorWriter {
   add(t: Tensor): TensorJson {
     const shape = [...t.shape];
     if (t.dtype === "string")
-      return { dtype: "string", shape, strings: [...(t.values as string[])] };
+      return { dtype: "string", shape, strings: [...(backend().read(t) as string[])] };
     const pad = (8 - (this.size % 8)) % 8;
     if (pad > 0) this.push(Buffer.alloc(pad));
-    const v = t.values as NumArray;
+    const v = backend().read(t) as NumArray;
     const offset = this.size;
     this.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
     return { dtype: t.dtype, shape, offset, byteLength: v.byteLength };

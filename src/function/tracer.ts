@@ -6,6 +6,7 @@
  * tensors made elsewhere, captured constants (values copied) or captured variables (by
  * reference).
  */
+import { backend } from "../backend/index.js";
 import { gradientOf, type AnyOpDef } from "../engine/op.js";
 import {
   activeRecorders,
@@ -112,7 +113,10 @@ export class Tracer implements OpTracer {
     } else {
       // Copied: the graph owns its constants (storage is never written, but the copy lets the
       // tensors made during the trace go, and is what gets saved).
-      this.constants.push({ slot, tensor: new Tensor(t.values.slice(), t.shape, t.dtype) });
+      this.constants.push({
+        slot,
+        tensor: new Tensor(backend().read(t).slice(), t.shape, t.dtype),
+      });
     }
     return slot;
   }
@@ -132,7 +136,7 @@ export class Tracer implements OpTracer {
     const ins = inputs.map((t) => this.slotFor(t));
     const outs = outputs.map((t) => this.define(t));
     for (let i = 0; i < outputs.length; i++) {
-      const storage = outputs[i].values;
+      const storage = backend().read(outputs[i]);
       if (!this.producers.has(storage)) this.producers.set(storage, outs[i]);
     }
     const paused = !activeRecorders.includes(this.recorder);
@@ -147,7 +151,8 @@ export class Tracer implements OpTracer {
   }
 
   onAssign(v: Variable, next: Tensor): void {
-    if (!this.assigned.has(v)) this.assigned.set(v, new Tensor(v.values, v.shape, v.dtype));
+    if (!this.assigned.has(v))
+      this.assigned.set(v, new Tensor(backend().read(v), v.shape, v.dtype));
     const variable = this.slotFor(v);
     this.nodes.push({ kind: "assign", variable, value: this.slotFor(next) });
   }
@@ -242,7 +247,8 @@ export class Tracer implements OpTracer {
 
   /** A variable about to be assigned outside this tracer's hearing (by a control node's run). */
   noteAssigned(v: Variable): void {
-    if (!this.assigned.has(v)) this.assigned.set(v, new Tensor(v.values, v.shape, v.dtype));
+    if (!this.assigned.has(v))
+      this.assigned.set(v, new Tensor(backend().read(v), v.shape, v.dtype));
   }
 
   // --- running and finishing ------------------------------------------------------------------
@@ -274,7 +280,7 @@ export class Tracer implements OpTracer {
     // trace (its first storage is an op output of the trace), from that op's result.
     const initSlots: number[] = [];
     for (const { variable } of this.variables) {
-      const slot = this.producers.get((this.assigned.get(variable) ?? variable).values);
+      const slot = this.producers.get(backend().read(this.assigned.get(variable) ?? variable));
       if (slot !== undefined) initSlots.push(slot);
     }
     return optimize(
@@ -322,7 +328,7 @@ function tracers(): Tracer[] {
  * must stay a read of the variable when the graph runs.
  */
 function tracedValue(this: Variable): Tensor {
-  const t = new Tensor(this.values, this.shape, this.dtype);
+  const t = new Tensor(backend().read(this), this.shape, this.dtype);
   for (const tr of tracers()) tr.onRead(this, t);
   return t;
 }

@@ -7,6 +7,7 @@
  * keyed by the seed); an unseeded one draws from tf.random's streams, so `tf.random.setSeed`
  * makes a whole program's initial weights reproducible.
  */
+import { backend } from "../backend/index.js";
 import { type DType, type FloatDType, isFloating } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { shapeMsg, sizeOf, type Shape } from "../tensor/shape.js";
@@ -377,7 +378,7 @@ export class Orthogonal extends Initializer {
     // Work on a tall m x n matrix (m >= n) whose n columns get orthonormalized.
     const [m, n] = rows < cols ? [cols, rows] : [rows, cols];
     const a = Float64Array.from(
-      draw("normal", [m * n], "float64", this.seed, 0, 1).values as Float64Array,
+      backend().read(draw("normal", [m * n], "float64", this.seed, 0, 1)) as Float64Array,
     );
     for (let j = 0; j < n; j++) {
       for (let k = 0; k < j; k++) {

@@ -74,7 +74,7 @@ export const BroadcastTo: OpDef<BroadcastToAttrs> = defineOp<BroadcastToAttrs>({
     }
     return [{ shape, dtype: x.dtype }];
   },
-  kernel: (b, [x], [y]) => b.broadcastTo(x.values, x.shape, y.values, y.shape),
+  kernel: (b, [x], [y]) => b.broadcastTo(b.read(x), x.shape, b.read(y), y.shape),
   // The adjoint of a broadcast is a sum over the broadcast axes.
   grad: ([dy], { inputShapes }) => [sumToShape(dy, inputShapes[0])],
 });
@@ -93,7 +93,7 @@ export const Sum: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
     return [{ shape: reducedShape(x.shape, axes, keepdims), dtype: x.dtype }];
   },
   kernel: (b, [x], [y], { axes }) =>
-    b.reduce("Sum", x.values as NumArray, x.shape, axes, y.values as NumArray),
+    b.reduce("Sum", b.read(x) as NumArray, x.shape, axes, b.read(y) as NumArray),
   // Every input element contributes once: broadcast dy back over the reduced axes.
   grad: ([dy], { inputShapes, attrs }) => {
     const kept = reducedShape(inputShapes[0], attrs.axes, true);

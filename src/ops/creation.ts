@@ -1,4 +1,5 @@
 /** Tensors made from JS values or from a shape: constants, not ops on the tape. */
+import { backend } from "../backend/index.js";
 import { convertToTensor, type TensorLike } from "../tensor/convert.js";
 import { allocate, type DType, isDType, type NumArray } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
@@ -25,7 +26,7 @@ export function constant(value: TensorLike, dtype?: DType, shape?: Shape): Tenso
         `constant: cannot make a ${dtype} constant from a ${value.dtype} tensor (use tf.cast)`,
       );
     }
-    return new Tensor(value.values, value.shape, value.dtype);
+    return new Tensor(backend().read(value), value.shape, value.dtype);
   }
   return convertToTensor(
     value,
@@ -48,7 +49,7 @@ export function fill(shape: Shape, value: number | boolean | string, dtype?: DTy
       : checkDTypeArg("fill", dtype);
   const scalar = convertToTensor(value, d, "fill");
   const out = allocate(d, sizeOf(dims));
-  (out as unknown[]).fill(scalar.values[0]);
+  (out as unknown[]).fill(backend().read(scalar)[0]);
   return new Tensor(out, dims, d);
 }
 
@@ -87,7 +88,7 @@ function scalarNumber(op: string, name: string, x: number | Tensor): number {
   if (x instanceof Tensor) {
     if (x.size !== 1 || x.dtype === "string")
       throw new InvalidArgumentError(`${op}: ${name} must be a scalar number`);
-    return Number(x.values[0]);
+    return Number(backend().read(x)[0]);
   }
   if (typeof x !== "number" || Number.isNaN(x))
     throw new TypeError(`${op}: ${name} must be a number, got ${String(x)}`);

@@ -3,6 +3,7 @@
  * gradient checks the gradient too), and enableCheckNumerics, which looks at the outputs of
  * every op the engine runs and stops at the first one holding a NaN or an infinity.
  */
+import { backend } from "../backend/index.js";
 import { type AnyOpDef, defineOp } from "../engine/op.js";
 import { gradientScopes } from "../engine/recorder.js";
 import { activeCheckers, type OpChecker, runOp1 } from "../engine/run-op.js";
@@ -23,12 +24,12 @@ export interface NonFinite {
 }
 
 /**
- * The tensor's storage, read in place. These checks are what the ops' kernels would do, and
- * the backends offer no read of their own yet; `dataSync()` would copy, and would count under
- * tf.function tracing as the user's code reading values (it warns about that). Never written.
+ * The tensor's storage, read in place through the backend, as the ops' kernels read it:
+ * `dataSync()` would copy, and would count under tf.function tracing as the user's code reading
+ * values (it warns about that). Never written.
  */
 export function storageOf(t: Tensor): Readonly<DataArray> {
-  return t.values;
+  return backend().read(t);
 }
 
 export function countNonFinite(t: Tensor): NonFinite {

@@ -42,11 +42,16 @@ export const AdjustContrastv2: OpDef<NoAttrs> = defineOp<NoAttrs>({
     const pixels = s[r - 3] * s[r - 2];
     const channels = s[r - 1];
     const images_ = pixels * channels === 0 ? 0 : images.size / (pixels * channels);
-    b.adjustContrast(images.values as NumArray, out.values as NumArray, Number(factor.values[0]), {
-      images: images_,
-      pixels,
-      channels,
-    });
+    b.adjustContrast(
+      b.read(images) as NumArray,
+      b.read(out) as NumArray,
+      Number(b.read(factor)[0]),
+      {
+        images: images_,
+        pixels,
+        channels,
+      },
+    );
   },
   // No gradient registered (TensorFlow has none either): differentiating through it is a LookupError.
   grad: null,

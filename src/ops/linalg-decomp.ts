@@ -90,7 +90,7 @@ export const Lu = defineOp<NoAttrs>({
     ];
   },
   kernel: (be, [a], [lu, p]) => {
-    be.lu(floats(a), floats(lu), p.values as Int32Array, batchSize(a), a.shape[a.rank - 1]);
+    be.lu(floats(a), floats(lu), be.read(p) as Int32Array, batchSize(a), a.shape[a.rank - 1]);
   },
   // TensorFlow registers no gradient for Lu (differentiate luSolve or the matrix instead).
   grad: null,

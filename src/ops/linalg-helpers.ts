@@ -3,6 +3,7 @@
  * and the two masking composites every matrix gradient uses, bandPart and setDiag. Both are
  * `where` with a constant mask, so their gradients (and all higher ones) are where's.
  */
+import { backend } from "../backend/index.js";
 import type { FloatArray } from "../backend/lapack.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { shapeMsg, sizeOf, tryBroadcastShapes } from "../tensor/shape.js";
@@ -16,7 +17,7 @@ import { api } from "./api.js";
 
 /** The flat float storage of a tensor whose dtype the op's infer has checked. */
 export function floats(t: Tensor): FloatArray {
-  return t.values as FloatArray;
+  return backend().read(t) as FloatArray;
 }
 
 /** The number of matrices in a [..., m, n] tensor. */

@@ -128,10 +128,10 @@ export const BatchMatMulV2: OpDef<MatMulAttrs> = defineOp<MatMulAttrs>({
     const batch = sizeOf(c.shape.slice(0, -2));
     const batchOf = (t: Tensor) => sizeOf(t.shape.slice(0, -2));
     if (k === 0) {
-      (c.values as NumArray).fill(0); // an empty sum
+      (be.read(c) as NumArray).fill(0); // an empty sum
       return;
     }
-    be.matmul(a.values as NumArray, b.values as NumArray, c.values as NumArray, {
+    be.matmul(be.read(a) as NumArray, be.read(b) as NumArray, be.read(c) as NumArray, {
       batch,
       m,
       n,

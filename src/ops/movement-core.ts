@@ -4,6 +4,7 @@
  * them, so every dtype (bool and string too) goes through; gradients, written with these same
  * public ops, are taken only for floating dtypes (the engine records nothing else).
  */
+import { backend } from "../backend/index.js";
 import { defineOp, type OpDef } from "../engine/op.js";
 import { runOp, runOp1 } from "../engine/run-op.js";
 import type { DType, NumArray } from "../tensor/dtype.js";
@@ -40,7 +41,7 @@ export function intList(
         `${op}: ${name} must be a list of integers or a 1-D int32 tensor, got ${describe(v)}`,
       );
     }
-    list = Array.from(v.values as NumArray);
+    list = Array.from(backend().read(v) as NumArray);
   } else if (typeof v === "number") list = [v];
   else if (Array.isArray(v)) list = v.slice();
   else throw new TypeError(`${op}: ${name} must be a list of integers, got ${String(v)}`);
@@ -55,7 +56,7 @@ export function intList(
 /** An integer attribute (an axis, a count): RangeError naming the op if it is not one. */
 export function intArg(op: string, name: string, v: unknown): number {
   const scalar = v instanceof Tensor && v.size === 1 && v.dtype !== "string" && v.dtype !== "bool";
-  return checkInteger(op, name, scalar ? Number(v.values[0]) : v);
+  return checkInteger(op, name, scalar ? Number(backend().read(v)[0]) : v);
 }
 
 /**
@@ -124,7 +125,7 @@ export const Transpose: OpDef<TransposeAttrs> = defineOp<TransposeAttrs>({
     }
     return [{ shape: perm.map((p) => x.shape[p]), dtype: x.dtype }];
   },
-  kernel: (b, [x], [y], { perm }) => b.transpose(x.values, x.shape, perm, y.values),
+  kernel: (b, [x], [y], { perm }) => b.transpose(b.read(x), x.shape, perm, b.read(y)),
   // A permutation's adjoint is its inverse.
   grad: ([dy], { attrs }) => [transpose(dy, invertPerm(attrs.perm))],
 });
@@ -206,10 +207,10 @@ export interface AxisAttrs {
  */
 const concatKernel: OpDef<AxisAttrs>["kernel"] = (b, xs, [y], { axis }) =>
   b.concat(
-    xs.map((x) => x.values),
+    xs.map((x) => b.read(x)),
     product(y.shape, 0, axis),
     xs.map((x) => product(x.shape, axis)),
-    y.values,
+    b.read(y),
   );
 
 export const ConcatV2: OpDef<AxisAttrs> = defineOp<AxisAttrs>({
@@ -293,10 +294,10 @@ export const Unpack: OpDef<UnpackAttrs> = defineOp<UnpackAttrs>({
   kernel: (b, [x], ys, { axis, num }) => {
     const inner = product(x.shape, axis + 1);
     b.split(
-      x.values,
+      b.read(x),
       product(x.shape, 0, axis),
       new Array<number>(num).fill(inner),
-      ys.map((y) => y.values),
+      ys.map((y) => b.read(y)),
     );
   },
   // Unused outputs get zero cotangents, then the pieces are stacked back.
@@ -341,10 +342,10 @@ function splitOp(name: "Split" | "SplitV"): OpDef<SplitAttrs> {
     kernel: (b, [x], ys, { axis, sizes }) => {
       const inner = product(x.shape, axis + 1);
       b.split(
-        x.values,
+        b.read(x),
         product(x.shape, 0, axis),
         sizes.map((s) => s * inner),
-        ys.map((y) => y.values),
+        ys.map((y) => b.read(y)),
       );
     },
     // The pieces' cotangents (zeros for unused ones) concatenated back.
@@ -391,7 +392,7 @@ export const Tile: OpDef<TileAttrs> = defineOp<TileAttrs>({
   kernel: (b, [x], [y], { multiples }) => {
     const inShape = x.shape.flatMap((d) => [1, d]);
     const outShape = x.shape.flatMap((d, i) => [multiples[i], d]);
-    b.broadcastTo(x.values, inShape, y.values, outShape);
+    b.broadcastTo(b.read(x), inShape, b.read(y), outShape);
   },
   // The adjoint of that broadcast: sum dy viewed as [m0, d0, m1, d1, ...] over the m axes.
   grad: ([dy], { attrs, inputShapes }) => {
@@ -417,11 +418,11 @@ export const ReverseV2: OpDef<ReverseAttrs> = defineOp<ReverseAttrs>({
   kernel: (b, [x], [y], { axes }) => {
     const rev = x.shape.map((_, a) => axes.includes(a));
     b.stridedSlice(
-      x.values,
+      b.read(x),
       x.shape,
       x.shape.map((d, a) => (rev[a] ? d - 1 : 0)),
       rev.map((r) => (r ? -1 : 1)),
-      y.values,
+      b.read(y),
       y.shape,
     );
   },

@@ -3,6 +3,7 @@
  * int32 and are checked before any kernel runs: an index out of range throws an
  * InvalidArgumentError naming it and the range, as TensorFlow's CPU kernels do.
  */
+import { backend } from "../backend/index.js";
 import { defineOp, type OpDef } from "../engine/op.js";
 import { runOp1 } from "../engine/run-op.js";
 import { type DType, isDType, type NumArray } from "../tensor/dtype.js";
@@ -38,7 +39,7 @@ function checkIndices(op: string, indices: Tensor, what = "indices"): Int32Array
   if (indices.dtype !== "int32") {
     throw new TypeError(`${op}: ${what} must be int32, got ${describe(indices)}`);
   }
-  return indices.values as Int32Array;
+  return backend().read(indices) as Int32Array;
 }
 
 /**
@@ -46,7 +47,7 @@ function checkIndices(op: string, indices: Tensor, what = "indices"): Int32Array
  * `shape`.
  */
 function checkNdIndices(op: string, indices: Tensor, shape: Shape, what: string): void {
-  const idx = indices.values as Int32Array;
+  const idx = backend().read(indices) as Int32Array;
   const depth = indices.shape[indices.rank - 1];
   const n = depth === 0 ? 0 : idx.length / depth;
   for (let i = 0; i < n; i++) {
@@ -131,13 +132,13 @@ export const GatherV2: OpDef<GatherAttrs> = defineOp<GatherAttrs>({
   kernel: (b, [params, indices], [y], { axis, batchDims }) => {
     const s = params.shape;
     b.gather(
-      params.values,
-      indices.values as Int32Array,
+      b.read(params),
+      b.read(indices) as Int32Array,
       sizeOf(s.slice(0, batchDims)),
       sizeOf(s.slice(batchDims, axis)),
       s[axis],
       sizeOf(s.slice(axis + 1)),
-      y.values,
+      b.read(y),
     );
   },
   saveInputs: [1],
@@ -220,10 +221,10 @@ export const UnsortedSegmentSum: OpDef<SegmentAttrs> = defineOp<SegmentAttrs>({
   },
   kernel: (b, [data, ids], [y]) =>
     b.unsortedSegmentSum(
-      data.values as NumArray,
-      ids.values as Int32Array,
+      b.read(data) as NumArray,
+      b.read(ids) as Int32Array,
       sizeOf(data.shape.slice(ids.rank)),
-      y.values as NumArray,
+      b.read(y) as NumArray,
     ),
   saveInputs: [1],
   // Each data row received the cotangent of its segment; rows with a negative id were dropped.
@@ -275,13 +276,13 @@ export const GatherNd: OpDef<Record<string, never>> = defineOp<Record<string, ne
   kernel: (b, [params, indices], [y]) => {
     const depth = indices.shape[indices.rank - 1];
     b.gatherNd(
-      params.values,
-      indices.values as Int32Array,
+      b.read(params),
+      b.read(indices) as Int32Array,
       sizeOf(indices.shape.slice(0, -1)),
       depth,
       stridesOf(params.shape).slice(0, depth),
       sizeOf(params.shape.slice(depth)),
-      y.values,
+      b.read(y),
     );
   },
   saveInputs: [1],
@@ -324,13 +325,13 @@ export const ScatterNd: OpDef<ScatterNdAttrs> = defineOp<ScatterNdAttrs>({
   kernel: (b, [indices, updates], [y], { shape }) => {
     const depth = indices.shape[indices.rank - 1];
     b.scatterNd(
-      indices.values as Int32Array,
-      updates.values,
+      b.read(indices) as Int32Array,
+      b.read(updates),
       sizeOf(indices.shape.slice(0, -1)),
       depth,
       stridesOf(shape).slice(0, depth),
       sizeOf(shape.slice(depth)),
-      y.values,
+      b.read(y),
     );
   },
   saveInputs: [0],
@@ -369,13 +370,13 @@ export const OneHot: OpDef<OneHotAttrs> = defineOp<OneHotAttrs>({
   },
   kernel: (b, [indices, on, off], [y], { depth, axis }) =>
     b.oneHot(
-      indices.values as Int32Array,
+      b.read(indices) as Int32Array,
       sizeOf(indices.shape.slice(0, axis)),
       depth,
       sizeOf(indices.shape.slice(axis)),
-      on.values[0],
-      off.values[0],
-      y.values,
+      b.read(on)[0],
+      b.read(off)[0],
+      b.read(y),
     ),
   grad: "none",
 });

@@ -49,7 +49,7 @@ export const Slice: OpDef<SliceAttrs> = defineOp<SliceAttrs>({
     return [{ shape: size.slice(), dtype: x.dtype }];
   },
   kernel: (b, [x], [y], { begin, size }) =>
-    b.stridedSlice(x.values, x.shape, begin, new Array<number>(x.rank).fill(1), y.values, size),
+    b.stridedSlice(b.read(x), x.shape, begin, new Array<number>(x.rank).fill(1), b.read(y), size),
   // The window's cotangent padded back with zeros to the input's shape.
   grad: ([dy], { attrs, inputShapes }) => [
     pad(
@@ -225,7 +225,7 @@ export const StridedSlice: OpDef<StridedSliceAttrs> = defineOp<StridedSliceAttrs
   // The output's row-major layout is that of the window procShape: new and shrunk axes have size 1.
   kernel: (b, [x], [y], spec) => {
     const d = denseSlice("StridedSlice", x.shape, spec);
-    b.stridedSlice(x.values, x.shape, d.begin, d.strides, y.values, d.procShape);
+    b.stridedSlice(b.read(x), x.shape, d.begin, d.strides, b.read(y), d.procShape);
   },
   // dy lands where the window read from; everything else gets zero.
   grad: ([dy], { attrs, inputShapes }) => [
@@ -273,7 +273,7 @@ export const StridedSliceGrad: OpDef<StridedSliceGradAttrs> = defineOp<StridedSl
   },
   kernel: (b, [dy], [y], { shape, spec }) => {
     const d = denseSlice("StridedSliceGrad", shape, spec);
-    b.stridedSliceGrad(dy.values, d.procShape, d.begin, d.strides, y.values, shape);
+    b.stridedSliceGrad(b.read(dy), d.procShape, d.begin, d.strides, b.read(y), shape);
   },
   // Linear in dy, and its adjoint is the slice itself.
   grad: ([ddy], { attrs }) => [runOp1(StridedSlice, [ddy], attrs.spec)],
@@ -322,7 +322,7 @@ export const PadV2: OpDef<PadAttrs> = defineOp<PadAttrs>({
     return [{ shape: checkPaddings("PadV2", x, attrs), dtype: x.dtype }];
   },
   kernel: (b, [x, c], [y], { before }) =>
-    b.pad(x.values, x.shape, before, c.values[0], y.values, y.shape),
+    b.pad(b.read(x), x.shape, before, b.read(c)[0], b.read(y), y.shape),
   // The interior of dy; the constant's gradient is not taken (as in TensorFlow).
   grad: ([dy], { attrs, inputShapes }) => [slice(dy, attrs.before, inputShapes[0]), null],
 });
@@ -357,7 +357,7 @@ export const MirrorPad: OpDef<MirrorPadAttrs> = defineOp<MirrorPadAttrs>({
     return [{ shape, dtype: x.dtype }];
   },
   kernel: (b, [x], [y], { before, mode }) =>
-    b.mirrorPad(x.values, x.shape, before, mode === "SYMMETRIC", y.values, y.shape),
+    b.mirrorPad(b.read(x), x.shape, before, mode === "SYMMETRIC", b.read(y), y.shape),
   grad: ([dy], { attrs }) => [runOp1(MirrorPadGrad, [dy], attrs)],
 });
 
@@ -382,11 +382,11 @@ export const MirrorPadGrad: OpDef<MirrorPadAttrs> = defineOp<MirrorPadAttrs>({
   // Each input element collects the cotangents of all its mirror images.
   kernel: (b, [dy], [y], { before, mode }) =>
     b.mirrorPadGrad(
-      dy.values as NumArray,
+      b.read(dy) as NumArray,
       dy.shape,
       before,
       mode === "SYMMETRIC",
-      y.values as NumArray,
+      b.read(y) as NumArray,
       y.shape,
     ),
   grad: ([ddy], { attrs }) => [runOp1(MirrorPad, [ddy], attrs)],

@@ -4,54 +4,6 @@
  * tile, reverse, views), movement-slice.ts (slice, stridedSlice, pad) and movement-gather.ts
  * (gather, gatherNd, scatterNd, unsortedSegmentSum, oneHot).
  */
-export {
-  Transpose,
-  ExpandDims,
-  Squeeze,
-  Identity,
-  StopGradient,
-  ConcatV2,
-  Pack,
-  Unpack,
-  Split,
-  SplitV,
-  Tile,
-  ReverseV2,
-  transpose,
-  expandDims,
-  squeeze,
-  identity,
-  stopGradient,
-  concat,
-  stack,
-  unstack,
-  split,
-  tile,
-  reverse,
-  invertPerm,
-} from "./movement-core.js";
-export {
-  Slice,
-  StridedSlice,
-  StridedSliceGrad,
-  PadV2,
-  MirrorPad,
-  MirrorPadGrad,
-  slice,
-  stridedSlice,
-  pad,
-  type StridedSliceOptions,
-  type PadMode,
-} from "./movement-slice.js";
-export {
-  GatherV2,
-  GatherNd,
-  ScatterNd,
-  UnsortedSegmentSum,
-  OneHot,
-  gather,
-  gatherNd,
-  scatterNd,
-  unsortedSegmentSum,
-  oneHot,
-} from "./movement-gather.js";
+export * from "./movement-core.js";
+export * from "./movement-slice.js";
+export * from "./movement-gather.js";

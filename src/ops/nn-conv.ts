@@ -4,6 +4,7 @@
  * tensor inputs, so their own gradients are again convolutions and backprops, and every order
  * of derivative stays within these three primitives.
  */
+import { backend } from "../backend/index.js";
 import type { Conv2DParams } from "../backend/nn.js";
 import { defineOp, type OpDef } from "../engine/op.js";
 import { runOp1 } from "../engine/run-op.js";
@@ -123,9 +124,9 @@ export const Conv2D: OpDef<ConvAttrs> = defineOp<ConvAttrs>({
   },
   kernel: (b, [x, w], [y], a) =>
     b.conv2d(
-      x.values as NumArray,
-      w.values as NumArray,
-      y.values as NumArray,
+      b.read(x) as NumArray,
+      b.read(w) as NumArray,
+      b.read(y) as NumArray,
       convParams("Conv2D", x.shape, w.shape, a),
     ),
   saveInputs: [0, 1],
@@ -163,9 +164,9 @@ export const Conv2DBackpropInput: OpDef<Conv2DBackpropInputAttrs> =
     },
     kernel: (b, [w, dy], [dx], a) =>
       b.conv2dBackpropInput(
-        w.values as NumArray,
-        dy.values as NumArray,
-        dx.values as NumArray,
+        b.read(w) as NumArray,
+        b.read(dy) as NumArray,
+        b.read(dx) as NumArray,
         convParams("Conv2DBackpropInput", a.inputShape, w.shape, a),
       ),
     saveInputs: [0, 1],
@@ -202,9 +203,9 @@ export const Conv2DBackpropFilter: OpDef<Conv2DBackpropFilterAttrs> =
     },
     kernel: (b, [x, dy], [dw], a) =>
       b.conv2dBackpropFilter(
-        x.values as NumArray,
-        dy.values as NumArray,
-        dw.values as NumArray,
+        b.read(x) as NumArray,
+        b.read(dy) as NumArray,
+        b.read(dw) as NumArray,
         convParams("Conv2DBackpropFilter", x.shape, a.filterShape, a),
       ),
     saveInputs: [0, 1],
@@ -280,7 +281,7 @@ export const conv2dTranspose = api(
     const w = toTensor(filters, "conv2dTranspose", dy.dtype);
     const shape =
       outputShape instanceof Tensor
-        ? Array.from(outputShape.values as ArrayLike<number>, Number)
+        ? Array.from(backend().read(outputShape) as ArrayLike<number>, Number)
         : outputShape;
     const inputShape = checkShape("Conv2DBackpropInput", shape);
     const a = convAttrs("Conv2DBackpropInput", strides, padding, options);

@@ -112,9 +112,9 @@ export const DepthwiseConv2dNative: OpDef<DepthwiseAttrs> = defineOp<DepthwiseAt
   },
   kernel: (b, [x, w], [y], a) =>
     b.depthwiseConv2d(
-      x.values as NumArray,
-      w.values as NumArray,
-      y.values as NumArray,
+      b.read(x) as NumArray,
+      b.read(w) as NumArray,
+      b.read(y) as NumArray,
       depthwiseParams("DepthwiseConv2dNative", x.shape, w.shape, a),
     ),
   saveInputs: [0, 1],
@@ -157,9 +157,9 @@ export const DepthwiseConv2dNativeBackpropInput: OpDef<DepthwiseBackpropInputAtt
     },
     kernel: (b, [w, dy], [dx], a) =>
       b.depthwiseConv2dBackpropInput(
-        w.values as NumArray,
-        dy.values as NumArray,
-        dx.values as NumArray,
+        b.read(w) as NumArray,
+        b.read(dy) as NumArray,
+        b.read(dx) as NumArray,
         depthwiseParams("DepthwiseConv2dNativeBackpropInput", a.inputShape, w.shape, a),
       ),
     saveInputs: [0, 1],
@@ -196,9 +196,9 @@ export const DepthwiseConv2dNativeBackpropFilter: OpDef<DepthwiseBackpropFilterA
     },
     kernel: (b, [x, dy], [dw], a) =>
       b.depthwiseConv2dBackpropFilter(
-        x.values as NumArray,
-        dy.values as NumArray,
-        dw.values as NumArray,
+        b.read(x) as NumArray,
+        b.read(dy) as NumArray,
+        b.read(dw) as NumArray,
         depthwiseParams("DepthwiseConv2dNativeBackpropFilter", x.shape, a.filterShape, a),
       ),
     saveInputs: [0, 1],

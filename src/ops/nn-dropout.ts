@@ -3,6 +3,7 @@
  * The gradient comes from the select and the multiply: dy / (1 - rate) where kept, 0 elsewhere.
  * The uniform draw is the RandomUniform op, so a traced tf.function draws a new mask per call.
  */
+import { backend } from "../backend/index.js";
 import { type FloatDType } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { shapeMsg, shapesEqual, tryBroadcastShapes } from "../tensor/shape.js";
@@ -30,7 +31,7 @@ function rateArg(rate: number | Tensor): number {
         `dropout: rate must be a numeric scalar, got ${describe(rate)}`,
       );
     }
-    r = Number(rate.values[0]);
+    r = Number(backend().read(rate)[0]);
   } else {
     r = rate;
   }

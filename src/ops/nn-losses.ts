@@ -4,6 +4,7 @@
  * subtracted) and its backprop softmax - labels, which the gradient reuses. The sigmoid
  * cross-entropy and l2Loss are composites.
  */
+import { backend } from "../backend/index.js";
 import { defineOp, type OpDef } from "../engine/op.js";
 import { activeRecorders } from "../engine/recorder.js";
 import { runOp } from "../engine/run-op.js";
@@ -51,7 +52,7 @@ function throughBackprop(dBackprop: Tensor, logits: Tensor, axis: number): Tenso
  */
 function isUnusedZero(t: Tensor): boolean {
   if (activeRecorders.length > 0) return false;
-  const v = t.values as NumArray;
+  const v = backend().read(t) as NumArray;
   for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
   return true;
 }
@@ -104,10 +105,10 @@ export const SoftmaxCrossEntropyWithLogits: OpDef<XentAttrs> = defineOp<XentAttr
   },
   kernel: (b, [labels, logits], [loss, backprop], { axis }) =>
     b.softmaxCrossEntropy(
-      labels.values as NumArray,
-      logits.values as NumArray,
-      loss.values as NumArray,
-      backprop.values as NumArray,
+      b.read(labels) as NumArray,
+      b.read(logits) as NumArray,
+      b.read(loss) as NumArray,
+      b.read(backprop) as NumArray,
       splitAtAxis(logits.shape, axis),
     ),
   saveInputs: [1],
@@ -147,7 +148,7 @@ export const SparseSoftmaxCrossEntropyWithLogits: OpDef<NoAttrs> = defineOp<NoAt
       );
     }
     const classes = logits.shape[logits.rank - 1];
-    const values = labels.values as Int32Array;
+    const values = backend().read(labels) as Int32Array;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v < 0 || v >= classes) {
@@ -164,10 +165,10 @@ export const SparseSoftmaxCrossEntropyWithLogits: OpDef<NoAttrs> = defineOp<NoAt
   kernel: (b, [labels, logits], [loss, backprop]) => {
     const classes = logits.shape[logits.rank - 1];
     b.sparseSoftmaxCrossEntropy(
-      labels.values as Int32Array,
-      logits.values as NumArray,
-      loss.values as NumArray,
-      backprop.values as NumArray,
+      b.read(labels) as Int32Array,
+      b.read(logits) as NumArray,
+      b.read(loss) as NumArray,
+      b.read(backprop) as NumArray,
       labels.size,
       classes,
     );

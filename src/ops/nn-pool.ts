@@ -99,7 +99,7 @@ export const MaxPool: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
     return [{ shape: outShapeOf(poolParams("MaxPool", x.shape, a)), dtype: x.dtype }];
   },
   kernel: (b, [x], [y], a) =>
-    b.maxPool(x.values as NumArray, y.values as NumArray, poolParams("MaxPool", x.shape, a)),
+    b.maxPool(b.read(x) as NumArray, b.read(y) as NumArray, poolParams("MaxPool", x.shape, a)),
   saveInputs: [0],
   saveOutputs: [0],
   // The cotangent of each window goes to its max.
@@ -160,9 +160,9 @@ function argmaxRoutingOp(
     },
     kernel: (b, [x, , g], [out], a) =>
       b[kernel](
-        x.values as NumArray,
-        g.values as NumArray,
-        out.values as NumArray,
+        b.read(x) as NumArray,
+        b.read(g) as NumArray,
+        b.read(out) as NumArray,
         poolParams(name, x.shape, a),
       ),
     saveInputs: [0, 1],
@@ -201,7 +201,7 @@ export const AvgPool: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
     return [{ shape: outShapeOf(poolParams("AvgPool", x.shape, a)), dtype: x.dtype }];
   },
   kernel: (b, [x], [y], a) =>
-    b.avgPool(x.values as NumArray, y.values as NumArray, poolParams("AvgPool", x.shape, a)),
+    b.avgPool(b.read(x) as NumArray, b.read(y) as NumArray, poolParams("AvgPool", x.shape, a)),
   // Linear: the gradient needs only the input's shape.
   grad: ([dy], c) => [runOp1(AvgPoolGrad, [dy], { ...c.attrs, inputShape: c.inputShapes[0] })],
 });
@@ -230,8 +230,8 @@ export const AvgPoolGrad: OpDef<AvgPoolGradAttrs> = defineOp<AvgPoolGradAttrs>({
   },
   kernel: (b, [dy], [dx], a) =>
     b.avgPoolGrad(
-      dy.values as NumArray,
-      dx.values as NumArray,
+      b.read(dy) as NumArray,
+      b.read(dx) as NumArray,
       poolParams("AvgPoolGrad", a.inputShape, a),
     ),
   // Spreading and averaging are adjoint: the cotangent of dx is average-pooled.

@@ -67,9 +67,9 @@ export const SoftmaxGrad: OpDef<SoftmaxGradAttrs> = defineOp<SoftmaxGradAttrs>({
   infer: gradInfer("SoftmaxGrad"),
   kernel: (b, [y, dy], [dx], { axis }) =>
     b.softmaxGrad(
-      y.values as FloatArray,
-      dy.values as FloatArray,
-      dx.values as FloatArray,
+      b.read(y) as FloatArray,
+      b.read(dy) as FloatArray,
+      b.read(dx) as FloatArray,
       splitAtAxis(y.shape, axis),
       false,
     ),
@@ -109,9 +109,9 @@ export const LogSoftmaxGrad: OpDef<SoftmaxGradAttrs> = defineOp<SoftmaxGradAttrs
   infer: gradInfer("LogSoftmaxGrad"),
   kernel: (b, [y, dy], [dx], { axis }) =>
     b.softmaxGrad(
-      y.values as FloatArray,
-      dy.values as FloatArray,
-      dx.values as FloatArray,
+      b.read(y) as FloatArray,
+      b.read(dy) as FloatArray,
+      b.read(dx) as FloatArray,
       splitAtAxis(y.shape, axis),
       true,
     ),

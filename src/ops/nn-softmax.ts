@@ -46,7 +46,7 @@ export const Softmax: OpDef<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
   overwritesOutputs: true,
   infer: softmaxInfer("Softmax"),
   kernel: (b, [x], [y], { axis }) =>
-    b.softmax(x.values as NumArray, y.values as NumArray, splitAtAxis(x.shape, axis)),
+    b.softmax(b.read(x) as NumArray, b.read(y) as NumArray, splitAtAxis(x.shape, axis)),
   saveOutputs: [0],
   // dy_i/dx_j = y_i (delta_ij - y_j), so dx = y * (dy - sum(dy * y)) along the axis: one
   // fused op (nn-softmax-grad.ts).
@@ -60,7 +60,7 @@ export const LogSoftmax: OpDef<SoftmaxAttrs> = defineOp<SoftmaxAttrs>({
   overwritesOutputs: true,
   infer: softmaxInfer("LogSoftmax"),
   kernel: (b, [x], [y], { axis }) =>
-    b.logSoftmax(x.values as NumArray, y.values as NumArray, splitAtAxis(x.shape, axis)),
+    b.logSoftmax(b.read(x) as NumArray, b.read(y) as NumArray, splitAtAxis(x.shape, axis)),
   saveOutputs: [0],
   // dy_i/dx_j = delta_ij - softmax_j, and softmax = exp(y): dx = dy - exp(y) * sum(dy), one
   // fused op (nn-softmax-grad.ts).

@@ -70,7 +70,16 @@ function scanEntry(
     },
     kernel: (b, [x], [y], { axis, exclusive, reverse }) => {
       const { outer, n, inner } = splitAtAxis(x.shape, axis);
-      b.scan(name, x.values as NumArray, outer, n, inner, exclusive, reverse, y.values as NumArray);
+      b.scan(
+        name,
+        b.read(x) as NumArray,
+        outer,
+        n,
+        inner,
+        exclusive,
+        reverse,
+        b.read(y) as NumArray,
+      );
     },
   };
 }
@@ -194,13 +203,13 @@ export const TopKV2: OpDef<TopKAttrs> = defineOp<TopKAttrs>({
     const n = x.shape[x.rank - 1];
     const rows = sizeOf(x.shape.slice(0, -1));
     b.topK(
-      x.values as NumArray,
+      b.read(x) as NumArray,
       rows,
       n,
       k,
       sorted,
-      values.values as NumArray,
-      indices.values as Int32Array,
+      b.read(values) as NumArray,
+      b.read(indices) as Int32Array,
     );
   },
   saveOutputs: [1],

@@ -98,7 +98,7 @@ function reductionOp(name: Exclude<ReduceFn, "Sum">, spec: ReductionSpec): OpDef
       return [{ shape: reducedShape(x.shape, axes, keepdims), dtype: x.dtype }];
     },
     kernel: (b, [x], [y], { axes }) =>
-      b.reduce(name, x.values as NumArray, x.shape, axes, y.values as NumArray),
+      b.reduce(name, b.read(x) as NumArray, x.shape, axes, b.read(y) as NumArray),
     grad: spec.grad,
     saveInputs: spec.saveInputs,
     saveOutputs: spec.saveOutputs,
@@ -214,7 +214,7 @@ function argOp(name: ArgReduceFn): OpDef<ArgReduceAttrs> {
     },
     kernel: (b, [x], [y], { axis }) => {
       const { outer, n, inner } = splitAtAxis(x.shape, axis);
-      b.argReduce(name, x.values as NumArray, outer, n, inner, y.values as Int32Array);
+      b.argReduce(name, b.read(x) as NumArray, outer, n, inner, b.read(y) as Int32Array);
     },
     // An index is piecewise constant in x: TensorFlow registers ArgMax as not differentiable.
     grad: "none",

@@ -120,10 +120,10 @@ function segmentOp(name: string, reduction: Reduction): OpDef<SegmentAttrs> {
     kernel: (b, [data, ids], [y]) =>
       b.unsortedSegmentReduce(
         reduction,
-        data.values as NumArray,
-        ids.values as Int32Array,
+        b.read(data) as NumArray,
+        b.read(ids) as Int32Array,
         sizeOf(data.shape.slice(ids.rank)),
-        y.values as NumArray,
+        b.read(y) as NumArray,
       ),
     saveInputs: [0, 1],
     saveOutputs: [0],

@@ -27,7 +27,11 @@ export type NumpyArray = NumpyValue[];
 export class Tensor {
   /** Stable identity used by tapes. */
   readonly id: number;
-  /** @internal The flat row-major storage. Never write to it: use dataSync() for a copy. */
+  /**
+   * @internal The storage slot the backend owns (for the JS and native backends, the flat
+   * row-major typed array). Ops and kernels reach it through the backend (`backend().read(t)`,
+   * `b.read(t)` in a kernel); users read a copy with dataSync(), data(), array() or numpy().
+   */
   readonly values: DataArray;
   readonly shape: Shape;
   readonly dtype: DType;

@@ -7,6 +7,9 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "../../src/index.js";
+import { rng } from "./rng.js";
+
+export { rng } from "./rng.js";
 
 export interface GradcheckOptions {
   eps?: number;
@@ -16,18 +19,6 @@ export interface GradcheckOptions {
   seed?: number;
   /** Inputs at these positions are not differentiated (e.g. indices). */
   skip?: readonly number[];
-}
-
-/** A small deterministic generator (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A float64 tensor of uniform values in [lo, hi). */

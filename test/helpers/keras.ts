@@ -1,6 +1,6 @@
 /** What the keras tests share: closeness of layer outputs, weights and losses, and weight names. */
 import assert from "node:assert/strict";
-import type * as tf from "../../src/index.js";
+import * as tf from "../../src/index.js";
 import { flat } from "./reference.js";
 
 /** Elementwise closeness (relative tol, absolute below 1) of a tensor, an array or a number. */
@@ -22,3 +22,6 @@ export function close(
 
 /** The names of some variables, in order. */
 export const names = (vs: readonly tf.Variable[]): string[] => vs.map((v) => v.name);
+
+/** A tensor of shape `shape` from flat values. */
+export const T = (v: number[], shape: number[]): tf.Tensor => tf.reshape(tf.constant(v), shape);

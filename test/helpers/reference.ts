@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "../../src/index.js";
-import { rng } from "./gradcheck.js";
+import { rng } from "./rng.js";
 
 export type Num = "float32" | "float64" | "int32";
 

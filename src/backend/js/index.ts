@@ -9,6 +9,7 @@ import { jsLapack } from "./linalg-lapack.js";
 import { jsDepthwise } from "./depthwise.js";
 import { jsOptim } from "./optim.js";
 import { jsFused } from "./fused.js";
+import { typedArrayStorage } from "../storage.js";
 
 export const jsBackend: Backend = {
   name: "js",
@@ -21,4 +22,5 @@ export const jsBackend: Backend = {
   ...jsDepthwise,
   ...jsOptim,
   ...jsFused,
+  ...typedArrayStorage,
 };

@@ -66,6 +66,54 @@ function allSameFloat(...xs: DataArray[]): boolean {
   return isFloat(first) && xs.every((x) => x.constructor === first.constructor);
 }
 
+/**
+ * The convolution and pooling kernels, as one table: each calls the addon when its work (`work`
+ * of its params) reaches THRESHOLDS[threshold] and its `arrays` arrays (every argument before
+ * the params) are float of one dtype, and the JS kernel otherwise.
+ */
+const WINDOW_KERNELS = [
+  { method: "conv2d", arrays: 3, work: convMacs, threshold: "convMacs" },
+  { method: "conv2dBackpropInput", arrays: 3, work: convMacs, threshold: "convMacs" },
+  { method: "conv2dBackpropFilter", arrays: 3, work: convMacs, threshold: "convMacs" },
+  { method: "maxPool", arrays: 2, work: poolWork, threshold: "pool" },
+  { method: "avgPool", arrays: 2, work: poolWork, threshold: "pool" },
+  { method: "maxPoolGrad", arrays: 3, work: poolWork, threshold: "pool" },
+  { method: "maxPoolGradGrad", arrays: 3, work: poolWork, threshold: "pool" },
+  { method: "avgPoolGrad", arrays: 2, work: poolWork, threshold: "pool" },
+] as const satisfies readonly {
+  method: keyof NativeAddon & keyof Backend;
+  arrays: 2 | 3;
+  work: (p: never) => number;
+  threshold: keyof typeof THRESHOLDS;
+}[];
+
+type WindowMethod = (typeof WINDOW_KERNELS)[number]["method"];
+type Kernel = (...args: unknown[]) => void;
+
+/** The wrappers of WINDOW_KERNELS. */
+function windowKernels(addon: NativeAddon, js: Backend): Pick<Backend, WindowMethod> {
+  const wrappers: Partial<Record<WindowMethod, (...args: never[]) => void>> = {};
+  for (const { method, arrays, work, threshold } of WINDOW_KERNELS) {
+    const workOf = work as (p: unknown) => number;
+    // The threshold and the kernels are looked up at each call, as a written-out wrapper would:
+    // tests and bench/thresholds.ts change THRESHOLDS, and tests count the addon's calls.
+    wrappers[method] =
+      arrays === 2
+        ? (a: DataArray, b: DataArray, p: unknown) => {
+            if (workOf(p) >= THRESHOLDS[threshold] && allSameFloat(a, b))
+              (addon[method] as Kernel)(a, b, p);
+            else (js[method] as Kernel)(a, b, p);
+          }
+        : (a: DataArray, b: DataArray, c: DataArray, p: unknown) => {
+            if (workOf(p) >= THRESHOLDS[threshold] && allSameFloat(a, b, c))
+              (addon[method] as Kernel)(a, b, c, p);
+            else (js[method] as Kernel)(a, b, c, p);
+          };
+  }
+  // Each entry's wrapper has its method's signature: the arrays, then the params.
+  return wrappers as unknown as Pick<Backend, WindowMethod>;
+}
+
 export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
   const unaryIdx = indexOf<string>(addon.unaryNames);
   const binaryIdx = indexOf<string>(addon.binaryNames);
@@ -76,6 +124,7 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
     ...js,
     ...nativeExtras(addon, js),
     name: "native",
+    ...windowKernels(addon, js),
 
     // Each wrapper rejects small sizes first, with one comparison: tiny tensors (the common
     // case in a training loop's bookkeeping) reach the JS kernel at almost no extra cost.
@@ -186,54 +235,6 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
       } else {
         js.sparseSoftmaxCrossEntropy(labels, logits, loss, backprop, rows, classes);
       }
-    },
-
-    conv2d(x, w, y, p) {
-      if (convMacs(p) >= T.convMacs && allSameFloat(x, w, y))
-        addon.conv2d(x as FloatArray, w as FloatArray, y as FloatArray, p);
-      else js.conv2d(x, w, y, p);
-    },
-
-    conv2dBackpropInput(w, dy, dx, p) {
-      if (convMacs(p) >= T.convMacs && allSameFloat(w, dy, dx))
-        addon.conv2dBackpropInput(w as FloatArray, dy as FloatArray, dx as FloatArray, p);
-      else js.conv2dBackpropInput(w, dy, dx, p);
-    },
-
-    conv2dBackpropFilter(x, dy, dw, p) {
-      if (convMacs(p) >= T.convMacs && allSameFloat(x, dy, dw))
-        addon.conv2dBackpropFilter(x as FloatArray, dy as FloatArray, dw as FloatArray, p);
-      else js.conv2dBackpropFilter(x, dy, dw, p);
-    },
-
-    maxPool(x, y, p) {
-      if (poolWork(p) >= T.pool && allSameFloat(x, y))
-        addon.maxPool(x as FloatArray, y as FloatArray, p);
-      else js.maxPool(x, y, p);
-    },
-
-    avgPool(x, y, p) {
-      if (poolWork(p) >= T.pool && allSameFloat(x, y))
-        addon.avgPool(x as FloatArray, y as FloatArray, p);
-      else js.avgPool(x, y, p);
-    },
-
-    maxPoolGrad(x, dy, dx, p) {
-      if (poolWork(p) >= T.pool && allSameFloat(x, dy, dx))
-        addon.maxPoolGrad(x as FloatArray, dy as FloatArray, dx as FloatArray, p);
-      else js.maxPoolGrad(x, dy, dx, p);
-    },
-
-    maxPoolGradGrad(x, g, out, p) {
-      if (poolWork(p) >= T.pool && allSameFloat(x, g, out))
-        addon.maxPoolGradGrad(x as FloatArray, g as FloatArray, out as FloatArray, p);
-      else js.maxPoolGradGrad(x, g, out, p);
-    },
-
-    avgPoolGrad(dy, dx, p) {
-      if (poolWork(p) >= T.pool && allSameFloat(dy, dx))
-        addon.avgPoolGrad(dy as FloatArray, dx as FloatArray, p);
-      else js.avgPoolGrad(dy, dx, p);
     },
 
     matmul(a, b, out, p) {

@@ -21,6 +21,7 @@
  * variable `dense/kernel:0` in optimizer `adam` is `adam/dense_kernel_momentum:0`.
  */
 import { GradientTape } from "../../autodiff/tape.js";
+import { backend } from "../../backend/index.js";
 import { warn } from "../../engine/logging.js";
 import { withoutRecording } from "../../engine/recorder.js";
 import { type DType, isFloating } from "../../tensor/dtype.js";
@@ -130,7 +131,7 @@ export abstract class Optimizer {
    */
   get iterations(): number {
     // Its storage, not value(): reading a number is no op of a traced graph.
-    return this.iterationsVariable.values[0] as number;
+    return backend().read(this.iterationsVariable)[0] as number;
   }
 
   /**
@@ -144,7 +145,7 @@ export abstract class Optimizer {
       );
       return typeof r === "number" ? r : (r.dataSync()[0] as number);
     }
-    const v = (this.#lrVariable as Variable).values[0] as number;
+    const v = backend().read(this.#lrVariable as Variable)[0] as number;
     return Math.fround(this.#lrNumber) === v ? this.#lrNumber : v;
   }
 

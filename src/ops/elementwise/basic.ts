@@ -180,13 +180,13 @@ const SelectV2 = defineOp<NoAttrs>({
   },
   kernel: (b, [c, x, y], [out]) =>
     b.select(
-      c.values as NumArray,
+      b.read(c) as NumArray,
       c.shape,
-      x.values,
+      b.read(x),
       x.shape,
-      y.values,
+      b.read(y),
       y.shape,
-      out.values,
+      b.read(out),
       out.shape,
     ),
   saveInputs: [0],
@@ -221,7 +221,7 @@ const Cast = defineOp<CastAttrs>({
     }
     return [{ shape: x.shape, dtype }];
   },
-  kernel: (b, [x], [y]) => b.cast(x.values as NumArray, y.values as NumArray),
+  kernel: (b, [x], [y]) => b.cast(b.read(x) as NumArray, b.read(y) as NumArray),
   // Between floating dtypes the cotangent is cast back; to or from integers the gradient stops.
   grad: ([dy], c): Grads => [
     isFloating(c.inputDtypes[0]) && isFloating(dy.dtype) ? cast(dy, c.inputDtypes[0]) : null,

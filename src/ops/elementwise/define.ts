@@ -93,7 +93,7 @@ export function unaryOp<const M extends string = never, const N extends Namespac
       checkDType(name, t, dtypes);
       return [{ shape: t.shape, dtype: boolOut === true ? "bool" : t.dtype }];
     },
-    kernel: (b, [t], [y]) => b.unary(scalar, t.values as NumArray, y.values as NumArray),
+    kernel: (b, [t], [y]) => b.unary(scalar, b.read(t) as NumArray, b.read(y) as NumArray),
     grad: spec.grad,
     saveInputs: spec.reads === "x" ? [0] : undefined,
     saveOutputs: spec.reads === "y" ? [0] : undefined,
@@ -127,7 +127,7 @@ export function binaryOp<const M extends string = never, const N extends Namespa
       return [{ shape, dtype: boolOut === true ? "bool" : a.dtype }];
     },
     kernel: (be, [a, b], [y]) =>
-      be.binary(scalar, a.values, a.shape, b.values, b.shape, y.values as NumArray, y.shape),
+      be.binary(scalar, be.read(a), a.shape, be.read(b), b.shape, be.read(y) as NumArray, y.shape),
     grad: spec.grad,
     saveInputs: spec.reads === undefined ? undefined : [0, 1],
     saveOutputs: spec.reads === "inputs-and-output" ? [0] : undefined,
