@@ -9,6 +9,7 @@
  *   that Jacobian is one batched reverse pass over the identity's columns, i.e. every
  *   Hessian-vector product H e_i at once.
  */
+import { functionArg, optionsArg } from "../tensor/args.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { shapeMsg, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -64,6 +65,7 @@ export function hessianVectorProduct(
   tangents: Primals,
 ): Tensor | Tensor[] {
   const where = "hessianVectorProduct";
+  functionArg(where, f, "f");
   const xs = asList(primals, where, "primals");
   const vs = asList(tangents, where, "tangents");
   if (vs.length !== xs.length || vs.some((v, i) => !shapesEqual(v.shape, xs[i].shape))) {
@@ -87,15 +89,17 @@ export function hessianVectorProduct(
 export function hessian(
   f: (x: Tensor) => Tensor,
   x: Tensor,
-  options: { experimentalUsePfor?: boolean } = {},
+  options: { experimentalUsePfor?: boolean } | null = {},
 ): Tensor {
   const where = "hessian";
+  functionArg(where, f, "f");
+  const opts = optionsArg(where, options);
   const [x0] = asList(x, where, "x");
   const outer = new GradientTape();
   outer.watch(x0);
   const [g] = gradientOnTape((t) => f(t), [x0], outer, where);
   return outer.jacobian(g, x0, {
     unconnectedGradients: "zero",
-    experimentalUsePfor: options.experimentalUsePfor ?? true,
+    experimentalUsePfor: opts.experimentalUsePfor ?? true,
   });
 }

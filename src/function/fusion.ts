@@ -9,6 +9,7 @@
  * A fused node keeps its original op nodes. It runs them one by one, exactly as unfused, when
  * the fused loop would not be the same computation or not be faster:
  *   - a tape or a trace is listening (they must see each op: gradients are the eager ones);
+ *   - an op checker is active (tf.debugging.enableCheckNumerics: it checks each op's output);
  *   - the backend is native (its kernels are vectorized and threaded, per op);
  *   - the inputs are not all one floating dtype.
  * For float32 each op's result is rounded to float32 (Math.fround), as storing it in eager
@@ -21,7 +22,7 @@ import { getBackend } from "../backend/index.js";
 import * as scalarMath from "../backend/js/scalar-math.js";
 import type { AnyOpDef } from "../engine/op.js";
 import { activeRecorders } from "../engine/recorder.js";
-import { activeTracers, runOp } from "../engine/run-op.js";
+import { activeCheckers, activeTracers, runOp } from "../engine/run-op.js";
 import { BroadcastTo } from "../ops/broadcast.js";
 import { allocateUninitialized, type NumArray } from "../tensor/dtype.js";
 import { shapesEqual, sizeOf, tryBroadcastShapes } from "../tensor/shape.js";
@@ -230,7 +231,12 @@ function compileLoop(
 
 /** Whether a fused node may run its loop now (see the file comment). */
 export function fusedRunnable(): boolean {
-  return activeRecorders.length === 0 && activeTracers.length === 0 && getBackend() === "js";
+  return (
+    activeRecorders.length === 0 &&
+    activeTracers.length === 0 &&
+    activeCheckers.length === 0 &&
+    getBackend() === "js"
+  );
 }
 
 /** The fused loop's result, or null where the node must run its ops one by one. */

@@ -4,7 +4,9 @@
  * `model.stopTraining = true` to end fit after the current batch, or change the optimizer's
  * learning rate between epochs.
  */
+import { optionsArg } from "../tensor/args.js";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { describeValue } from "../tensor/describe-value.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Variable } from "../tensor/variable.js";
@@ -75,6 +77,18 @@ type Hook = Exclude<keyof Callback, "model" | "params" | "setModel" | "setParams
 export class CallbackList {
   readonly callbacks: Callback[];
   constructor(callbacks: readonly Callback[], model: CallbackModel, params: CallbackParams) {
+    if (!Array.isArray(callbacks)) {
+      throw new TypeError(
+        `CallbackList: callbacks must be a list, got ${describeValue(callbacks)}`,
+      );
+    }
+    callbacks.forEach((c: unknown, i) => {
+      if (!(c instanceof Callback)) {
+        throw new TypeError(
+          `CallbackList: callbacks[${i}] must be a tf.keras.callbacks.Callback, got ${describeValue(c)}`,
+        );
+      }
+    });
     this.callbacks = callbacks.slice();
     for (const c of this.callbacks) {
       c.setModel(model);
@@ -179,6 +193,7 @@ export class EarlyStopping extends Callback {
 
   constructor(options: EarlyStoppingOptions = {}) {
     super();
+    options = optionsArg("EarlyStopping", options);
     this.monitor = options.monitor ?? "val_loss";
     this.minDelta = Math.abs(options.minDelta ?? 0);
     this.patience = options.patience ?? 0;
@@ -303,6 +318,7 @@ export class ReduceLROnPlateau extends Callback {
 
   constructor(options: ReduceLROnPlateauOptions = {}) {
     super();
+    options = optionsArg("ReduceLROnPlateau", options);
     this.monitor = options.monitor ?? "val_loss";
     this.factor = options.factor ?? 0.1;
     if (!(this.factor < 1)) {
@@ -478,6 +494,7 @@ export class LambdaCallback extends Callback {
   readonly #fns: LambdaCallbackOptions;
   constructor(fns: LambdaCallbackOptions = {}) {
     super();
+    fns = optionsArg("LambdaCallback", fns);
     for (const [k, v] of Object.entries(fns)) {
       if (typeof v !== "function") throw new TypeError(`LambdaCallback: ${k} must be a function`);
     }

@@ -5,6 +5,7 @@
  * 0: for a Dense kernel [in, units], each unit's incoming weights), with Keras's epsilon 1e-7
  * in the denominators.
  */
+import { describeValue } from "../tensor/describe-value.js";
 import { isFloating } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { describe } from "../ops/checks.js";
@@ -265,6 +266,11 @@ export function serialize(c: Constraint): {
   config: Record<string, unknown>;
   registered_name: null;
 } {
+  if (!(c instanceof Constraint)) {
+    throw new TypeError(
+      `keras.constraints.serialize: expected a Constraint, got ${describeValue(c)}`,
+    );
+  }
   return {
     module: "keras.constraints",
     class_name: c.constructor.name,

@@ -361,6 +361,7 @@ export class Orthogonal extends Initializer {
   readonly seed: number | null;
   constructor(options: OrthogonalOptions = {}) {
     super();
+    options = optionsArg("Orthogonal", options);
     this.gain = options.gain ?? 1;
     this.seed = seedOf(options);
   }

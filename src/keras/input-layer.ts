@@ -4,6 +4,7 @@
  * the model's summary). `new tf.keras.layers.InputLayer({shape})` is that layer; it passes
  * tensors through.
  */
+import { optionsArg } from "../tensor/args.js";
 import { type DType, isDType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { KerasTensor, type Node } from "./keras-tensor.js";
@@ -44,6 +45,7 @@ export class InputLayer extends Layer {
   readonly output: KerasTensor;
 
   constructor(options: InputOptions = {}) {
+    options = optionsArg("InputLayer", options);
     const name = options.name ?? uniqueLayerName("input_layer");
     const dtype = options.dtype ?? "float32";
     super({ name, dtype: isDType(dtype) ? dtype : "float32" });

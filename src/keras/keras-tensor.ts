@@ -8,7 +8,9 @@
  * runs on zeros, twice, with unknown dimensions taken as 1 and 2 (the batch) or 32 and 33 (any
  * other): a dimension of the output that differs between the two runs is unknown (None).
  */
+import { optionsArg } from "../tensor/args.js";
 import type { DType } from "../tensor/dtype.js";
+import { describeValue } from "../tensor/describe-value.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../ops/creation.js";
@@ -50,6 +52,10 @@ export class KerasTensor {
     dtype: DType,
     options: { name?: string | null; node?: Node | null; index?: number } = {},
   ) {
+    if (!Array.isArray(shape)) {
+      throw new TypeError(`KerasTensor: shape must be a list, got ${describeValue(shape)}`);
+    }
+    options = optionsArg("KerasTensor", options);
     this.shape = Object.freeze(shape.slice());
     this.dtype = dtype;
     this.name = options.name ?? uniqueName("keras_tensor");

@@ -11,6 +11,7 @@
  * written, without escape codes. verbose 2 writes one line per epoch,
  * `469/469 - 2s - 4ms/step - loss: ...`; verbose 0 nothing.
  */
+import { optionsArg } from "../tensor/args.js";
 import { Callback, type Logs, type Writable } from "./callbacks.js";
 
 /** Python's `%.4f` / `%.4e` as Keras prints a metric: `0.3120`, `1.2340e-04`. */
@@ -76,6 +77,7 @@ export class Progbar {
   #prevWidth = 0;
 
   constructor(target: number | null, options: ProgbarOptions = {}) {
+    options = optionsArg("Progbar", options);
     this.target = target;
     this.width = options.width ?? 20;
     this.verbose = options.verbose ?? 1;

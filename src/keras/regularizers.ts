@@ -4,6 +4,7 @@
  * `layer.losses`, computed from the current weights each time it is read, so under a tape it
  * is differentiable with respect to them.
  */
+import { describeValue } from "../tensor/describe-value.js";
 import { isFloating } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { describe } from "../ops/checks.js";
@@ -182,6 +183,11 @@ export function get(
 
 /** Keras's serialized form of a built-in regularizer (for a layer's config). */
 export function serialize(r: Regularizer): SerializedRegularizer {
+  if (!(r instanceof Regularizer)) {
+    throw new TypeError(
+      `keras.regularizers.serialize: expected a Regularizer, got ${describeValue(r)}`,
+    );
+  }
   return {
     module: "keras.regularizers",
     class_name: r.constructor.name,

@@ -13,6 +13,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { api } from "./api.js";
 import { broadcastTo, reduceSum, reshape } from "./broadcast.js";
 import { checkDType, checkInteger, describe, toTensor, type TensorLike } from "./checks.js";
+import { describeValue } from "../tensor/describe-value.js";
 import { constant, onesLike, range } from "./creation.js";
 import {
   add,
@@ -207,8 +208,17 @@ export const roll = api(function roll(
   axis: number | readonly number[],
 ): Tensor {
   let t = toTensor(input, "roll");
-  const shifts = typeof shift === "number" ? [shift] : [...shift];
-  const axes = typeof axis === "number" ? [axis] : [...axis];
+  const intList = (v: unknown, what: string): unknown[] => {
+    if (typeof v === "number") return [v];
+    if (!Array.isArray(v)) {
+      throw new TypeError(
+        `roll: ${what} must be an integer or a list of integers, got ${describeValue(v)}`,
+      );
+    }
+    return v as unknown[];
+  };
+  const shifts = intList(shift, "shift");
+  const axes = intList(axis, "axis");
   if (shifts.length !== axes.length) {
     throw new InvalidArgumentError(
       `roll: shift and axis must have the same length, got ${shifts.length} and ${axes.length}`,

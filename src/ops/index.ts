@@ -149,7 +149,19 @@ export { einsum } from "./einsum.js";
 export { norm } from "./linalg-misc.js";
 
 // Segment reductions and the tf.math composites
-export * from "./segment.js";
+// (the public functions only: the UnsortedSegment* registry entries stay internal)
+export {
+  unsortedSegmentMax,
+  unsortedSegmentMin,
+  unsortedSegmentProd,
+  unsortedSegmentMean,
+  unsortedSegmentSqrtN,
+  segmentSum,
+  segmentMean,
+  segmentMax,
+  segmentMin,
+  segmentProd,
+} from "./segment.js";
 export * from "./math-misc.js";
 export * from "./array-ops.js";
 export * from "./nn-extra.js";

@@ -9,6 +9,7 @@
  * holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
  * t10k-labels-idx1-ubyte.
  */
+import { optionsArg } from "../../tensor/args.js";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -62,6 +63,7 @@ function toTensor(a: IdxArray): Tensor {
 
 /** The MNIST digits: `[[xTrain, yTrain], [xTest, yTest]]`. */
 export function loadData(options: LoadDataOptions = {}): [[Tensor, Tensor], [Tensor, Tensor]] {
+  options = optionsArg("mnist.loadData", options);
   const dir = mnistDirectory(options.path);
   for (const f of Object.values(FILES)) {
     if (!existsSync(join(dir, f))) {

@@ -3,6 +3,7 @@
  * check every layer makes on its input, and the pieces of Keras 3's config (`get_config`) that
  * are the same for every layer (name, trainable, dtype; activations and initializers by name).
  */
+import { describeValue } from "../../tensor/describe-value.js";
 import { InvalidArgumentError } from "../../tensor/errors.js";
 import { shapeStr } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -36,6 +37,11 @@ export function intTuple(
   n: number,
   allowZero = false,
 ): number[] {
+  if (typeof value !== "number" && !Array.isArray(value)) {
+    throw new TypeError(
+      `${layer}: the \`${arg}\` argument must be an integer or a tuple of ${n} integers. Received: ${arg}=${describeValue(value)}`,
+    );
+  }
   const list = typeof value === "number" ? Array<number>(n).fill(value) : [...value];
   const ok = (v: unknown) =>
     typeof v === "number" && Number.isInteger(v) && (allowZero ? v >= 0 : v > 0);

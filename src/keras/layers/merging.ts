@@ -3,6 +3,7 @@
  * Minimum combine elementwise (with NumPy broadcasting, as Keras 3 allows); Concatenate joins
  * along an axis. Called as `new Add().apply([a, b])`, or on symbolic inputs in a functional model.
  */
+import { optionsArg } from "../../tensor/args.js";
 import { InvalidArgumentError } from "../../tensor/errors.js";
 import { shapeStr } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -126,6 +127,7 @@ export class Concatenate extends Merge {
 
   constructor(options: ConcatenateOptions = {}) {
     super(options);
+    options = optionsArg("Concatenate", options);
     this.axis = options.axis ?? -1;
     if (!Number.isInteger(this.axis)) {
       throw new TypeError(`Concatenate: axis must be an integer, got ${String(options.axis)}`);

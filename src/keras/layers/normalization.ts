@@ -4,6 +4,7 @@
  * each example over the normalized axes). Weights in Keras 3's order and names: gamma, beta,
  * then BatchNormalization's moving_mean and moving_variance.
  */
+import { optionsArg } from "../../tensor/args.js";
 import { normalizeAxis } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { Variable } from "../../tensor/variable.js";
@@ -77,6 +78,7 @@ abstract class Normalization extends Layer {
 
   constructor(options: NormOptions) {
     super(options);
+    options = optionsArg(this.constructor.name, options);
     this.epsilon = options.epsilon ?? 1e-3;
     if (typeof this.epsilon !== "number" || !(this.epsilon >= 0)) {
       throw new RangeError(
@@ -190,6 +192,7 @@ export class BatchNormalization extends Normalization {
 
   constructor(options: BatchNormalizationOptions = {}) {
     super(options);
+    options = optionsArg("BatchNormalization", options);
     this.axis = options.axis ?? -1;
     this.momentum = options.momentum ?? 0.99;
     if (typeof this.momentum !== "number" || !(this.momentum >= 0 && this.momentum <= 1)) {
@@ -289,6 +292,7 @@ export class LayerNormalization extends Normalization {
 
   constructor(options: LayerNormalizationOptions = {}) {
     super(options);
+    options = optionsArg("LayerNormalization", options);
     this.axis = options.axis ?? -1;
   }
 

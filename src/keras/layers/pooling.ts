@@ -3,6 +3,7 @@
  * strides defaulting to poolSize, padding "valid" or "same"; the 1-D ones are the 2-D ops over
  * a height-1 image), and the global poolings, a mean or max over every spatial position.
  */
+import { optionsArg } from "../../tensor/args.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { expandDims, nn, reduceMax, reduceMean, squeeze } from "../../ops/index.js";
 import { Layer, type LayerOptions } from "../layer.js";
@@ -39,6 +40,7 @@ abstract class BasePooling extends Layer {
   ) {
     super(options);
     const cls = this.constructor.name;
+    options = optionsArg(cls, options);
     this.poolSize = intTuple(cls, "pool_size", poolSize, spatialRank);
     this.strides = intTuple(cls, "strides", options.strides ?? this.poolSize, spatialRank);
     this.padding = paddingArg(cls, options.padding);
@@ -111,6 +113,7 @@ abstract class GlobalPooling extends Layer {
     options: GlobalPoolingOptions,
   ) {
     super(options);
+    options = optionsArg(this.constructor.name, options);
     this.dataFormat = dataFormatArg(this.constructor.name, options.dataFormat);
     this.keepdims = options.keepdims ?? false;
   }

@@ -8,6 +8,8 @@
  * each step then costs one [batch, units] x [units, gates units] product and the gate
  * arithmetic, all ops on the tape, so gradients (through time) come from the ops' own rules.
  */
+import { optionsArg } from "../../tensor/args.js";
+import { describeValue } from "../../tensor/describe-value.js";
 import { InvalidArgumentError } from "../../tensor/errors.js";
 import { shapeStr } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -378,6 +380,12 @@ export abstract class RNN<O extends LayerOutputs = Tensor> extends Layer<
 
   constructor(cell: RNNCell, options: RNNOptions) {
     super(options);
+    options = optionsArg(this.constructor.name, options);
+    if (!(cell instanceof RNNCell)) {
+      throw new TypeError(
+        `${this.constructor.name}: cell must be an RNN cell (LSTMCell, GRUCell, SimpleRNNCell), got ${describeValue(cell)}`,
+      );
+    }
     this.cell = cell;
     this.returnSequences = options.returnSequences ?? false;
     this.returnState = options.returnState ?? false;
@@ -519,6 +527,7 @@ export class GRU<O extends LayerOutputs = Tensor> extends RNN<O> {
 
 /** The cell's options: the layer's, named as Keras 3 names its cells, in the layer's dtype. */
 function cellOptions(options: RNNOptions, name: string): RNNCellOptions {
+  options = optionsArg(name, options);
   const { returnSequences: _s, returnState: _r, goBackwards: _g, ...rest } = options;
   return { ...rest, name };
 }

@@ -2,6 +2,7 @@
  * Reshaping layers, the batch axis untouched: Reshape, Permute, RepeatVector, and the 1-D/2-D
  * ZeroPadding, Cropping and (nearest-neighbour) UpSampling of channels-last inputs.
  */
+import { describeValue } from "../../tensor/describe-value.js";
 import { InvalidArgumentError } from "../../tensor/errors.js";
 import { shapeStr } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -67,6 +68,9 @@ export class Permute extends Layer {
 
   constructor(dims: readonly number[], options: LayerOptions = {}) {
     super(options);
+    if (!Array.isArray(dims)) {
+      throw new TypeError(`Permute: dims must be a list of integers, got ${describeValue(dims)}`);
+    }
     const sorted = [...dims].sort((a, b) => a - b);
     if (!Array.isArray(dims) || !sorted.every((d, i) => d === i + 1)) {
       throw new RangeError(

@@ -5,6 +5,7 @@
  * top-k forms (the label's score is among the k largest: fewer than k scores beat it, so ties at
  * the boundary count as in, as tf.math.in_top_k does).
  */
+import { optionsArg } from "../../tensor/args.js";
 import { InvalidArgumentError } from "../../tensor/errors.js";
 import { shapeMsg } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -55,6 +56,7 @@ export class BinaryAccuracy extends MeanMetricWrapper {
   readonly threshold: number;
   constructor(options: BinaryAccuracyOptions = {}) {
     super("binary_accuracy", options);
+    options = optionsArg("BinaryAccuracy", options);
     this.threshold = options.threshold ?? 0.5;
     if (typeof this.threshold !== "number" || Number.isNaN(this.threshold)) {
       throw new TypeError(
@@ -143,6 +145,7 @@ export class TopKCategoricalAccuracy extends MeanMetricWrapper {
   readonly k: number;
   constructor(options: TopKOptions = {}) {
     super("top_k_categorical_accuracy", options);
+    options = optionsArg("TopKCategoricalAccuracy", options);
     this.k = checkK("TopKCategoricalAccuracy", options.k ?? 5);
   }
   protected perSample(yTrue: Tensor, yPred: Tensor): Float64Array {
@@ -157,6 +160,7 @@ export class SparseTopKCategoricalAccuracy extends MeanMetricWrapper {
   readonly k: number;
   constructor(options: TopKOptions = {}) {
     super("sparse_top_k_categorical_accuracy", options);
+    options = optionsArg("SparseTopKCategoricalAccuracy", options);
     this.k = checkK("SparseTopKCategoricalAccuracy", options.k ?? 5);
   }
   protected perSample(yTrue: Tensor, yPred: Tensor): Float64Array {

@@ -5,6 +5,7 @@
  * The state is a few float64 numbers held here, not variables: a metric is bookkeeping outside
  * the gradient, and reading batch values once per update keeps it exact and cheap.
  */
+import { optionsArg } from "../../tensor/args.js";
 import type { TensorLike } from "../../tensor/convert.js";
 import { InvalidArgumentError } from "../../tensor/errors.js";
 import { shapeMsg } from "../../tensor/shape.js";
@@ -57,6 +58,7 @@ export abstract class Metric {
   readonly name: string;
 
   constructor(defaultName: string, options: MetricOptions = {}) {
+    options = optionsArg(this.constructor.name, options);
     this.name = options.name ?? defaultName;
     if (typeof this.name !== "string" || this.name === "") {
       throw new TypeError(`Metric: the name must be a non-empty string, got ${String(this.name)}`);

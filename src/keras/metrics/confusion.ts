@@ -3,6 +3,7 @@
  * positive when it is above the threshold (`yPred > t`); a label is positive when nonzero. Each
  * sample's weight scales its counts (a [N] weight spread over a row of yPred).
  */
+import { optionsArg } from "../../tensor/args.js";
 import type { TensorLike } from "../../tensor/convert.js";
 import { asTensor, Metric, type MetricOptions, sameSize, sampleWeights } from "./base.js";
 
@@ -88,6 +89,7 @@ export class Precision extends Metric {
   readonly #c: Confusion;
   constructor(options: PrecisionRecallOptions = {}) {
     super("precision", options);
+    options = optionsArg("Precision", options);
     this.#c = new Confusion(thresholdList("Precision", options.thresholds));
   }
   updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: TensorLike | null): void {
@@ -106,6 +108,7 @@ export class Recall extends Metric {
   readonly #c: Confusion;
   constructor(options: PrecisionRecallOptions = {}) {
     super("recall", options);
+    options = optionsArg("Recall", options);
     this.#c = new Confusion(thresholdList("Recall", options.thresholds));
   }
   updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: TensorLike | null): void {
@@ -146,6 +149,7 @@ export class AUC extends Metric {
 
   constructor(options: AUCOptions = {}) {
     super("auc", options);
+    options = optionsArg("AUC", options);
     const curve = options.curve ?? "ROC";
     if (curve !== "ROC" && curve !== "PR") {
       throw new RangeError(`AUC: curve must be "ROC" or "PR", got ${String(curve)}`);

@@ -20,6 +20,7 @@
  * average_gradient after all its velocities), then extra state (Nadam's u_product). A slot of
  * variable `dense/kernel:0` in optimizer `adam` is `adam/dense_kernel_momentum:0`.
  */
+import { optionsArg } from "../../tensor/args.js";
 import { GradientTape } from "../../autodiff/tape.js";
 import { backend } from "../../backend/index.js";
 import { warn } from "../../engine/logging.js";
@@ -90,7 +91,13 @@ export abstract class Optimizer {
   readonly #shared = new Map<string, Tensor | number>();
 
   constructor(defaultName: string, options: OptimizerOptions, defaultRate: number) {
+    if (new.target === Optimizer) {
+      throw new TypeError(
+        "Optimizer: the base class cannot be constructed directly; use a subclass such as tf.keras.optimizers.SGD or Adam",
+      );
+    }
     const op = this.constructor.name || defaultName;
+    options = optionsArg(op, options);
     this.name = options.name ?? defaultName;
     if (typeof this.name !== "string" || this.name === "") {
       throw new TypeError(`${op}: name must be a non-empty string, got ${String(this.name)}`);

@@ -5,6 +5,7 @@
  * traced by tf.function follows the optimizer's step count when the graph runs. Pass one as an
  * optimizer's `learningRate`; the optimizer calls it with its `iterations` variable.
  */
+import { describeValue } from "../../tensor/describe-value.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { describe } from "../../ops/checks.js";
 import {
@@ -66,6 +67,11 @@ export abstract class LearningRateSchedule {
 
 /** A serialized schedule, as Keras writes it in an optimizer's config. */
 export function serialize(schedule: LearningRateSchedule): SerializedSchedule {
+  if (!(schedule instanceof LearningRateSchedule)) {
+    throw new TypeError(
+      `keras.optimizers.schedules.serialize: expected a LearningRateSchedule, got ${describeValue(schedule)}`,
+    );
+  }
   return {
     module: "keras.optimizers.schedules",
     class_name: schedule.constructor.name,

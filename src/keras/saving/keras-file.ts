@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
+import { describeValue } from "../../tensor/describe-value.js";
 import { InvalidArgumentError } from "../../tensor/errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { InputLayer, Input } from "../input-layer.js";
@@ -67,7 +68,10 @@ function sequentialInput(model: Sequential): KerasTensor | null {
 }
 
 /** Keras 3's config for a model: Sequential or Functional. */
-export function serializeModel(model: AnyLayer, where: string): Serialized {
+export function serializeModel(model: AnyLayer, where = "serializeModel"): Serialized {
+  if (typeof model !== "object" || model === null) {
+    throw new TypeError(`${where}: expected a model, got ${describeValue(model)}`);
+  }
   if (model instanceof Sequential) {
     const input = sequentialInput(model);
     const layers: Serialized[] = [];

@@ -8,6 +8,7 @@
  * built-in codecs below for the core layers. Either way it is normalized to what Python Keras
  * reads: the dtype as a DTypePolicy, initializers with Keras's config keys and values.
  */
+import { describeValue } from "../../tensor/describe-value.js";
 import { InvalidArgumentError } from "../../tensor/errors.js";
 import * as activations from "../activations.js";
 import * as initializers from "../initializers.js";
@@ -210,6 +211,9 @@ export function layerConfig(layer: AnyLayer): Config {
 
 /** serialize_keras_object for a layer, with build_config when the layer is built. */
 export function serializeLayer(layer: AnyLayer): Serialized {
+  if (typeof layer !== "object" || layer === null) {
+    throw new TypeError(`serializeKerasObject: expected a layer, got ${describeValue(layer)}`);
+  }
   const cls = layer.constructor.name;
   const reg = registry.get(cls);
   const out: Serialized = {
