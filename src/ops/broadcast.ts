@@ -166,3 +166,10 @@ export function sumToShape(dy: Tensor, shape: Shape): Tensor {
   const summed = axes.length === 0 ? dy : runOp1(Sum, [dy], { axes, keepdims: false });
   return reshape(summed, shape);
 }
+
+/** sumToShape for a gradient rule: input i's cotangent back to the shape it had. */
+export const unbroadcast = (
+  g: Tensor,
+  c: { inputShapes: readonly (readonly number[])[] },
+  i: number,
+): Tensor => sumToShape(g, c.inputShapes[i]);

@@ -9,7 +9,7 @@ import { InvalidArgumentError } from "../../tensor/errors.js";
 import { broadcastShapes, shapeMsg } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { api } from "../api.js";
-import { sumToShape } from "../broadcast.js";
+import { unbroadcast } from "../broadcast.js";
 import {
   checkDType,
   NO_ATTRS,
@@ -20,13 +20,6 @@ import {
   type TensorLike,
 } from "../checks.js";
 import { binaryOp, unaryOp } from "./define.js";
-
-/** Sums a cotangent back to input i's shape (undoing its broadcast). */
-export const unbroadcast = (
-  g: Tensor,
-  c: { inputShapes: readonly (readonly number[])[] },
-  i: number,
-): Tensor => sumToShape(g, c.inputShapes[i]);
 
 export const negative = unaryOp({
   name: "Neg",

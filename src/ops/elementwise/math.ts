@@ -19,9 +19,9 @@ import {
   divide as div,
   square,
   subtract as sub,
-  unbroadcast,
   where,
 } from "./basic.js";
+import { unbroadcast } from "../broadcast.js";
 import { binaryOp, unaryOp } from "./define.js";
 
 const POSITIVE = [0.5, 2] as const;

@@ -9,7 +9,7 @@ import type { Grads } from "../../engine/op.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { api } from "../api.js";
 import { checkDType, saved, toOperands, toTensor, type TensorLike } from "../checks.js";
-import { reduceSum } from "../broadcast.js";
+import { reduceSum, unbroadcast } from "../broadcast.js";
 import { sigmoid, softplus } from "./activation.js";
 import {
   add,
@@ -21,7 +21,6 @@ import {
   notEqual,
   square,
   subtract as sub,
-  unbroadcast,
   where,
 } from "./basic.js";
 import { binaryOp, unaryOp } from "./define.js";
