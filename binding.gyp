@@ -12,7 +12,8 @@
         "native/nn.cc",
         "native/movement.cc",
         "native/optim.cc",
-        "native/fused.cc"
+        "native/fused.cc",
+        "native/bind_perf.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

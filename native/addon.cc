@@ -19,24 +19,8 @@
 //     elements): the loops of a pooling over 2^40 empty windows would otherwise hang.
 // Data read from a SharedArrayBuffer can change under a running kernel; the one kernel that
 // indexes with data (sparse labels) reads each label once and checks it where it uses it.
-#include <napi.h>
 
-#include <cmath>
-#include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <initializer_list>
-#include <new>
-#include <sstream>
-#include <string>
-#include <vector>
-
-#include "common.h"
-#include "gemm.h"
-#include "kernels.h"
-#include "nn.h"
-#include "perf.h"
-#include "threadpool.h"
+#include "binding.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -44,283 +28,9 @@
 
 namespace {
 
+using namespace tf_bind;  // NOLINT: the binding helpers
 using tf::DType;
 using tf::Shape;
-
-// Largest integer a JS number holds exactly: sizes and products must stay below it.
-constexpr double kMaxSafe = 9007199254740991.0;
-
-const char* dtype_name(DType t) {
-  switch (t) {
-    case DType::F32:
-      return "float32";
-    case DType::F64:
-      return "float64";
-    case DType::I32:
-      return "int32";
-    case DType::U8:
-      return "bool";
-  }
-  return "?";
-}
-
-std::string shape_str(const Shape& s) {
-  std::ostringstream o;
-  o << "[";
-  for (size_t i = 0; i < s.size(); i++) o << (i ? ", " : "") << s[i];
-  o << "]";
-  return o.str();
-}
-
-// A typed array argument after resolution: its element type, its data (already past the view's
-// byte offset) and its length in elements.
-struct Arr {
-  DType dtype;
-  void* data;
-  int64_t length;
-  const char* name;
-  uintptr_t begin() const { return reinterpret_cast<uintptr_t>(data); }
-  uintptr_t end() const {
-    return begin() + static_cast<uintptr_t>(length) * tf::dtype_size(dtype);
-  }
-};
-
-// One call's arguments. Reads happen in two phases (rule 1 above): first shapes and params
-// (which can run JS), then typed arrays. Numbers and booleans are read without coercion (no
-// valueOf, no JS) in either phase. A phase-1 read after a phase-2 one is a bug in this file and
-// throws instead of running JS with pointers held.
-class Call {
- public:
-  Call(const Napi::CallbackInfo& info, const char* op) : info_(info), env_(info.Env()), op_(op) {}
-
-  Napi::Env env() const { return env_; }
-  const char* op() const { return op_; }
-  // Names the op in messages once the function index is known (unary, binary, reduce).
-  void rename(const char* op) { op_ = op; }
-
-  [[noreturn]] void type_error(const std::string& msg) const {
-    rethrow_pending();
-    throw Napi::TypeError::New(env_, std::string(op_) + " (native): " + msg);
-  }
-  [[noreturn]] void range_error(const std::string& msg) const {
-    rethrow_pending();
-    throw Napi::RangeError::New(env_, std::string(op_) + " (native): " + msg);
-  }
-
-  // ---- either phase: no JS runs ----
-
-  // A non-negative integer number (sizes, strides, counts).
-  int64_t count(size_t i, const char* name) const {
-    double v = 0;
-    if (i >= info_.Length() || napi_get_value_double(env_, info_[i], &v) != napi_ok)
-      type_error(std::string(name) + " must be a number");
-    return checked_size(v, name);
-  }
-
-  bool flag(size_t i, const char* name) const {
-    bool b = false;
-    if (i >= info_.Length() || napi_get_value_bool(env_, info_[i], &b) != napi_ok)
-      type_error(std::string(name) + " must be a boolean");
-    return b;
-  }
-
-  // A function index below n.
-  int fn(size_t i, int n) const {
-    int64_t v = count(i, "fn");
-    if (v >= n) range_error("unknown function index " + std::to_string(v));
-    return static_cast<int>(v);
-  }
-
-  // The product of sizes, refused when the product of the nonzero ones passes 2^53 (rule 2):
-  // then every partial product of them fits in int64 too.
-  int64_t product(std::initializer_list<int64_t> dims) const {
-    int64_t nonzero = 1;
-    bool zero = false;
-    for (int64_t d : dims) {
-      if (d == 0) {
-        zero = true;
-        continue;
-      }
-      if (static_cast<double>(nonzero) * static_cast<double>(d) > kMaxSafe)
-        range_error("sizes too large (their product passes 2^53)");
-      nonzero *= d;
-    }
-    return zero ? 0 : nonzero;
-  }
-
-  // ---- phase 1: may run JS ----
-
-  // An array of dims (at most rank 64).
-  Shape shape(size_t i, const char* name) {
-    js_may_run(name);
-    uint32_t rank = 0;
-    bool isArray = false;
-    if (i >= info_.Length() || napi_is_array(env_, info_[i], &isArray) != napi_ok || !isArray ||
-        napi_get_array_length(env_, info_[i], &rank) != napi_ok)
-      type_error(std::string(name) + " must be an array of dims");
-    if (rank > 64) range_error(std::string(name) + " has rank " + std::to_string(rank) + " > 64");
-    Shape s(rank);
-    int64_t nonzero = 1;
-    for (uint32_t d = 0; d < rank; d++) {
-      napi_value v;
-      double x = 0;
-      if (napi_get_element(env_, info_[i], d, &v) != napi_ok ||
-          napi_get_value_double(env_, v, &x) != napi_ok)
-        type_error(std::string(name) + " has a non-number at " + std::to_string(d));
-      s[d] = checked_size(x, name);
-      if (s[d] == 0) continue;
-      if (static_cast<double>(nonzero) * static_cast<double>(s[d]) > kMaxSafe)
-        range_error(std::string(name) + " is too large (its dims' product passes 2^53)");
-      nonzero *= s[d];
-    }
-    return s;
-  }
-
-  // A params object; its properties are read with prop().
-  Napi::Object params(size_t i) {
-    js_may_run("params");
-    if (i >= info_.Length() || !info_[i].IsObject()) type_error("params must be an object");
-    return info_[i].As<Napi::Object>();
-  }
-
-  // A non-negative integer property of a params object.
-  int64_t prop(const Napi::Object& o, const char* name) {
-    js_may_run(name);
-    Napi::Value v = o.Get(name);
-    if (!v.IsNumber()) type_error(std::string("params.") + name + " must be a number");
-    return checked_size(v.As<Napi::Number>().DoubleValue(), name);
-  }
-
-  // ---- phase 2: no JS runs from here to the kernel's end ----
-
-  // A Float32Array, Float64Array, Int32Array or Uint8Array (a float one when floatOnly).
-  Arr array(size_t i, const char* name, bool floatOnly = false) {
-    pinned_ = true;
-    // One napi_get_typedarray_info call gives the type, the length and the data pointer: each
-    // N-API call costs tens of nanoseconds, and a small kernel call should cost well under a
-    // microsecond. (It moves a small on-heap array's data off the heap first, so the pointer
-    // stays valid while the array is alive.)
-    napi_typedarray_type type;
-    size_t length = 0;
-    void* data = nullptr;
-    if (i >= info_.Length() ||
-        napi_get_typedarray_info(env_, info_[i], &type, &length, &data, nullptr, nullptr) !=
-            napi_ok)
-      type_error(std::string(name) + " must be a typed array");
-    DType t;
-    switch (type) {
-      case napi_float32_array:
-        t = DType::F32;
-        break;
-      case napi_float64_array:
-        t = DType::F64;
-        break;
-      case napi_int32_array:
-        t = DType::I32;
-        break;
-      case napi_uint8_array:
-        t = DType::U8;
-        break;
-      default:
-        type_error(std::string(name) +
-                   " must be a Float32Array, Float64Array, Int32Array or Uint8Array");
-    }
-    if (floatOnly && t != DType::F32 && t != DType::F64)
-      type_error(std::string(name) + " must be float32 or float64, got " + dtype_name(t));
-    // A detached buffer has no data; its views report length 0.
-    if (data == nullptr && length > 0) type_error(std::string(name) + " is detached");
-    return Arr{t, data, static_cast<int64_t>(length), name};
-  }
-  Arr float_array(size_t i, const char* name) { return array(i, name, true); }
-
-  void expect_len(const Arr& a, int64_t n) const {
-    if (a.length != n)
-      range_error(std::string(a.name) + " has " + std::to_string(a.length) +
-                  " elements, expected " + std::to_string(n));
-  }
-
-  void expect_len(const Arr& a, const Shape& s) const {
-    int64_t n = 1;
-    for (int64_t d : s) n *= d;  // shape() bounded it
-    if (a.length != n)
-      range_error(std::string(a.name) + " has " + std::to_string(a.length) +
-                  " elements but shape " + shape_str(s));
-  }
-
-  // Every array has the first one's dtype.
-  void same_dtype(std::initializer_list<const Arr*> arrays) const {
-    const Arr* first = *arrays.begin();
-    for (const Arr* a : arrays)
-      if (a->dtype != first->dtype) {
-        std::string msg = "dtypes differ:";
-        for (const Arr* b : arrays) msg += std::string(" ") + b->name + " " + dtype_name(b->dtype);
-        type_error(msg);
-      }
-  }
-
-  void expect_dtype(const Arr& a, DType want) const {
-    if (a.dtype != want)
-      type_error(std::string(a.name) + " must be " + dtype_name(want) + ", got " +
-                 dtype_name(a.dtype));
-  }
-
-  // Rule 4: outputs overlap neither the inputs nor each other (empty arrays overlap nothing).
-  void disjoint(std::initializer_list<const Arr*> outs,
-                std::initializer_list<const Arr*> ins) const {
-    auto overlap = [](const Arr* p, const Arr* q) {
-      return p->length > 0 && q->length > 0 && p->begin() < q->end() && q->begin() < p->end();
-    };
-    for (const Arr* o : outs) {
-      for (const Arr* x : ins)
-        if (overlap(o, x))
-          range_error(std::string(o->name) + " shares memory with " + x->name +
-                      ": outputs must not overlap the inputs");
-      for (const Arr* q : outs)
-        if (q != o && overlap(o, q))
-          range_error(std::string(o->name) + " shares memory with " + q->name);
-    }
-  }
-
- private:
-  int64_t checked_size(double v, const char* name) const {
-    if (!(v >= 0 && v <= kMaxSafe && std::floor(v) == v))
-      range_error(std::string(name) + " must be a non-negative integer, got " +
-                  std::to_string(v));
-    return static_cast<int64_t>(v);
-  }
-
-  // A read that ran JS can fail with that JS's exception still pending (a shape element's
-  // getter threw). It must propagate as is: throwing a second error would make node-addon-api's
-  // napi_throw fail on return, and it then aborts the process.
-  void rethrow_pending() const {
-    bool pending = false;
-    if (napi_is_exception_pending(env_, &pending) == napi_ok && pending)
-      throw Napi::Error::New(env_);  // takes the pending exception
-  }
-
-  void js_may_run(const char* what) const {
-    if (pinned_)
-      throw Napi::Error::New(env_, std::string("tapeflow native: internal error: ") + op_ +
-                                       " reads " + what + " after taking array pointers");
-  }
-
-  const Napi::CallbackInfo& info_;
-  Napi::Env env_;
-  const char* op_;
-  bool pinned_ = false;
-};
-
-// `in` broadcasts to `out` (NumPy rules, right-aligned).
-void check_broadcast(const Call& c, const char* name, const Shape& in, const Shape& out) {
-  bool ok = in.size() <= out.size();
-  for (size_t i = 0; ok && i < in.size(); i++) {
-    int64_t d = in[in.size() - 1 - i], o = out[out.size() - 1 - i];
-    ok = d == o || d == 1;
-  }
-  if (!ok)
-    c.range_error(std::string(name) + " shape " + shape_str(in) + " does not broadcast to " +
-                  shape_str(out));
-}
 
 // ---- entry points ---------------------------------------------------------------------------
 
@@ -498,14 +208,6 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   return c.env().Undefined();
 }
 
-// ---- nn ---------------------------------------------------------------------------------------
-
-tf::AxisParams axis_params(Call& c, size_t i) {
-  Napi::Object o = c.params(i);
-  tf::AxisParams p{c.prop(o, "outer"), c.prop(o, "n"), c.prop(o, "inner")};
-  c.product({p.outer, p.n, p.inner});
-  return p;
-}
 
 // softmax(x, out, {outer, n, inner}, log)
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
@@ -766,113 +468,6 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), tf::isa_name(tf::isa()));
 }
 
-// A JS error for a C++ exception: the JS exception already pending if there is one (throwing a
-// second one would abort the process, see Call::rethrow_pending), else a new Error.
-Napi::Error js_error(Napi::Env env, const std::string& msg) {
-  bool pending = false;
-  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return Napi::Error::New(env);
-  return Napi::Error::New(env, msg);
-}
-
-// Turns C++ exceptions other than JS errors (std::bad_alloc first) into JS errors. Anything
-// escaping here would reach node-addon-api, which only converts Napi::Error, and terminate.
-template <Napi::Value (*F)(const Napi::CallbackInfo&)>
-Napi::Value guarded(const Napi::CallbackInfo& info) {
-  try {
-    return F(info);
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::bad_alloc&) {
-    throw js_error(info.Env(), "tapeflow native: out of memory");
-  } catch (const std::exception& e) {
-    throw js_error(info.Env(), std::string("tapeflow native: ") + e.what());
-  } catch (...) {
-    throw js_error(info.Env(), "tapeflow native: unknown C++ exception");
-  }
-}
-
-// ---- workload kernels (perf.h) ----------------------------------------------------------------
-
-// A finite number argument, read without coercion.
-double real_arg(const Call& c, const Napi::CallbackInfo& info, size_t i, const char* name) {
-  double v = 0;
-  if (i >= info.Length() || napi_get_value_double(info.Env(), info[i], &v) != napi_ok)
-    c.type_error(std::string(name) + " must be a number");
-  if (!std::isfinite(v)) c.range_error(std::string(name) + " must be finite, got " + std::to_string(v));
-  return v;
-}
-
-// transpose(x, shape, perm, out): out's axis a is x's axis perm[a]; any element type.
-Napi::Value Transpose(const Napi::CallbackInfo& info) {
-  Call c(info, "Transpose");
-  Shape s = c.shape(1, "shape");
-  Shape perm64 = c.shape(2, "perm");
-  Arr x = c.array(0, "x");
-  Arr o = c.array(3, "out");
-  c.same_dtype({&x, &o});
-  c.expect_len(x, s);
-  c.expect_len(o, x.length);
-  c.disjoint({&o}, {&x});
-  if (perm64.size() != s.size())
-    c.range_error("perm has " + std::to_string(perm64.size()) + " entries for rank " +
-                  std::to_string(s.size()));
-  std::vector<int> perm(perm64.size());
-  std::vector<bool> seen(perm64.size(), false);
-  for (size_t a = 0; a < perm64.size(); a++) {
-    if (perm64[a] >= static_cast<int64_t>(s.size()) || seen[perm64[a]])
-      c.range_error("perm " + shape_str(perm64) + " is not a permutation of 0.." +
-                    std::to_string(static_cast<int64_t>(s.size()) - 1));
-    seen[perm64[a]] = true;
-    perm[a] = static_cast<int>(perm64[a]);
-  }
-  if (x.length == 0) return c.env().Undefined();
-  tf::transpose(tf::dtype_size(x.dtype), x.data, s, perm, o.data);
-  return c.env().Undefined();
-}
-
-// adamUpdate(var, m, v, grad, outVar, outM, outV, alpha, beta1, beta2, epsilon): Keras's Adam
-// step out of place (the inputs are never written): outM, outV, outVar get the new values.
-Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
-  Call c(info, "adamUpdate");
-  const double alpha = real_arg(c, info, 7, "alpha");
-  const double beta1 = real_arg(c, info, 8, "beta1");
-  const double beta2 = real_arg(c, info, 9, "beta2");
-  const double eps = real_arg(c, info, 10, "epsilon");
-  Arr var = c.float_array(0, "var");
-  Arr m = c.float_array(1, "m");
-  Arr v = c.float_array(2, "v");
-  Arr g = c.float_array(3, "grad");
-  Arr ovar = c.float_array(4, "outVar");
-  Arr om = c.float_array(5, "outM");
-  Arr ov = c.float_array(6, "outV");
-  c.same_dtype({&var, &m, &v, &g, &ovar, &om, &ov});
-  for (const Arr* a : {&m, &v, &g, &ovar, &om, &ov}) c.expect_len(*a, var.length);
-  c.disjoint({&ovar, &om, &ov}, {&var, &m, &v, &g});
-  if (var.length == 0) return c.env().Undefined();
-  tf::adam_update(var.dtype == DType::F32, var.data, m.data, v.data, g.data, ovar.data, om.data,
-                  ov.data, var.length, alpha, beta1, beta2, eps);
-  return c.env().Undefined();
-}
-
-// softmaxGrad(y, dy, out, {outer, n, inner}, log)
-Napi::Value SoftmaxGrad(const Napi::CallbackInfo& info) {
-  Call c(info, "softmaxGrad");
-  tf::AxisParams p = axis_params(c, 3);
-  const bool log = c.flag(4, "log");
-  Arr y = c.float_array(0, "y");
-  Arr dy = c.float_array(1, "dy");
-  Arr o = c.float_array(2, "out");
-  c.same_dtype({&y, &dy, &o});
-  const int64_t n = c.product({p.outer, p.n, p.inner});
-  c.expect_len(y, n);
-  c.expect_len(dy, n);
-  c.expect_len(o, n);
-  c.disjoint({&o}, {&y, &dy});
-  if (n == 0) return c.env().Undefined();
-  tf::softmax_grad(y.dtype == DType::F32, y.data, dy.data, o.data, p, log);
-  return c.env().Undefined();
-}
-
 Napi::Array names(Napi::Env env, const char* const* list, int n) {
   Napi::Array a = Napi::Array::New(env, n);
   for (int i = 0; i < n; i++) a.Set(static_cast<uint32_t>(i), Napi::String::New(env, list[i]));
@@ -913,9 +508,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPoolGrad", Napi::Function::New(env, guarded<Pool<2>>, "maxPoolGrad"));
   exports.Set("maxPoolGradGrad", Napi::Function::New(env, guarded<Pool<3>>));
   exports.Set("avgPoolGrad", Napi::Function::New(env, guarded<Pool<4>>, "avgPoolGrad"));
-  exports.Set("transpose", Napi::Function::New(env, guarded<Transpose>, "transpose"));
-  exports.Set("softmaxGrad", Napi::Function::New(env, guarded<SoftmaxGrad>, "softmaxGrad"));
-  exports.Set("adamUpdate", Napi::Function::New(env, guarded<AdamUpdate>, "adamUpdate"));
   exports.Set("numThreads", Napi::Function::New(env, guarded<NumThreads>, "numThreads"));
   exports.Set("setNumThreads", Napi::Function::New(env, guarded<SetNumThreads>, "setNumThreads"));
   exports.Set("isa", Napi::Function::New(env, guarded<GetIsa>, "isa"));
@@ -923,6 +515,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unaryNames", names(env, tf::kUnaryNames, tf::kNumUnary));
   exports.Set("binaryNames", names(env, tf::kBinaryNames, tf::kNumBinary));
   exports.Set("reduceNames", names(env, tf::kReduceNames, tf::kNumReduce));
+  for (const Entry& e : entries()) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
   return exports;
 }
 
