@@ -113,11 +113,10 @@ export interface ExponentialDecayOptions {
 }
 
 /**
- * `ExponentialDecay(initialLearningRate, decaySteps, decayRate, {staircase})`:
- * lr(step) = initialLearningRate * decayRate^(step / decaySteps), the exponent floored with
- * staircase.
+ * The schedules of the form lr = f(initialLearningRate, decayRate, p) with p = step / decaySteps,
+ * floored with staircase: they share their arguments, checks and config.
  */
-export class ExponentialDecay extends LearningRateSchedule {
+abstract class PeriodDecay extends LearningRateSchedule {
   readonly initialLearningRate: number;
   readonly decaySteps: number;
   readonly decayRate: number;
@@ -125,13 +124,13 @@ export class ExponentialDecay extends LearningRateSchedule {
   readonly name: string;
 
   constructor(
+    op: string,
     initialLearningRate: number,
     decaySteps: number,
     decayRate: number,
-    options: ExponentialDecayOptions = {},
+    options: ExponentialDecayOptions,
   ) {
     super();
-    const op = "ExponentialDecay";
     checkOptions(op, options, ["staircase", "name"]);
     this.initialLearningRate = finite(op, "initialLearningRate", initialLearningRate);
     this.decaySteps = positive(op, "decaySteps", decaySteps);
@@ -140,10 +139,12 @@ export class ExponentialDecay extends LearningRateSchedule {
     this.name = options.name ?? op;
   }
 
+  /** The rate at p = step / decaySteps (already floored with staircase). */
+  protected abstract rate(p: Tensor): Tensor;
+
   call(step: Tensor | number): Tensor {
-    let p = divide(this.stepTensor(step), this.decaySteps);
-    if (this.staircase) p = floor(p);
-    return multiply(constant(this.initialLearningRate, "float32"), pow(this.decayRate, p));
+    const p = divide(this.stepTensor(step), this.decaySteps);
+    return this.rate(this.staircase ? floor(p) : p);
   }
 
   getConfig(): Record<string, unknown> {
@@ -154,6 +155,26 @@ export class ExponentialDecay extends LearningRateSchedule {
       staircase: this.staircase,
       name: this.name,
     };
+  }
+}
+
+/**
+ * `ExponentialDecay(initialLearningRate, decaySteps, decayRate, {staircase})`:
+ * lr(step) = initialLearningRate * decayRate^(step / decaySteps), the exponent floored with
+ * staircase.
+ */
+export class ExponentialDecay extends PeriodDecay {
+  constructor(
+    initialLearningRate: number,
+    decaySteps: number,
+    decayRate: number,
+    options: ExponentialDecayOptions = {},
+  ) {
+    super("ExponentialDecay", initialLearningRate, decaySteps, decayRate, options);
+  }
+
+  protected rate(p: Tensor): Tensor {
+    return multiply(constant(this.initialLearningRate, "float32"), pow(this.decayRate, p));
   }
 }
 
@@ -289,57 +310,28 @@ export class PolynomialDecay extends LearningRateSchedule {
   }
 }
 
-export interface InverseTimeDecayOptions {
-  /** Decay in whole periods: floor(step / decaySteps) (default false). */
-  staircase?: boolean;
-  name?: string;
-}
+export type InverseTimeDecayOptions = ExponentialDecayOptions;
 
 /**
  * `InverseTimeDecay(initialLearningRate, decaySteps, decayRate, {staircase})`:
  * lr = initialLearningRate / (1 + decayRate * step / decaySteps), the ratio floored with
  * staircase.
  */
-export class InverseTimeDecay extends LearningRateSchedule {
-  readonly initialLearningRate: number;
-  readonly decaySteps: number;
-  readonly decayRate: number;
-  readonly staircase: boolean;
-  readonly name: string;
-
+export class InverseTimeDecay extends PeriodDecay {
   constructor(
     initialLearningRate: number,
     decaySteps: number,
     decayRate: number,
     options: InverseTimeDecayOptions = {},
   ) {
-    super();
-    const op = "InverseTimeDecay";
-    checkOptions(op, options, ["staircase", "name"]);
-    this.initialLearningRate = finite(op, "initialLearningRate", initialLearningRate);
-    this.decaySteps = positive(op, "decaySteps", decaySteps);
-    this.decayRate = finite(op, "decayRate", decayRate);
-    this.staircase = options.staircase ?? false;
-    this.name = options.name ?? op;
+    super("InverseTimeDecay", initialLearningRate, decaySteps, decayRate, options);
   }
 
-  call(step: Tensor | number): Tensor {
-    let p = divide(this.stepTensor(step), this.decaySteps);
-    if (this.staircase) p = floor(p);
+  protected rate(p: Tensor): Tensor {
     return divide(
       constant(this.initialLearningRate, "float32"),
       add(1, multiply(this.decayRate, p)),
     );
-  }
-
-  getConfig(): Record<string, unknown> {
-    return {
-      initial_learning_rate: this.initialLearningRate,
-      decay_steps: this.decaySteps,
-      decay_rate: this.decayRate,
-      staircase: this.staircase,
-      name: this.name,
-    };
   }
 }
 
