@@ -3,17 +3,7 @@
     {
       "target_name": "tapeflow",
       "sources": [
-        "native/addon.cc",
-        "native/common.cc",
-        "native/threadpool.cc",
-        "native/gemm.cc",
-        "native/elementwise.cc",
-        "native/reduce.cc",
-        "native/nn.cc",
-        "native/movement.cc",
-        "native/optim.cc",
-        "native/fused.cc",
-        "native/bind_perf.cc"
+        "<!@(node -p \"require('fs').readdirSync('native').filter((f) => f.endsWith('.cc')).sort().map((f) => 'native/' + f).join(' ')\")"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
