@@ -84,6 +84,30 @@ void copy_rows(const CopyPlan& p, const E* src, E* dst) {
   });
 }
 
+// Copies of whole runs, cut into 64 KB pieces shared out over the threads: concat and split
+// of a few long rows (a first-axis concat is one row per input) would otherwise be one
+// thread's memcpy.
+struct Run {
+  char* dst;
+  const char* src;
+  size_t bytes;
+};
+
+void copy_runs(const std::vector<Run>& runs) {
+  std::vector<Run> pieces;
+  for (const Run& r : runs)
+    for (size_t off = 0; off < r.bytes; off += kChunkBytes)
+      pieces.push_back({r.dst + off, r.src + off, std::min<size_t>(kChunkBytes, r.bytes - off)});
+  parallel_for(static_cast<int64_t>(pieces.size()), 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) std::memcpy(pieces[i].dst, pieces[i].src, pieces[i].bytes);
+  });
+}
+
+// Few rows, many bytes: copy_runs is the better split.
+bool few_long_rows(int64_t outer, int64_t rowBytes) {
+  return outer < 4 * ThreadPool::get().size() && outer * rowBytes >= 4 * kChunkBytes;
+}
+
 template <class F>
 void by_width(size_t elem, F&& f) {
   switch (elem) {
@@ -115,7 +139,19 @@ void concat(size_t elem, const std::vector<const void*>& xs, int64_t outer,
   int64_t total = 0;
   for (int64_t n : inners) total += n;
   if (outer == 0 || total == 0) return;
-  const int64_t grain = std::max<int64_t>(1, kChunkBytes / (total * static_cast<int64_t>(elem)));
+  const int64_t rowBytes = total * static_cast<int64_t>(elem);
+  if (few_long_rows(outer, rowBytes)) {
+    std::vector<Run> runs;
+    char* o = static_cast<char*>(out);
+    for (int64_t row = 0; row < outer; row++)
+      for (size_t k = 0; k < xs.size(); k++) {
+        const size_t bytes = static_cast<size_t>(inners[k]) * elem;
+        runs.push_back({o, static_cast<const char*>(xs[k]) + row * bytes, bytes});
+        o += bytes;
+      }
+    return copy_runs(runs);
+  }
+  const int64_t grain = std::max<int64_t>(1, kChunkBytes / rowBytes);
   parallel_for(outer, grain, [&](int64_t b, int64_t e) {
     // Row by row so that out is written front to back.
     char* o = static_cast<char*>(out) + b * total * elem;
@@ -135,7 +171,19 @@ void split(size_t elem, const void* x, int64_t outer, const std::vector<int64_t>
   int64_t total = 0;
   for (int64_t n : inners) total += n;
   if (outer == 0 || total == 0) return;
-  const int64_t grain = std::max<int64_t>(1, kChunkBytes / (total * static_cast<int64_t>(elem)));
+  const int64_t rowBytes = total * static_cast<int64_t>(elem);
+  if (few_long_rows(outer, rowBytes)) {
+    std::vector<Run> runs;
+    const char* in = static_cast<const char*>(x);
+    for (int64_t row = 0; row < outer; row++)
+      for (size_t k = 0; k < outs.size(); k++) {
+        const size_t bytes = static_cast<size_t>(inners[k]) * elem;
+        runs.push_back({static_cast<char*>(outs[k]) + row * bytes, in, bytes});
+        in += bytes;
+      }
+    return copy_runs(runs);
+  }
+  const int64_t grain = std::max<int64_t>(1, kChunkBytes / rowBytes);
   parallel_for(outer, grain, [&](int64_t b, int64_t e) {
     const char* in = static_cast<const char*>(x) + b * total * elem;
     for (int64_t row = b; row < e; row++) {

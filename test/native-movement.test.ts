@@ -333,6 +333,68 @@ test("native reductions (Mean included) equal the JS kernels over every axis set
   assert.ok(out.every((v) => Number.isNaN(v)));
 });
 
+test("native broadcast binaries (short rows tiled, rows, columns) equal the JS kernels", (t) => {
+  const s = setup(t);
+  if (s === null) return;
+  const r = rng(17);
+  const fns = [
+    { name: "Add", js: "a + b", costly: false },
+    { name: "Sub", js: "a - b", costly: false },
+    { name: "Mul", js: "a * b", costly: false },
+    { name: "Div", js: "a / b", costly: false },
+  ];
+  const cases: [number[], number[]][] = [];
+  for (const len of [1, 3, 17, 32, 255, 256, 300]) {
+    for (const rows of [1, 5, 700]) {
+      cases.push(
+        [[rows, len], [len]],
+        [[len], [rows, len]],
+        [
+          [rows, len],
+          [rows, 1],
+        ],
+      );
+      cases.push(
+        [
+          [2, rows, len],
+          [1, 1, len],
+        ],
+        [
+          [rows, 1, len],
+          [rows, 3, len],
+        ],
+      );
+    }
+  }
+  eachIsa(s.a, (isa) => {
+    const savedBinary = [THRESHOLDS.binary, THRESHOLDS.binaryCostly];
+    THRESHOLDS.binary = 0;
+    THRESHOLDS.binaryCostly = 0;
+    try {
+      for (const [as, bs] of cases) {
+        const os = as.length >= bs.length ? as.slice() : bs.slice();
+        const off = os.length - Math.min(as.length, bs.length);
+        const short = as.length >= bs.length ? bs : as;
+        short.forEach((d, i) => (os[off + i] = Math.max(os[off + i], d)));
+        for (const C of [Float32Array, Float64Array]) {
+          const a = fill(C, size(as), r);
+          const b = fill(C, size(bs), r).map((v) => (v === 0 ? 1 : v));
+          const fn = fns[Math.floor(r() * fns.length)];
+          same(
+            `${isa} ${fn.name} ${C.name} ${JSON.stringify(as)} ${JSON.stringify(bs)}`,
+            C,
+            size(os),
+            (be, o) => be.binary(fn, a, as, b, bs, o, os),
+            s.nb,
+          );
+        }
+      }
+    } finally {
+      [THRESHOLDS.binary, THRESHOLDS.binaryCostly] = savedBinary;
+    }
+  });
+});
+
 test("native movement entry points refuse bad arguments with TypeError or RangeError", (t) => {
   const s = setup(t);
   if (s === null) return;

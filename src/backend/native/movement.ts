@@ -19,9 +19,9 @@ import type { NativeAddon } from "./addon.js";
  * element for strided or short rows.
  */
 export const MOVEMENT_THRESHOLDS = {
-  copy: 1024,
+  copy: 512,
   concat: 1024,
-  gather: 1024,
+  gather: 512,
   segmentSum: 1024,
   oneHot: 1024,
 };
