@@ -298,6 +298,35 @@ Napi::Value OneHot(const Napi::CallbackInfo& info) {
   return c.env().Undefined();
 }
 
+// pad(x, shape, before, value, out, outShape): PadV2 writing every element of out.
+Napi::Value Pad(const Napi::CallbackInfo& info) {
+  Call c(info, "pad");
+  Shape shape = c.shape(1, "shape");
+  std::vector<int64_t> before = signed_list(c, 2, "before", info);
+  double value = 0;
+  if (info.Length() < 4 || napi_get_value_double(info.Env(), info[3], &value) != napi_ok)
+    c.type_error("value must be a number");
+  Shape outShape = c.shape(5, "outShape");
+  Arr x = c.array(0, "x");
+  Arr out = c.array(4, "out");
+  c.same_dtype({&x, &out});
+  c.expect_len(x, shape);
+  c.expect_len(out, outShape);
+  c.disjoint({&out}, {&x});
+  if (outShape.size() != shape.size() || before.size() != shape.size())
+    c.range_error("shape " + shape_str(shape) + ", outShape " + shape_str(outShape) + " and " +
+                  std::to_string(before.size()) + " paddings must have one rank");
+  for (size_t a = 0; a < shape.size(); a++)
+    if (before[a] < 0 || before[a] + shape[a] > outShape[a])
+      c.range_error("axis " + std::to_string(a) + ": padding " + std::to_string(before[a]) +
+                    " of size " + std::to_string(shape[a]) + " does not fit in " +
+                    std::to_string(outShape[a]));
+  const uint64_t bits = element_bits(c, x.dtype, value, "value");
+  if (out.length == 0) return c.env().Undefined();
+  tf::pad_constant(tf::dtype_size(x.dtype), x.data, shape, before, &bits, out.data, outShape);
+  return c.env().Undefined();
+}
+
 // The padding of in (rank r) to padded: before[a] + in[a] + after[a] = padded[a] with
 // 0 <= before, after and, for a reflection, both at most in[a] - 1 (REFLECT) or in[a]
 // (SYMMETRIC).
@@ -364,5 +393,6 @@ TF_BIND("split", ConcatSplit<true>);
 TF_BIND("gather", Gather);
 TF_BIND("unsortedSegmentSum", SegmentSum);
 TF_BIND("oneHot", OneHot);
+TF_BIND("pad", Pad);
 TF_BIND("mirrorPad", MirrorPad);
 TF_BIND("mirrorPadGrad", MirrorPadGrad);

@@ -59,10 +59,23 @@ void copy_rows(const Plan& p, const E* x, E* y) {
   for (size_t a = 0; a + 1 < r; a++) rows *= p.dims[a];
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(len, 1));
   parallel_for(rows, grain, [&](int64_t b, int64_t e) {
+    // The input offset of row b, then an odometer over the outer axes: a division per axis and
+    // row would cost more than copying a short row.
+    int64_t idx[64];
+    int64_t off = 0, rem = b;
+    for (size_t a = r - 1; a-- > 0;) {
+      idx[a] = rem % p.dims[a];
+      rem /= p.dims[a];
+      off += idx[a] * p.in[a];
+    }
     for (int64_t row = b; row < e; row++) {
-      const E* src = x + offset_of(p, row, r - 1);
-      E* dst = y + row * len;
-      std::memcpy(dst, src, static_cast<size_t>(len) * sizeof(E));
+      std::memcpy(y + row * len, x + off, static_cast<size_t>(len) * sizeof(E));
+      for (size_t a = r - 1; a-- > 0;) {
+        off += p.in[a];
+        if (++idx[a] < p.dims[a]) break;
+        off -= p.dims[a] * p.in[a];
+        idx[a] = 0;
+      }
     }
   });
 }

@@ -206,15 +206,19 @@ void gather(size_t elem, const void* params, const int32_t* idx, int64_t batch, 
   const char* P = static_cast<const char*>(params);
   char* O = static_cast<char*>(out);
   parallel_for(rows, grain, [&](int64_t b, int64_t e) {
+    // Row = (bo, j) with bo = (batch index, outer index); divisions only at the chunk start.
+    int64_t j = b % n, bo = b / n;
     for (int64_t row = b; row < e; row++) {
-      const int64_t j = row % n, bo = row / n, bi = bo / outer;
-      const int32_t k = idx[bi * n + j];  // read once (rule: data indexing)
+      const int32_t k = idx[(outer == 1 ? bo : bo / outer) * n + j];  // read once (data indexing)
       char* dst = O + row * static_cast<int64_t>(bytes);
-      if (k < 0 || k >= axis) {
+      if (k < 0 || k >= axis)
         std::memset(dst, 0, bytes);
-        continue;
+      else
+        std::memcpy(dst, P + (bo * axis + k) * static_cast<int64_t>(bytes), bytes);
+      if (++j == n) {
+        j = 0;
+        bo++;
       }
-      std::memcpy(dst, P + (bo * axis + k) * static_cast<int64_t>(bytes), bytes);
     }
   });
 }
@@ -289,6 +293,79 @@ void one_hot(size_t elem, const int32_t* idx, int64_t outer, int64_t depth, int6
         for (int64_t i = 0; i < inner; i++) {
           const int64_t d = idx[o * inner + i];
           if (d >= 0 && d < depth) dst[d * inner + i] = onv;
+        }
+      }
+    });
+  });
+}
+
+void pad_constant(size_t elem, const void* x, const Shape& shape0,
+                  const std::vector<int64_t>& before0, const void* value, void* out,
+                  const Shape& outShape0) {
+  int64_t total = 1;
+  for (int64_t d : outShape0) total *= d;
+  if (total == 0) return;
+  // An axis with no padding merges into the axis before it (their extents agree in x and out).
+  Shape shape, outShape;
+  std::vector<int64_t> before;
+  for (size_t a = 0; a < shape0.size(); a++) {
+    if (a > 0 && shape0[a] == outShape0[a]) {
+      shape.back() *= shape0[a];
+      outShape.back() *= shape0[a];
+      before.back() *= shape0[a];
+      continue;
+    }
+    shape.push_back(shape0[a]);
+    outShape.push_back(outShape0[a]);
+    before.push_back(before0[a]);
+  }
+  const size_t r = shape.size();
+  by_width(elem, [&](auto w) {
+    using E = decltype(w);
+    E v;
+    std::memcpy(&v, value, sizeof(E));
+    const E* X = static_cast<const E*>(x);
+    E* O = static_cast<E*>(out);
+    if (r == 0) {
+      O[0] = X[0];
+      return;
+    }
+    std::vector<int64_t> xst(r, 1);
+    for (size_t a = r; a-- > 1;) xst[a - 1] = xst[a] * shape[a];
+    const int64_t inner = outShape[r - 1], len = shape[r - 1], lo = before[r - 1];
+    const int64_t rows = total / inner;
+    const int64_t grain = std::max<int64_t>(1, kChunkBytes / std::max<int64_t>(1, inner * sizeof(E)));
+    parallel_for(rows, grain, [&](int64_t b, int64_t e) {
+      // The multi-index of output row b over the outer axes, then an odometer; `outside`
+      // counts the axes whose index lies in the padding.
+      int64_t idx[64];
+      int64_t off = 0, outside = 0, rem = b;
+      auto in_x = [&](size_t a) { return idx[a] >= before[a] && idx[a] < before[a] + shape[a]; };
+      for (size_t a = r - 1; a-- > 0;) {
+        idx[a] = rem % outShape[a];
+        rem /= outShape[a];
+        off += (idx[a] - before[a]) * xst[a];
+        outside += in_x(a) ? 0 : 1;
+      }
+      for (int64_t row = b; row < e; row++) {
+        E* dst = O + row * inner;
+        if (outside > 0 || len == 0) {
+          std::fill(dst, dst + inner, v);
+        } else {
+          std::fill(dst, dst + lo, v);
+          std::memcpy(dst + lo, X + off, static_cast<size_t>(len) * sizeof(E));
+          std::fill(dst + lo + len, dst + inner, v);
+        }
+        for (size_t a = r - 1; a-- > 0;) {
+          outside -= in_x(a) ? 0 : 1;
+          off += xst[a];
+          if (++idx[a] < outShape[a]) {
+            outside += in_x(a) ? 0 : 1;
+            break;
+          }
+          off -= outShape[a] * xst[a];
+          idx[a] = 0;
+          outside += in_x(a) ? 0 : 1;
         }
       }
     });

@@ -47,6 +47,11 @@ void segment_sum(DType t, const void* data, const int32_t* ids, int64_t rows, in
 void one_hot(size_t elem, const int32_t* idx, int64_t outer, int64_t depth, int64_t inner,
              const void* on, const void* off, void* out);
 
+// PadV2: out (of outShape) is `value` (one element of out's type) except out[i + before] = x[i];
+// every element is written once (no zero fill first). before[a] + shape[a] <= outShape[a].
+void pad_constant(size_t elem, const void* x, const Shape& shape, const std::vector<int64_t>& before,
+                  const void* value, void* out, const Shape& outShape);
+
 // MirrorPad: out's index j along axis a reads x at j - before[a] reflected into [0, shape[a])
 // (REFLECT excludes the edge, SYMMETRIC repeats it). One reflection suffices (checked).
 void mirror_pad(size_t elem, const void* x, const Shape& shape, const std::vector<int64_t>& before,

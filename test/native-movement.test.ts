@@ -199,6 +199,17 @@ test("native constant and mirror padding equal the JS kernels, gradient included
       const value = i % 3 === 0 ? 0 : C === Uint8Array ? 1 : C === Int32Array ? 7 : 2.5;
       const what = `${isa} ${C.name} ${JSON.stringify({ shape, before, after, value })}`;
       same(what, C, size(outShape), (b, o) => b.pad(x, shape, before, value, o, outShape), s.nb);
+      // PadV2 hands the kernel uninitialized storage: every element must be written.
+      same(
+        `garbage ${what}`,
+        C,
+        size(outShape),
+        (b, o) => {
+          o.fill(C === Uint8Array ? 1 : 99);
+          b.pad(x, shape, before, value, o, outShape);
+        },
+        s.nb,
+      );
       // Mirror padding within one reflection.
       for (const symmetric of [false, true]) {
         const most = (d: number): number => (symmetric ? d : d - 1);

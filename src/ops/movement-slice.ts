@@ -309,6 +309,8 @@ function checkPaddings(op: string, x: Tensor, { before, after }: PadAttrs): numb
 export const PadV2: OpDef<PadAttrs> = defineOp<PadAttrs>({
   name: "PadV2",
   kind: "movement",
+  // The kernel writes every output element (the constant too): no zero fill first.
+  overwritesOutputs: true,
   check: {
     cases: [
       {

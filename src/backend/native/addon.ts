@@ -149,6 +149,15 @@ export interface NativeAddon {
     off: number,
     out: NumArray,
   ): void;
+  /** MovementKernels.pad for numeric arrays, writing every element of out (no zeros assumed). */
+  pad?(
+    x: NumArray,
+    shape: Shape,
+    before: readonly number[],
+    value: number,
+    out: NumArray,
+    outShape: Shape,
+  ): void;
   /** MovementKernels.mirrorPad for numeric arrays. */
   mirrorPad?(
     x: NumArray,

@@ -74,6 +74,7 @@ export function nativeMovement(addon: NativeAddon, js: Backend): Moves {
   const gather = addon.gather?.bind(addon);
   const segmentSum = addon.unsortedSegmentSum?.bind(addon);
   const oneHot = addon.oneHot?.bind(addon);
+  const pad = addon.pad?.bind(addon);
   const mirrorPad = addon.mirrorPad?.bind(addon);
   const mirrorPadGrad = addon.mirrorPadGrad?.bind(addon);
   return {
@@ -147,19 +148,16 @@ export function nativeMovement(addon: NativeAddon, js: Backend): Moves {
 
     pad(x, shape, before, value, out, outShape) {
       if (
-        copy === undefined ||
+        pad === undefined ||
         out.length < T.copy ||
         typeof value !== "number" ||
-        !sameNum(x, out)
+        !sameNum(x, out) ||
+        !storesExactly(out as NumArray, value)
       ) {
         return js.pad(x, shape, before, value, out, outShape);
       }
-      // out arrives zero-filled: only another constant needs a fill.
-      if (value !== 0) (out as NumArray).fill(value);
-      const ost = stridesOf(outShape);
-      let base = 0;
-      for (let a = 0; a < shape.length; a++) base += before[a] * ost[a];
-      copy(x as NumArray, 0, stridesOf(shape), out as NumArray, base, ost, shape);
+      // Every element written once: the rows of x with their borders, and whole border rows.
+      pad(x as NumArray, shape, before, value, out as NumArray, outShape);
     },
 
     mirrorPad(x, shape, before, symmetric, out, outShape) {
