@@ -541,6 +541,34 @@ void binary(int fn, DType t, const void* a, const Shape& as, const void* b, cons
   }
   Plan p = make_plan(os, {&as, &bs});
   const int64_t sa = p.strides[0].back(), sb = p.strides[1].back();
+  // A short row broadcast against full rows ([rows, len] op [len], len small, as a bias or a
+  // scale): one call per row would cost more than the row. The row is tiled into a buffer of a
+  // few hundred elements once, and runs of whole rows go through the vector loop together.
+  if (p.dims.size() == 2 && p.dims[1] < 256) {
+    const int64_t rows = p.dims[0], len = p.dims[1];
+    const bool aRow = p.strides[0][0] == 0 && sa == 1 && p.strides[1][0] == len && sb == 1;
+    const bool bRow = p.strides[1][0] == 0 && sb == 1 && p.strides[0][0] == len && sa == 1;
+    if (aRow || bRow) {
+      const int64_t rep = std::max<int64_t>(1, 1024 / len);
+      std::vector<char> tiled(static_cast<size_t>(rep * len) * es);
+      const char* row = aRow ? pa : pb;
+      for (int64_t k = 0; k < rep; k++)
+        std::memcpy(tiled.data() + k * len * es, row, static_cast<size_t>(len) * es);
+      const char* full = aRow ? pb : pa;
+      parallel_for(rows, std::max<int64_t>(1, grain_for(L.cost) / len), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; r += rep) {
+          const int64_t m = std::min(rep, r1 - r) * len;
+          const char* f = full + r * len * es;
+          char* o = po + r * len * oes;
+          if (aRow)
+            L.vv(tiled.data(), f, o, m);
+          else
+            L.vv(f, tiled.data(), o, m);
+        }
+      });
+      return;
+    }
+  }
   parallel_for(n, grain_for(L.cost), [&](int64_t s, int64_t e) {
     walk(p, s, e, [&](const int64_t* off, int64_t o, int64_t len) {
       const char* ra = pa + off[0] * es;

@@ -59,21 +59,33 @@ void copy_rows(const Plan& p, const E* x, E* y) {
   for (size_t a = 0; a + 1 < r; a++) rows *= p.dims[a];
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(len, 1));
   parallel_for(rows, grain, [&](int64_t b, int64_t e) {
+    // The input offset of row b, then an odometer over the outer axes: a division per axis and
+    // row would cost more than copying a short row.
+    int64_t idx[64];
+    int64_t off = 0, rem = b;
+    for (size_t a = r - 1; a-- > 0;) {
+      idx[a] = rem % p.dims[a];
+      rem /= p.dims[a];
+      off += idx[a] * p.in[a];
+    }
     for (int64_t row = b; row < e; row++) {
-      const E* src = x + offset_of(p, row, r - 1);
-      E* dst = y + row * len;
-      std::memcpy(dst, src, static_cast<size_t>(len) * sizeof(E));
+      std::memcpy(y + row * len, x + off, static_cast<size_t>(len) * sizeof(E));
+      for (size_t a = r - 1; a-- > 0;) {
+        off += p.in[a];
+        if (++idx[a] < p.dims[a]) break;
+        off -= p.dims[a] * p.in[a];
+        idx[a] = 0;
+      }
     }
   });
 }
 
-constexpr int64_t kTile = 32;
+constexpr int64_t kTile = 64;
 
 template <class E>
 void tiled(const Plan& p, const E* x, E* y) {
   // Output axis k is the input's contiguous one (stride 1); the output's last axis has input
-  // stride sj. Each (batch index, tile row) unit copies kTile rows of k by all of the last axis
-  // in kTile x kTile tiles.
+  // stride sj. Copied in kTile x kTile tiles.
   const size_t r = p.dims.size();
   size_t k = 0;
   for (size_t a = 0; a + 1 < r; a++)
@@ -85,11 +97,18 @@ void tiled(const Plan& p, const E* x, E* y) {
   int64_t batch = 1;
   for (size_t a = 0; a + 1 < r; a++)
     if (a != k) batch *= p.dims[a];
-  const int64_t tilesI = (ni + kTile - 1) / kTile;
-  parallel_for(batch * tilesI, 4, [&](int64_t b, int64_t e) {
+  // Units are (batch index, band of kTile input rows along the last output axis): a unit
+  // reads its band front to back, so the input streams, and writes kTile-wide runs of every
+  // output row.
+  const int64_t tilesJ = (nj + kTile - 1) / kTile;
+  parallel_for(batch * tilesJ, 2, [&](int64_t b, int64_t e) {
+    // Each tile goes through a buffer in L1: read as contiguous runs of input rows, written
+    // out as contiguous runs of output rows. Reading strided columns straight into the output
+    // instead misses the cache about once per element when the matrices outgrow L2.
+    E buf[kTile * kTile];
     for (int64_t unit = b; unit < e; unit++) {
-      int64_t bi = unit / tilesI;
-      const int64_t i0 = (unit % tilesI) * kTile, i1 = std::min(ni, i0 + kTile);
+      int64_t bi = unit / tilesJ;
+      const int64_t j0 = (unit % tilesJ) * kTile, j1 = std::min(nj, j0 + kTile);
       // Offsets of batch index bi over the axes other than k and the last.
       int64_t xo = 0, yo = 0;
       for (size_t a = r - 1; a-- > 0;) {
@@ -99,13 +118,15 @@ void tiled(const Plan& p, const E* x, E* y) {
         xo += q * p.in[a];
         yo += q * os[a];
       }
-      for (int64_t j0 = 0; j0 < nj; j0 += kTile) {
-        const int64_t j1 = std::min(nj, j0 + kTile);
-        for (int64_t i = i0; i < i1; i++) {
-          const E* src = x + xo + i;
-          E* dst = y + yo + i * os[k];
-          for (int64_t j = j0; j < j1; j++) dst[j] = src[j * sj];
+      for (int64_t i0 = 0; i0 < ni; i0 += kTile) {
+        const int64_t i1 = std::min(ni, i0 + kTile);
+        for (int64_t j = j0; j < j1; j++) {
+          const E* src = x + xo + j * sj;
+          for (int64_t i = i0; i < i1; i++) buf[(i - i0) * kTile + (j - j0)] = src[i];
         }
+        for (int64_t i = i0; i < i1; i++)
+          std::memcpy(y + yo + i * os[k] + j0, buf + (i - i0) * kTile,
+                      static_cast<size_t>(j1 - j0) * sizeof(E));
       }
     }
   });

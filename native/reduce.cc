@@ -1,4 +1,4 @@
-// Reductions over axes: Sum, Prod, Max, Min, All, Any of float32/float64 tensors.
+// Reductions over axes: Sum, Prod, Max, Min, All, Any and Mean of float32/float64 tensors.
 //
 // As in the JS backend, the shape is collapsed into alternating runs of kept and reduced axes
 // and each reduced run is one [outer, n, inner] -> [outer, inner] pass, from the right. Every
@@ -15,12 +15,13 @@
 
 namespace tf {
 
-const char* const kReduceNames[] = {"Sum", "Prod", "Max", "Min", "All", "Any"};
-const int kNumReduce = 6;
+// Mean comes last so the older indices keep their meaning; it runs as Sum and scales once.
+const char* const kReduceNames[] = {"Sum", "Prod", "Max", "Min", "All", "Any", "Mean"};
+const int kNumReduce = 7;
 
 namespace {
 
-enum Fn { SUM = 0, PROD, MAX, MIN, ALL, ANY };
+enum Fn { SUM = 0, PROD, MAX, MIN, ALL, ANY, MEAN };
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -251,6 +252,81 @@ void cols(int fn, const In* x, int64_t n, int64_t inner, int64_t k0, int64_t k1,
   cols_generic(fn, x, n, inner, k0, k1, acc);
 }
 
+// ---- column sums (inner > 1): acc[k] += x[r*inner + k] over rows r0..r1, columns k0..k1 ------
+// Four rows per step: acc is loaded and stored once per four rows and the adds pipeline; the
+// loop vectorizes (AVX2 in the avx2 instantiation), with no stride but the row's.
+#define TF_DEFINE_SUM_COLS(SUFFIX, ATTR)                                                       \
+  template <class In>                                                                        \
+  ATTR void sum_cols_##SUFFIX(const In* TF_RESTRICT x, int64_t inner, int64_t r0, int64_t r1, \
+                              int64_t k0, int64_t k1, double* TF_RESTRICT acc) {             \
+    int64_t r = r0;                                                                          \
+    for (; r + 4 <= r1; r += 4) {                                                            \
+      const In* TF_RESTRICT a = x + r * inner;                                               \
+      const In* TF_RESTRICT b = a + inner;                                                   \
+      const In* TF_RESTRICT c = b + inner;                                                   \
+      const In* TF_RESTRICT d = c + inner;                                                   \
+      for (int64_t k = k0; k < k1; k++)                                                      \
+        acc[k] += (static_cast<double>(a[k]) + static_cast<double>(b[k])) +                  \
+                  (static_cast<double>(c[k]) + static_cast<double>(d[k]));                   \
+    }                                                                                        \
+    for (; r < r1; r++) {                                                                    \
+      const In* TF_RESTRICT a = x + r * inner;                                               \
+      for (int64_t k = k0; k < k1; k++) acc[k] += static_cast<double>(a[k]);                \
+    }                                                                                        \
+  }
+TF_DEFINE_SUM_COLS(generic, )
+#if TF_X86
+TF_DEFINE_SUM_COLS(avx2, TF_AVX2)
+#endif
+#undef TF_DEFINE_SUM_COLS
+
+template <class In>
+void sum_cols(const In* x, int64_t inner, int64_t r0, int64_t r1, int64_t k0, int64_t k1,
+              double* acc) {
+#if TF_X86
+  if (isa() == Isa::Avx2) return sum_cols_avx2(x, inner, r0, r1, k0, k1, acc);
+#endif
+  sum_cols_generic(x, inner, r0, r1, k0, k1, acc);
+}
+
+// Columns per unit of work: 4 KB of double accumulators stay in L1 while the rows stream by.
+constexpr int64_t kColTile = 512;
+
+// A Sum pass with inner > 1: x as [outer, n, inner] -> acc [outer, inner]. Units of work are
+// (outer block, column tile) pairs; when there are fewer of them than threads (a first-axis
+// reduction to a short row), the rows are split instead, each thread summing its share into
+// its own accumulators, added up at the end.
+template <class In>
+void sum_pass_cols(const In* x, int64_t outer, int64_t n, int64_t inner, double* acc) {
+  const int64_t size = outer * inner;
+  std::fill(acc, acc + size, 0.0);
+  const int threads = ThreadPool::get().size();
+  const int64_t tiles = (inner + kColTile - 1) / kColTile;
+  const int64_t units = outer * tiles;
+  auto unit = [&](int64_t u, int64_t r0, int64_t r1, double* a) {
+    const int64_t o = u / tiles, k0 = (u % tiles) * kColTile;
+    sum_cols(x + o * n * inner, inner, r0, r1, k0, std::min(inner, k0 + kColTile), a + o * inner);
+  };
+  if (units >= threads || outer * n * inner < 65536 || n < 8) {
+    const int64_t perUnit = n * std::min(inner, kColTile);
+    parallel_for(units, std::max<int64_t>(1, 32768 / std::max<int64_t>(perUnit, 1)),
+                 [&](int64_t u0, int64_t u1) {
+                   for (int64_t u = u0; u < u1; u++) unit(u, 0, n, acc);
+                 });
+    return;
+  }
+  const int64_t parts = std::min<int64_t>(threads, n / 4);
+  std::vector<double> part(static_cast<size_t>(size * parts), 0.0);
+  ThreadPool::get().run(parts, [&](int64_t t, int) {
+    const int64_t r0 = n * t / parts, r1 = n * (t + 1) / parts;
+    for (int64_t u = 0; u < units; u++) unit(u, r0, r1, part.data() + t * size);
+  });
+  for (int64_t t = 0; t < parts; t++) {
+    const double* p = part.data() + t * size;
+    for (int64_t i = 0; i < size; i++) acc[i] += p[i];
+  }
+}
+
 // One pass: x as [outer, n, inner] -> acc [outer, inner] (acc fully written).
 template <class In>
 void pass(int fn, const In* x, int64_t outer, int64_t n, int64_t inner, double* acc) {
@@ -279,6 +355,7 @@ void pass(int fn, const In* x, int64_t outer, int64_t n, int64_t inner, double* 
     }
     return;
   }
+  if (fn == SUM) return sum_pass_cols(x, outer, n, inner, acc);
   std::fill(acc, acc + outer * inner, init);
   if (outer >= 2 * threads || total < 65536) {
     parallel_for(outer, std::max<int64_t>(1, 32768 / std::max<int64_t>(n * inner, 1)),
@@ -301,6 +378,11 @@ template <class T>
 void reduce_t(int fn, const T* x, const Shape& shape, const std::vector<int>& axes, T* out) {
   int64_t total = 1;
   for (int64_t d : shape) total *= d;
+  // Mean is a Sum divided once at the end by the count of reduced elements (NaN for none).
+  const bool mean = fn == MEAN;
+  if (mean) fn = SUM;
+  double count = 1;
+  for (int a : axes) count *= static_cast<double>(shape[a]);
   // Runs of kept / reduced axes, as [size, reduced].
   std::vector<std::pair<int64_t, bool>> runs;
   for (size_t i = 0; i < shape.size(); i++) {
@@ -315,7 +397,7 @@ void reduce_t(int fn, const T* x, const Shape& shape, const std::vector<int>& ax
     if (!r.second) outSize *= r.first;
   if (total == 0) {
     // Reducing nothing gives the identity (an empty kept axis gives no output at all).
-    std::fill(out, out + outSize, static_cast<T>(identity(fn)));
+    std::fill(out, out + outSize, static_cast<T>(mean ? kNaN : identity(fn)));
     return;
   }
   std::vector<double> bufA, bufB;
@@ -343,7 +425,10 @@ void reduce_t(int fn, const T* x, const Shape& shape, const std::vector<int>& ax
     std::copy(x, x + total, out);
     return;
   }
-  for (int64_t i = 0; i < curSize; i++) out[i] = static_cast<T>(cur[i]);
+  if (mean)
+    for (int64_t i = 0; i < curSize; i++) out[i] = static_cast<T>(cur[i] / count);
+  else
+    for (int64_t i = 0; i < curSize; i++) out[i] = static_cast<T>(cur[i]);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
  *   npm run bench:workloads                      models and op suite
  *   npm run bench:workloads -- --no-suite        models only
  *   npm run bench:workloads -- --only lstm,chain --budget 200 --out file.json
+ *   npm run bench:workloads -- --no-models --only "sum axis0 [1000,1000];pad [32,26,26,32] 1 on H,W"
+ *     (names that hold commas are separated by semicolons)
  *
  * `npm run bench` runs this too (its "workloads" group), with the models and the suite.
  */
@@ -23,6 +25,11 @@ import { MODEL_WORKLOADS } from "./models.js";
 import { opSuite } from "./suite.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** --only's names: split on ";" when there is one (suite names hold commas), else on ",". */
+function splitNames(list: string): string[] {
+  return list.split(list.includes(";") ? ";" : ",").filter((n) => n !== "");
+}
 
 export interface WorkloadRow {
   name: string;
@@ -94,7 +101,7 @@ function runTorch(
   const args = [join(here, "torch_twin.py"), "--threads", "1,2", "--budget-ms", String(o.budgetMs)];
   if (o.models) args.push("--models");
   if (o.suite) args.push("--suite");
-  if (o.only !== null) args.push("--only", [...o.only].join(","));
+  if (o.only !== null) args.push("--only", [...o.only].join(";"));
   const r = spawnSync(python, args, {
     env: torchEnv(),
     encoding: "utf8",
@@ -252,7 +259,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     },
   });
   const rep = runWorkloads({
-    only: values.only === undefined ? null : new Set(values.only.split(",")),
+    only: values.only === undefined ? null : new Set(splitNames(values.only)),
     models: !values["no-models"],
     suite: !values["no-suite"],
     budgetMs: Number(values.budget),

@@ -303,7 +303,7 @@ def main():
     ap.add_argument("--suite", action="store_true")
     ap.add_argument("--models", action="store_true")
     a = ap.parse_args()
-    only = None if a.only is None else set(a.only.split(","))
+    only = None if a.only is None else set(a.only.split(";" if ";" in a.only else ","))
     print(json.dumps({"torch": torch.__version__}), flush=True)
     for threads in [int(t) for t in a.threads.split(",")]:
         torch.set_num_threads(threads)

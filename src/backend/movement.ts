@@ -60,7 +60,8 @@ export interface MovementKernels {
 
   /**
    * Constant padding (PadV2): out (outShape[a] = shape[a] + before[a] + after) is `value`
-   * everywhere except out[i + before] = x[i]. Paddings are non-negative. `value` is a number for
+   * everywhere except out[i + before] = x[i]. Paddings are non-negative. out may arrive
+   * uninitialized (the op sets overwritesOutputs): the kernel writes every element. `value` is a number for
    * numeric storage (0/1 for bool) and a string for string storage.
    */
   pad(

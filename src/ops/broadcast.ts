@@ -64,6 +64,8 @@ export const Reshape: OpDef<ReshapeAttrs> = defineOp<ReshapeAttrs>({
 export const BroadcastTo: OpDef<BroadcastToAttrs> = defineOp<BroadcastToAttrs>({
   name: "BroadcastTo",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: { cases: [{ inputs: [{ shape: [1, 3] }], attrs: { shape: [2, 3] } }] },
   infer: ([x], { shape }) => {
     const b = tryBroadcastShapes(x.shape, shape);

@@ -112,6 +112,8 @@ export interface TransposeAttrs {
 export const Transpose: OpDef<TransposeAttrs> = defineOp<TransposeAttrs>({
   name: "Transpose",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: { cases: [{ inputs: [{ shape: [2, 3, 4] }], attrs: { perm: [2, 0, 1] } }] },
   infer: ([x], { perm }) => {
     const ok =
@@ -216,6 +218,8 @@ const concatKernel: OpDef<AxisAttrs>["kernel"] = (b, xs, [y], { axis }) =>
 export const ConcatV2: OpDef<AxisAttrs> = defineOp<AxisAttrs>({
   name: "ConcatV2",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: { cases: [{ inputs: [{ shape: [2, 3] }, { shape: [2, 2] }], attrs: { axis: 1 } }] },
   infer: (xs, { axis }) => {
     if (xs.length === 0) throw new InvalidArgumentError("ConcatV2: needs at least one input");
@@ -246,6 +250,8 @@ export const ConcatV2: OpDef<AxisAttrs> = defineOp<AxisAttrs>({
 export const Pack: OpDef<AxisAttrs> = defineOp<AxisAttrs>({
   name: "Pack",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: { cases: [{ inputs: [{ shape: [2, 3] }, { shape: [2, 3] }], attrs: { axis: 1 } }] },
   infer: (xs, { axis }) => {
     if (xs.length === 0) throw new InvalidArgumentError("Pack: needs at least one input");
@@ -276,6 +282,8 @@ export interface UnpackAttrs {
 export const Unpack: OpDef<UnpackAttrs> = defineOp<UnpackAttrs>({
   name: "Unpack",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { axis: 1, num: 3 } }] },
   infer: ([x], { axis, num }) => {
     if (x.rank === 0 || axis >= x.rank) {
@@ -320,6 +328,7 @@ function splitOp(name: "Split" | "SplitV"): OpDef<SplitAttrs> {
   return defineOp<SplitAttrs>({
     name,
     kind: "movement",
+    overwritesOutputs: true,
     check: { cases: [{ inputs: [{ shape: [2, 4] }], attrs: { axis: 1, sizes: [1, 3] } }] },
     infer: ([x], { axis, sizes }) => {
       if (axis >= x.rank) {
@@ -378,6 +387,8 @@ export interface TileAttrs {
 export const Tile: OpDef<TileAttrs> = defineOp<TileAttrs>({
   name: "Tile",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { multiples: [2, 1] } }] },
   infer: ([x], { multiples }) => {
     if (multiples.length !== x.rank || multiples.some((m) => !Number.isInteger(m) || m < 0)) {
@@ -412,6 +423,8 @@ export interface ReverseAttrs {
 export const ReverseV2: OpDef<ReverseAttrs> = defineOp<ReverseAttrs>({
   name: "ReverseV2",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: { cases: [{ inputs: [{ shape: [2, 3] }], attrs: { axes: [1] } }] },
   infer: ([x]) => [{ shape: x.shape, dtype: x.dtype }],
   // A reversal is the strided window starting at the far end with stride -1.

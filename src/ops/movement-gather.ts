@@ -74,6 +74,8 @@ export interface GatherAttrs {
 export const GatherV2: OpDef<GatherAttrs> = defineOp<GatherAttrs>({
   name: "GatherV2",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: {
     cases: [
       {
@@ -244,6 +246,8 @@ export const UnsortedSegmentSum: OpDef<SegmentAttrs> = defineOp<SegmentAttrs>({
 export const GatherNd: OpDef<Record<string, never>> = defineOp<Record<string, never>>({
   name: "GatherNd",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: {
     cases: [
       {

@@ -26,6 +26,8 @@ export interface SliceAttrs {
 export const Slice: OpDef<SliceAttrs> = defineOp<SliceAttrs>({
   name: "Slice",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: { cases: [{ inputs: [{ shape: [3, 4] }], attrs: { begin: [1, 0], size: [2, 3] } }] },
   infer: ([x], { begin, size }) => {
     if (begin.length !== x.rank || size.length !== x.rank) {
@@ -202,6 +204,8 @@ function denseSlice(op: string, shape: Shape, spec: StridedSliceAttrs): DenseSli
 export const StridedSlice: OpDef<StridedSliceAttrs> = defineOp<StridedSliceAttrs>({
   name: "StridedSlice",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: {
     cases: [
       {
@@ -305,6 +309,8 @@ function checkPaddings(op: string, x: Tensor, { before, after }: PadAttrs): numb
 export const PadV2: OpDef<PadAttrs> = defineOp<PadAttrs>({
   name: "PadV2",
   kind: "movement",
+  // The kernel writes every output element (the constant too): no zero fill first.
+  overwritesOutputs: true,
   check: {
     cases: [
       {
@@ -336,6 +342,8 @@ export interface MirrorPadAttrs extends PadAttrs {
 export const MirrorPad: OpDef<MirrorPadAttrs> = defineOp<MirrorPadAttrs>({
   name: "MirrorPad",
   kind: "movement",
+  // The kernel writes every output element: no zero fill first.
+  overwritesOutputs: true,
   check: {
     cases: [
       { inputs: [{ shape: [3, 4] }], attrs: { before: [1, 2], after: [2, 1], mode: "REFLECT" } },

@@ -259,7 +259,8 @@ export const jsMovement: MovementKernels = {
 
   pad(x, shape, before, value, out, outShape) {
     if (out.length === 0) return;
-    if (value !== 0 && value !== "") (out as unknown[]).fill(value);
+    // The op lets this kernel write every element (out may hold garbage): fill, then copy x in.
+    if (out.length !== x.length) (out as unknown[]).fill(value);
     if (x.length === 0) return;
     if (shape.length === 0) {
       (out as unknown[])[0] = x[0];

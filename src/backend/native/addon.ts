@@ -108,6 +108,74 @@ export interface NativeAddon {
   ): void;
   /** FusedKernels.softmaxGrad; optional as transpose. */
   softmaxGrad?(y: FloatArray, dy: FloatArray, out: FloatArray, p: AxisParams, log: boolean): void;
+  /**
+   * Movement kernels (native/movement2.h); each optional as transpose. stridedCopy: for every
+   * index i of dims, dst[dstBase + sum i_a dstStrides[a]] = src[srcBase + sum i_a srcStrides[a]]
+   * (strides may be negative, source strides zero; destinations distinct; every offset inside
+   * its array, or a RangeError).
+   */
+  stridedCopy?(
+    src: NumArray,
+    srcBase: number,
+    srcStrides: readonly number[],
+    dst: NumArray,
+    dstBase: number,
+    dstStrides: readonly number[],
+    dims: Shape,
+  ): void;
+  /** MovementKernels.concat, all arrays of one dtype. */
+  concat?(xs: readonly NumArray[], outer: number, inners: readonly number[], out: NumArray): void;
+  /** MovementKernels.split, all arrays of one dtype. */
+  split?(x: NumArray, outer: number, inners: readonly number[], outs: readonly NumArray[]): void;
+  /** MovementKernels.gather; indices are checked to lie in [0, axisSize). */
+  gather?(
+    params: NumArray,
+    indices: Int32Array,
+    batch: number,
+    outer: number,
+    axisSize: number,
+    inner: number,
+    out: NumArray,
+  ): void;
+  /** MovementKernels.unsortedSegmentSum (float32, float64, int32); out is overwritten. */
+  unsortedSegmentSum?(data: NumArray, ids: Int32Array, inner: number, out: NumArray): void;
+  /** MovementKernels.oneHot for numeric out. */
+  oneHot?(
+    indices: Int32Array,
+    outer: number,
+    depth: number,
+    inner: number,
+    on: number,
+    off: number,
+    out: NumArray,
+  ): void;
+  /** MovementKernels.pad for numeric arrays, writing every element of out (no zeros assumed). */
+  pad?(
+    x: NumArray,
+    shape: Shape,
+    before: readonly number[],
+    value: number,
+    out: NumArray,
+    outShape: Shape,
+  ): void;
+  /** MovementKernels.mirrorPad for numeric arrays. */
+  mirrorPad?(
+    x: NumArray,
+    shape: Shape,
+    before: readonly number[],
+    symmetric: boolean,
+    out: NumArray,
+    outShape: Shape,
+  ): void;
+  /** MovementKernels.mirrorPadGrad (float32, float64, int32); out is overwritten. */
+  mirrorPadGrad?(
+    dy: NumArray,
+    dyShape: Shape,
+    before: readonly number[],
+    symmetric: boolean,
+    out: NumArray,
+    shape: Shape,
+  ): void;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;
