@@ -13,6 +13,7 @@
 #include "common.h"
 #include "kernels.h"
 #include "threadpool.h"
+#include "vgelu.h"
 #include "vmath.h"
 
 namespace tf {
@@ -40,6 +41,40 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 template <class T>
 TF_INLINE T dbl(double v) {
   return static_cast<T>(v);
+}
+
+// GELU in double, the same sequence of operations as the JS expressions (elementwise/gelu.ts).
+constexpr double kGeluK1 = 1.5957691216057308;   // 2 sqrt(2/pi)
+constexpr double kGeluK3 = 0.07135481627260025;  // 2 sqrt(2/pi) 0.044715
+constexpr double kSqrt2OverPi = 0.7978845608028654;
+// A value the compiler must round before using: keeps a product that feeds a sum from being
+// fused into an FMA (the -ffp-contract default in the AVX2 clones), so these formulas round as
+// the JS expressions do.
+TF_INLINE double rounded(double v) {
+#if defined(__GNUC__) && TF_X86
+  asm("" : "+x"(v));
+#else
+  volatile double w = v;
+  v = w;
+#endif
+  return v;
+}
+
+// Phi(x): erfc in the far negative tail, 1 + erf elsewhere (normalCdf in scalar-math.ts).
+TF_INLINE double normal_cdf(double x) {
+  return x > -1.4142135623730951 ? 0.5 * (1 + std::erf(x * 0.7071067811865476))
+                                 : 0.5 * std::erfc(-x * 0.7071067811865476);
+}
+TF_INLINE double gelu_approx(double x) {
+  return x / (1 + std::exp(-x * (kGeluK1 + rounded(kGeluK3 * x * x))));
+}
+TF_INLINE double gelu_grad(double dy, double x) {
+  return dy * (normal_cdf(x) + rounded(x * (0.3989422804014327 * std::exp(-0.5 * x * x))));
+}
+TF_INLINE double gelu_approx_grad(double dy, double x) {
+  const double s = 1 / (1 + std::exp(-x * (kGeluK1 + rounded(kGeluK3 * x * x))));
+  const double x2 = x * x;
+  return dy * (s + rounded(2 * x * s * (1 - s) * kSqrt2OverPi * (1 + rounded(0.134145 * x2))));
 }
 
 // ---- the unary table: X(name, expression in x of type T, cost class) -------------------------
@@ -87,6 +122,9 @@ TF_INLINE T dbl(double v) {
     x > T(0) ? dbl<T>(kSeluScale * double(x))                                                 \
              : dbl<T>(kSeluScale * kSeluAlpha * std::expm1(double(x))),                       \
     1)                                                                                        \
+  /* GELU (src/ops/elementwise/gelu.ts): x Phi(x) and x sigmoid(2u) */                        \
+  X(Gelu, dbl<T>(double(x) * normal_cdf(double(x))), 1)                                      \
+  X(GeluApproximate, dbl<T>(gelu_approx(double(x))), 1)                                       \
   X(IsNan, x != x ? 1 : 0, 0)                                                                 \
   X(IsFinite, std::isfinite(x) ? 1 : 0, 0)
 
@@ -141,7 +179,18 @@ TF_INLINE double floor_mod(double a, double b) {
   X(Less, a < b ? 1 : 0, 0)                                                          \
   X(LessEqual, a <= b ? 1 : 0, 0)                                                    \
   X(Greater, a > b ? 1 : 0, 0)                                                       \
-  X(GreaterEqual, a >= b ? 1 : 0, 0)
+  X(GreaterEqual, a >= b ? 1 : 0, 0)                                                 \
+  /* fused gradients (src/ops/elementwise/grad.ts), in double as the JS loops */     \
+  X(ReluGrad, b > T(0) ? a : T(0), 0)                                                \
+  X(Relu6Grad, b > T(0) && b < T(6) ? a : T(0), 0)                                   \
+  X(EluGrad, b > T(0) ? a : dbl<T>(double(a) * (double(b) + 1)), 0)                  \
+  X(SigmoidGrad, dbl<T>(double(b) * double(a) * (1 - double(a))), 0)                 \
+  X(TanhGrad, dbl<T>(double(b) * ((1 - double(a)) * (1 + double(a)))), 0)           \
+  X(SqrtGrad, dbl<T>(double(b) * 0.5 / double(a)), 0)                                \
+  X(RsqrtGrad, dbl<T>(-0.5 * double(b) * (double(a) * double(a) * double(a))), 0)    \
+  X(ReciprocalGrad, dbl<T>(-double(b) * (double(a) * double(a))), 0)                \
+  X(GeluGrad, dbl<T>(gelu_grad(double(a), double(b))), 1)                            \
+  X(GeluApproximateGrad, dbl<T>(gelu_approx_grad(double(a), double(b))), 1)
 
 enum BinaryId {
 #define TF_ENUM(NAME, EXPR, COST) B_##NAME,
@@ -253,6 +302,33 @@ TF_AVX2 __m256 vwrap_Selu(__m256 x) {
   __m256 neg = _mm256_mul_ps(v8f::expm1(x), _mm256_set1_ps(float(kSeluScale * kSeluAlpha)));
   return _mm256_blendv_ps(neg, _mm256_mul_ps(x, _mm256_set1_ps(float(kSeluScale))), pos);
 }
+TF_AVX2 __m256 vwrap_Gelu(__m256 x) { return vgelu::gelu(x); }
+TF_AVX2 __m256 vwrap_GeluApproximate(__m256 x) { return vgelu::gelu_approx(x); }
+
+// Hand-vectorized float32 binary maps (both operands advancing), the tail padded as above.
+template <__m256 (*F)(__m256, __m256)>
+TF_AVX2 void vv_vec(const float* TF_RESTRICT a, const float* TF_RESTRICT b, float* TF_RESTRICT y,
+                    int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, F(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+  if (i < n) {
+    alignas(32) float ba[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    alignas(32) float bb[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::memcpy(ba, a + i, (n - i) * sizeof(float));
+    std::memcpy(bb, b + i, (n - i) * sizeof(float));
+    _mm256_store_ps(ba, F(_mm256_load_ps(ba), _mm256_load_ps(bb)));
+    std::memcpy(y + i, ba, (n - i) * sizeof(float));
+  }
+}
+TF_AVX2 __m256 vwrap2_GeluGrad(__m256 a, __m256 b) { return vgelu::gelu_grad(a, b); }
+TF_AVX2 __m256 vwrap2_GeluApproximateGrad(__m256 a, __m256 b) {
+  return vgelu::gelu_approx_grad(a, b);
+}
+#define TF_VEC_BINARY(X) \
+  X(GeluGrad)            \
+  X(GeluApproximateGrad)
+
 // relu(x) = x where x > 0 or x is NaN, else +0 (a mask, so -0 gives +0 as in JS).
 TF_AVX2 __m256 vwrap_Relu(__m256 x) {
   __m256 keep = _mm256_or_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ),
@@ -306,6 +382,8 @@ struct UnaryTable {
     TF_FILL_VEC(Elu, x)
     TF_FILL_VEC(Selu, x)
     TF_FILL_VEC(Relu, x)
+    TF_FILL_VEC(Gelu, x)
+    TF_FILL_VEC(GeluApproximate, x)
 #undef TF_FILL_VEC
 #endif
   }
@@ -352,6 +430,18 @@ void strided_entry(const void* a, int64_t sa, const void* b, int64_t sb, void* y
                     static_cast<O*>(y), n);
 }
 
+#if TF_X86
+// The float32 same-shape loop of a binary op with a hand-written AVX2 version.
+template <class Op, __m256 (*F)(__m256, __m256)>
+void vv_vec_entry(const void* a, const void* b, void* y, int64_t n) {
+  const float* pa = static_cast<const float*>(a);
+  const float* pb = static_cast<const float*>(b);
+  float* py = static_cast<float*>(y);
+  if (isa() == Isa::Avx2) return vv_vec<F>(pa, pb, py, n);
+  vv_generic<Op, float, float>(pa, pb, py, n);
+}
+#endif
+
 template <class Op, class T, class O>
 BinaryLoops make_binary() {
   return BinaryLoops{&vv_entry<Op, T, O>, &vs_entry<Op, T, O>, &sv_entry<Op, T, O>,
@@ -373,6 +463,11 @@ struct BinaryTable {
   }
     TF_BINARY_OPS(TF_FILL)
 #undef TF_FILL
+#if TF_X86
+#define TF_FILL_VEC(NAME) f32[B_##NAME].vv = &vv_vec_entry<BOp##NAME, &vwrap2_##NAME>;
+    TF_VEC_BINARY(TF_FILL_VEC)
+#undef TF_FILL_VEC
+#endif
   }
 };
 

@@ -299,12 +299,15 @@ test("native binary ops match js: every op, broadcasts, both dtypes", (t) =>
             a.binary(i, A, as, B, bs, got, os);
             const rtol = dtype === "float32" ? 4e-7 : 4e-15;
             const what = `${fn} ${dtype} ${JSON.stringify([as, bs])} ${isa}`;
-            assertClose(got, want, rtol, 0, what);
+            // GeluGrad's factor Phi + x phi crosses zero near x = -0.75: there the error is
+            // absolute (an ulp of Phi times |dy|, |dy| <= 5 here), not relative.
+            const atol = fn.startsWith("Gelu") ? (dtype === "float32" ? 5e-7 : 5e-15) : 0;
+            assertClose(got, want, rtol, atol, what);
             const n = size(os);
             if ((A.length === n || A.length === 1) && (B.length === n || B.length === 1)) {
               got.fill(0);
               a.binaryFlat(i, A, B, got);
-              assertClose(got, want, rtol, 0, `flat ${what}`);
+              assertClose(got, want, rtol, atol, `flat ${what}`);
             }
           }
         }

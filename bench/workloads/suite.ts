@@ -178,6 +178,26 @@ function nnCases(): OpCase[] {
         b,
       );
     }),
+    {
+      // The layer's own path (the fused LayerNorm op), gamma and beta as its weights.
+      name: "layernorm keras [6400,32]",
+      build() {
+        const layer = new tf.keras.layers.LayerNormalization({ epsilon: 1e-6 });
+        const x = tf.random.normal([6400, 32]);
+        layer.build([6400, 32]);
+        const dy = tf.random.normal([6400, 32]);
+        const srcs = [x, ...layer.trainableWeights];
+        return {
+          fwd: () => void layer.apply(x),
+          bwd: () => {
+            const tape = new tf.GradientTape();
+            tape.watch(srcs);
+            const y = tape.record(() => layer.apply(x) as Tensor);
+            tape.gradient(y, srcs, { outputGradients: dy });
+          },
+        };
+      },
+    },
     opCase(
       "matmul batched [64,200,32]x[64,32,200]",
       [

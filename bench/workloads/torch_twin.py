@@ -247,6 +247,8 @@ def suite():
         ("softmax 1e3 [10,100]", [(10, 100)], lambda x: torch.softmax(x, -1), False),
         ("logSoftmax [1000,1000]", [(K, K)], lambda x: torch.log_softmax(x, -1), False),
         ("layernorm composite [6400,32]", [(6400, 32), (32,), (32,)], layernorm_composite, False),
+        ("layernorm keras [6400,32]", [(6400, 32), (32,), (32,)],
+         lambda x, g, b: torch.nn.functional.layer_norm(x, (32,), g, b, 1e-6), False),
         ("matmul batched [64,200,32]x[64,32,200]", [(64, 200, 32), (64, 32, 200)], torch.matmul, False),
         ("matmul batched [64,200,200]x[64,200,32]", [(64, 200, 200), (64, 200, 32)], torch.matmul, False),
         ("matmul [6400,32]x[32,64]", [(6400, 32), (32, 64)], torch.matmul, False),

@@ -5,6 +5,7 @@
 import "./elementwise-methods.js";
 import "./reduce-methods.js";
 import "./nn-methods.js";
+import "./nn-layernorm.js";
 import "./movement-methods.js";
 import "./math-methods.js";
 import "./variable-ops.js";

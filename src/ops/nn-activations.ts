@@ -5,22 +5,24 @@
 import { InvalidArgumentError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkDType, toTensor, type TensorLike } from "./checks.js";
-import { add, erf, greater, maximum, mul, square, tanh, where } from "./elementwise.js";
+import { greater, maximum, mul, where } from "./elementwise.js";
+import { geluApproximate, geluExact } from "./elementwise/gelu.js";
 import { api } from "./api.js";
 
 /**
  * `tf.nn.gelu(features, approximate = false)`: x * Phi(x) with Phi the standard normal CDF,
  * 0.5 x (1 + erf(x / sqrt 2)); approximate: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+ * Each form is one op with a fused gradient (Gelu, GeluApproximate in elementwise/gelu.ts).
  */
 export const gelu = api(
   function gelu(features: TensorLike, approximate = false): Tensor {
     const x = toTensor(features, "gelu");
     checkDType("gelu", x, "float", "features");
-    if (approximate) {
-      const inner = mul(add(x, mul(mul(square(x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-      return mul(mul(x, 0.5), add(tanh(inner), 1));
+    if (typeof approximate !== "boolean") {
+      throw new TypeError(`gelu: approximate must be a boolean, got ${String(approximate)}`);
     }
-    return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+    // One elementwise op each (elementwise/gelu.ts), with fused gradients.
+    return approximate ? geluApproximate(x) : geluExact(x);
   },
   { methods: [], namespaces: ["nn"] },
 );

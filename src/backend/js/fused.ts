@@ -24,4 +24,49 @@ export const jsFused: FusedKernels = {
       }
     }
   },
+  layerNorm(x, gamma, beta, y, mean, rstd, rows, n, epsilon) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += x[o + j];
+      const mu = s / n;
+      let q = 0;
+      for (let j = 0; j < n; j++) {
+        const d = x[o + j] - mu;
+        q += d * d;
+      }
+      const rs = 1 / Math.sqrt(q / n + epsilon);
+      mean[r] = mu;
+      rstd[r] = rs;
+      for (let j = 0; j < n; j++) y[o + j] = (x[o + j] - mu) * rs * gamma[j] + beta[j];
+    }
+  },
+  layerNormGrad(x, gamma, mean, rstd, dy, dx, dgamma, dbeta, rows, n) {
+    const cg = new Float64Array(n);
+    const cb = new Float64Array(n);
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      // The stored (rounded) statistics, as the forward left them.
+      const mu = mean[r];
+      const rs = rstd[r];
+      let sa = 0;
+      let sb = 0;
+      for (let j = 0; j < n; j++) {
+        const xh = (x[o + j] - mu) * rs;
+        const g = dy[o + j] * gamma[j];
+        sa += g;
+        sb += g * xh;
+        cg[j] += dy[o + j] * xh;
+        cb[j] += dy[o + j];
+      }
+      const a = sa / n;
+      const b = sb / n;
+      for (let j = 0; j < n; j++) {
+        const xh = (x[o + j] - mu) * rs;
+        dx[o + j] = rs * (dy[o + j] * gamma[j] - a - xh * b);
+      }
+    }
+    dgamma.set(cg);
+    dbeta.set(cb);
+  },
 };

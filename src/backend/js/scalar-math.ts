@@ -79,7 +79,10 @@ export function erfc(x: number): number {
     f *= delta;
     if (Math.abs(delta - 1) < 1e-16) break;
   }
-  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+  // e^(-x^2) with x^2 = s^2 + (x - s)(x + s), s = x rounded to float: s^2 is exact in double, so
+  // the rounding of x^2 (up to 730 * 2^-53 relative in the result at x = 27) stays out.
+  const s = Math.fround(x);
+  return (Math.exp(-s * s) * Math.exp((s - x) * (s + x))) / Math.sqrt(Math.PI) / f;
 }
 
 /**
@@ -408,4 +411,15 @@ export function besselI0e(x: number): number {
 /** e^-|x| I1(x) (TensorFlow's BesselI1e), odd in x. */
 export function besselI1e(x: number): number {
   return besselIe(1, x);
+}
+
+/**
+ * The standard normal CDF Phi(x) = (1 + erf(x/sqrt 2))/2, taken as erfc(-x/sqrt 2)/2 for
+ * x <= -sqrt 2 (the far tail, where 1 + erf cancels; erfc's continued fraction is accurate from
+ * an argument of 1 on). GELU's kernels use it; native/elementwise.cc has the same formula.
+ */
+export function normalCdf(x: number): number {
+  return x > -1.4142135623730951
+    ? 0.5 * (1 + erf(x * 0.7071067811865476))
+    : 0.5 * erfc(-x * 0.7071067811865476);
 }

@@ -176,6 +176,31 @@ export interface NativeAddon {
     out: NumArray,
     shape: Shape,
   ): void;
+  /** FusedKernels.layerNorm (native/bind_layernorm.cc); optional as transpose. */
+  layerNorm?(
+    x: FloatArray,
+    gamma: FloatArray,
+    beta: FloatArray,
+    y: FloatArray,
+    mean: FloatArray,
+    rstd: FloatArray,
+    rows: number,
+    n: number,
+    epsilon: number,
+  ): void;
+  /** FusedKernels.layerNormGrad; optional as transpose. */
+  layerNormGrad?(
+    x: FloatArray,
+    gamma: FloatArray,
+    mean: FloatArray,
+    rstd: FloatArray,
+    dy: FloatArray,
+    dx: FloatArray,
+    dgamma: FloatArray,
+    dbeta: FloatArray,
+    rows: number,
+    n: number,
+  ): void;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;

@@ -15,6 +15,8 @@ export const EXTRA_THRESHOLDS = {
   adam: 1024,
   /** Elements of y (an exp each for log-softmax). */
   softmaxGrad: 1024,
+  /** Elements of x. */
+  layerNorm: 2048,
 };
 
 function isNumeric(x: DataArray): x is Float32Array | Float64Array | Int32Array | Uint8Array {
@@ -24,10 +26,12 @@ function isNumeric(x: DataArray): x is Float32Array | Float64Array | Int32Array 
 export function nativeExtras(
   addon: NativeAddon,
   js: Backend,
-): Pick<Backend, "transpose" | "adamUpdate" | "softmaxGrad"> {
+): Pick<Backend, "transpose" | "adamUpdate" | "softmaxGrad" | "layerNorm" | "layerNormGrad"> {
   const transpose = addon.transpose?.bind(addon);
   const adamUpdate = addon.adamUpdate?.bind(addon);
   const softmaxGrad = addon.softmaxGrad?.bind(addon);
+  const layerNorm = addon.layerNorm?.bind(addon);
+  const layerNormGrad = addon.layerNormGrad?.bind(addon);
   return {
     transpose(x, shape, perm, out) {
       if (
@@ -54,6 +58,20 @@ export function nativeExtras(
         softmaxGrad(y, dy, out, p, log);
       } else {
         js.softmaxGrad(y, dy, out, p, log);
+      }
+    },
+    layerNorm(x, gamma, beta, y, mean, rstd, rows, n, epsilon) {
+      if (layerNorm !== undefined && x.length >= EXTRA_THRESHOLDS.layerNorm) {
+        layerNorm(x, gamma, beta, y, mean, rstd, rows, n, epsilon);
+      } else {
+        js.layerNorm(x, gamma, beta, y, mean, rstd, rows, n, epsilon);
+      }
+    },
+    layerNormGrad(x, gamma, mean, rstd, dy, dx, dgamma, dbeta, rows, n) {
+      if (layerNormGrad !== undefined && x.length >= EXTRA_THRESHOLDS.layerNorm) {
+        layerNormGrad(x, gamma, mean, rstd, dy, dx, dgamma, dbeta, rows, n);
+      } else {
+        js.layerNormGrad(x, gamma, mean, rstd, dy, dx, dgamma, dbeta, rows, n);
       }
     },
   };

@@ -8,7 +8,8 @@ import { optionsArg } from "../../tensor/args.js";
 import { normalizeAxis } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { Variable } from "../../tensor/variable.js";
-import { add, multiply, nn, reshape, rsqrt, subtract } from "../../ops/index.js";
+import { add, multiply, nn, ones, reshape, rsqrt, subtract, zeros } from "../../ops/index.js";
+import { layerNorm } from "../../ops/nn-layernorm.js";
 import * as initializers from "../initializers.js";
 import { type BuildShape, type CallOptions, Layer, type LayerOptions } from "../layer.js";
 import { baseConfig, incompatible, initializerConfig, type LayerConfig } from "./common.js";
@@ -303,6 +304,30 @@ export class LayerNormalization extends Normalization {
 
   call(inputs: Tensor): Tensor {
     this.checkInput(inputs);
+    const axes = this.axes;
+    const rank = inputs.rank;
+    const sorted = [...axes].sort((a, b) => a - b);
+    const trailing = sorted.every((a, i) => a === rank - sorted.length + i);
+    const inOrder = axes.every((a, i) => a === sorted[i]);
+    if (trailing && inOrder && (inputs.dtype === "float32" || inputs.dtype === "float64")) {
+      // The normalized axes are the last ones, in order: one fused op over [..., n] with
+      // n their product (ops/nn-layernorm.ts), gamma and beta flattened to [n].
+      const n = axes.reduce((p, a) => p * inputs.shape[a], 1);
+      const flat = (v: Variable | null, fill: number): Tensor =>
+        v === null
+          ? fill === 1
+            ? ones([n], inputs.dtype)
+            : zeros([n], inputs.dtype)
+          : v.rank === 1
+            ? v
+            : reshape(v, [n]);
+      const x =
+        sorted.length === 1
+          ? inputs
+          : reshape(inputs, [...inputs.shape.slice(0, rank - sorted.length), n]);
+      const y = layerNorm(x, flat(this.gammaVar, 1), flat(this.betaVar, 0), this.epsilon);
+      return sorted.length === 1 ? y : reshape(y, inputs.shape);
+    }
     const [mean, variance] = nn.moments(inputs, this.axes, { keepdims: true });
     return this.normalize(inputs, mean, variance);
   }

@@ -5,18 +5,9 @@
 import type { Grads } from "../../engine/op.js";
 import { saved } from "../checks.js";
 import { abs } from "./math.js";
-import {
-  add,
-  divide as div,
-  greater,
-  less,
-  logicalAnd,
-  multiply as mul,
-  square,
-  subtract as sub,
-  where,
-} from "./basic.js";
+import { add, divide as div, greater, multiply as mul, square, where } from "./basic.js";
 import { unaryOp } from "./define.js";
+import { eluGrad, relu6Grad, reluGrad, sigmoidGrad } from "./grad.js";
 
 // d sigmoid x = sigmoid x (1 - sigmoid x)
 export const sigmoid = unaryOp({
@@ -27,10 +18,7 @@ export const sigmoid = unaryOp({
   costly: true,
   dtypes: "float",
   reads: "y",
-  grad: ([dy], c): Grads => {
-    const y = saved(c.outputs[0]);
-    return [mul(dy, mul(y, sub(1, y)))];
-  },
+  grad: ([dy], c): Grads => [sigmoidGrad(saved(c.outputs[0]), dy)],
   domain: [-3, 3],
   methods: ["sigmoid"],
   namespaces: ["math", "nn"],
@@ -56,7 +44,7 @@ export const relu = unaryOp({
   js: "x > 0 ? x : (x === x ? 0 : x)",
   dtypes: "numeric",
   reads: "y",
-  grad: ([dy], c): Grads => [where(greater(saved(c.outputs[0]), 0), dy, 0)],
+  grad: ([dy], c): Grads => [reluGrad(dy, saved(c.outputs[0]))],
   methods: ["relu"],
   namespaces: ["nn"],
 });
@@ -67,10 +55,7 @@ export const relu6 = unaryOp({
   js: "x > 0 ? (x < 6 ? x : 6) : (x === x ? 0 : x)",
   dtypes: "numeric",
   reads: "y",
-  grad: ([dy], c): Grads => {
-    const y = saved(c.outputs[0]);
-    return [where(logicalAnd(greater(y, 0), less(y, 6)), dy, 0)];
-  },
+  grad: ([dy], c): Grads => [relu6Grad(dy, saved(c.outputs[0]))],
   domain: [-2, 8],
   methods: ["relu6"],
   namespaces: ["nn"],
@@ -83,10 +68,7 @@ export const elu = unaryOp({
   costly: true,
   dtypes: "float",
   reads: "y",
-  grad: ([dy], c): Grads => {
-    const y = saved(c.outputs[0]);
-    return [where(greater(y, 0), dy, mul(dy, add(y, 1)))];
-  },
+  grad: ([dy], c): Grads => [eluGrad(dy, saved(c.outputs[0]))],
   methods: ["elu"],
   namespaces: ["nn"],
 });

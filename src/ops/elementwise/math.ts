@@ -23,6 +23,7 @@ import {
 } from "./basic.js";
 import { unbroadcast } from "../broadcast.js";
 import { binaryOp, unaryOp } from "./define.js";
+import { reciprocalGrad, rsqrtGrad, sqrtGrad, tanhGrad } from "./grad.js";
 
 const POSITIVE = [0.5, 2] as const;
 
@@ -53,7 +54,7 @@ export const sqrt = unaryOp({
   js: "Math.sqrt(x)",
   dtypes: "float",
   reads: "y",
-  grad: ([dy], c): Grads => [div(dy, mul(saved(c.outputs[0]), 2))],
+  grad: ([dy], c): Grads => [sqrtGrad(saved(c.outputs[0]), dy)],
   domain: POSITIVE,
   methods: ["sqrt"],
   namespaces: ["math"],
@@ -65,10 +66,7 @@ export const rsqrt = unaryOp({
   js: "1 / Math.sqrt(x)",
   dtypes: "float",
   reads: "y",
-  grad: ([dy], c): Grads => {
-    const y = saved(c.outputs[0]);
-    return [mul(dy, mul(mul(y, square(y)), -0.5))];
-  },
+  grad: ([dy], c): Grads => [rsqrtGrad(saved(c.outputs[0]), dy)],
   domain: POSITIVE,
   methods: ["rsqrt"],
   namespaces: ["math"],
@@ -80,7 +78,7 @@ export const reciprocal = unaryOp({
   js: "1 / x",
   dtypes: "float",
   reads: "y",
-  grad: ([dy], c): Grads => [neg(mul(dy, square(saved(c.outputs[0]))))],
+  grad: ([dy], c): Grads => [reciprocalGrad(saved(c.outputs[0]), dy)],
   domain: POSITIVE,
   methods: ["reciprocal"],
   namespaces: ["math"],
@@ -242,7 +240,7 @@ export const tanh = unaryOp({
   costly: true,
   dtypes: "float",
   reads: "y",
-  grad: ([dy], c): Grads => [mul(dy, sub(1, square(saved(c.outputs[0]))))],
+  grad: ([dy], c): Grads => [tanhGrad(saved(c.outputs[0]), dy)],
   methods: ["tanh"],
   namespaces: ["math", "nn"],
 });
