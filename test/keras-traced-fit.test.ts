@@ -170,3 +170,24 @@ test("a step that reads tensor values into JS runs eagerly, with a warning", () 
   assert.equal(warnings.length, 1, warnings.join("\n"));
   assert.match(warnings[0], /predict: the step read tensor values into JS .* runs eagerly/);
 });
+
+test("batches of ever new sizes: after 16 traces the step runs eagerly, with a warning", () => {
+  const model = makeModel(5);
+  model.compile({ optimizer: "sgd", loss: "mse" });
+  calls = 0;
+  const { messages } = tf.logging.capture(() => {
+    for (let n = 1; n <= 20; n++) {
+      const x = tf.ones([n, 6]);
+      const eager = model.apply(x, { training: false }) as tf.Tensor;
+      closeArrays(
+        (model.predictOnBatch(x) as tf.Tensor).dataSync() as Float32Array,
+        eager.dataSync() as Float32Array,
+        `batch of ${n}`,
+      );
+    }
+  });
+  // 20 eager applies, 16 traces, then 4 eager steps.
+  assert.equal(calls, 20 + 16 + 4);
+  assert.equal(messages.length, 1, messages.join("\n"));
+  assert.match(messages[0], /traced 16 times .* runs eagerly/);
+});

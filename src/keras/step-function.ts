@@ -9,12 +9,20 @@
  * graph: the forward pass, the gradient ops the tape produced, and the optimizer's update and
  * assigns, with no tape.
  *
+ * After MAX_STEP_TRACES traces (batches of ever new sizes) the step runs eagerly too.
+ *
  * A step whose trace read tensor values into JS (numpy(), dataSync() in a layer's call or a
  * custom loss: JS control flow on values, which the graph would fix) is not replayed: it runs
  * eagerly from then on, and a warning says so once.
  */
 import { warn } from "../engine/logging.js";
 import { FunctionImpl } from "../function/function.js";
+
+/**
+ * After this many traces (batch shapes, mostly: an iterable of batches of varying size) a step
+ * runs eagerly: each trace keeps its graph, and a trace costs more than an eager step.
+ */
+export const MAX_STEP_TRACES = 16;
 
 export class StepFunction<A extends unknown[], R> {
   #fn: FunctionImpl | null = null;
@@ -42,6 +50,13 @@ export class StepFunction<A extends unknown[], R> {
       this.#fn = null;
       warn(
         `${this.where}: the step read tensor values into JS (numpy() or dataSync()) while it was traced, so it runs eagerly (a graph would fix what the JS code decided from them). Pass runEagerly: true to compile() to run eagerly from the start, or use tf.cond/tf.whileLoop for control flow on tensor values.`,
+      );
+    }
+    if (!this.#eager && fn.tracingCount >= MAX_STEP_TRACES) {
+      this.#eager = true;
+      this.#fn = null;
+      warn(
+        `${this.where}: the step was traced ${fn.tracingCount} times (one graph per batch shape), so it runs eagerly from now on. Batches of one size (batchSize, or a dataset batched with dropRemainder) are traced once.`,
       );
     }
     return result;
