@@ -1,15 +1,19 @@
 /**
  * tf.function as a compiler and vectorized Jacobians: ratios in one run on this machine.
  *
- *   npx tsx bench/compiler.ts [--reps N]
+ *   npx tsx bench/compiler.ts [--reps N] [--only jacobian,chain,replay,steps]
  *
  * Each case is timed as the best (minimum) of N calls after a warm-up, the usual way to see
  * through a busy shared machine; both sides of a ratio run in the same process.
  */
 import * as tf from "../src/index.js";
+import { MODEL_WORKLOADS } from "./workloads/models.js";
 
 const repsArg = process.argv.indexOf("--reps");
 const REPS = repsArg >= 0 ? Number(process.argv[repsArg + 1]) : 30;
+const onlyArg = process.argv.indexOf("--only");
+const ONLY = onlyArg >= 0 ? new Set(process.argv[onlyArg + 1].split(",")) : null;
+const want = (group: string): boolean => ONLY === null || ONLY.has(group);
 
 function best(fn: () => void, reps = REPS): number {
   for (let i = 0; i < 3; i++) fn();
@@ -23,9 +27,37 @@ function best(fn: () => void, reps = REPS): number {
 }
 
 const rows: [string, number, number][] = [];
-function compare(name: string, base: () => void, fast: () => void, reps = REPS): void {
-  const a = best(base, Math.max(3, Math.round(reps / 6)));
+function compare(
+  name: string,
+  base: () => void,
+  fast: () => void,
+  reps = REPS,
+  baseReps = Math.max(3, Math.round(reps / 6)),
+): void {
+  const a = best(base, baseReps);
   const b = best(fast, reps);
+  rows.push([name, a, b]);
+  console.log(
+    `${name.padEnd(48)} ${a.toFixed(3).padStart(9)} ms -> ${b.toFixed(3).padStart(8)} ms  (${(a / b).toFixed(1)}x)`,
+  );
+}
+
+/** As compare, the two sides timed in alternation (a busy machine slows both alike). */
+function compareAlternating(name: string, base: () => void, fast: () => void, reps: number): void {
+  for (let i = 0; i < 3; i++) {
+    base();
+    fast();
+  }
+  let a = Infinity;
+  let b = Infinity;
+  for (let i = 0; i < reps; i++) {
+    let t0 = performance.now();
+    base();
+    a = Math.min(a, performance.now() - t0);
+    t0 = performance.now();
+    fast();
+    b = Math.min(b, performance.now() - t0);
+  }
   rows.push([name, a, b]);
   console.log(
     `${name.padEnd(48)} ${a.toFixed(3).padStart(9)} ms -> ${b.toFixed(3).padStart(8)} ms  (${(a / b).toFixed(1)}x)`,
@@ -36,7 +68,7 @@ console.log(`backend ${tf.getBackend()}, best of ${REPS}`);
 
 // Jacobian of a 256 -> 256 two-layer tanh network at one input (PyTorch's vectorized
 // jacobian: 1.3 ms on this machine, README).
-{
+if (want("jacobian")) {
   const n = 256;
   const W1 = tf.random.normal([n, n], { seed: 1 }).mul(1 / 16);
   const W2 = tf.random.normal([n, n], { seed: 2 }).mul(1 / 16);
@@ -67,7 +99,7 @@ console.log(`backend ${tf.getBackend()}, best of ${REPS}`);
 // The 20-op elementwise chain over 1e6 float32 (mul, add, tanh, sub, five times), eager against
 // its tf.function, on each backend (fusion runs its loop on the JS backend; on the native one
 // the graph runs the native kernels op by op).
-{
+if (want("chain")) {
   const x = tf.random.uniform([1_000_000], { seed: 5 });
   const chain = (v: tf.Tensor): tf.Tensor => {
     let y = v;
@@ -96,4 +128,76 @@ console.log(`backend ${tf.getBackend()}, best of ${REPS}`);
     }
   }
   tf.setBackend("native");
+}
+
+// Replay cost: a chain of 1000 ops on 1-element tensors (500 x [matmul 1x1, tanh]: no
+// elementwise run for fusion to merge), so the time is dispatch, not arithmetic. The replay
+// follows the graph's run plan (no shape rules, no engine bookkeeping).
+if (want("replay")) {
+  const x = tf.constant([[0.5]]);
+  const w = tf.constant([[1.001]]);
+  const chain = (v: tf.Tensor): tf.Tensor => {
+    let y = v;
+    for (let i = 0; i < 500; i++) y = tf.tanh(tf.matmul(y, w));
+    return y;
+  };
+  const f = tf.function(chain);
+  f(x);
+  compare(
+    "1000-op chain, 1-element tensors (eager -> tf.function)",
+    () => chain(x),
+    () => f(x),
+  );
+  const [, a, b] = rows[rows.length - 1];
+  console.log(
+    `  per op: ${a.toFixed(2)} us eager, ${b.toFixed(2)} us replayed (ms per 1000 ops = us per op)`,
+  );
+}
+
+// Whole training steps, eager against the same step under tf.function (forward, the tape's
+// gradient ops and the Adam update replay as one graph). Each side has its own variables,
+// built from the same seeds.
+if (want("steps")) {
+  const mlp = () => {
+    tf.random.setSeed(1);
+    const w1 = new tf.Variable(tf.random.normal([784, 256], { stddev: 0.05 }));
+    const b1 = new tf.Variable(tf.zeros([256]));
+    const w2 = new tf.Variable(tf.random.normal([256, 10], { stddev: 0.05 }));
+    const b2 = new tf.Variable(tf.zeros([10]));
+    const params = [w1, b1, w2, b2];
+    const x = tf.random.uniform([128, 784]);
+    const labels = tf.oneHot(tf.random.uniform([128], { maxval: 10, dtype: "int32" }), 10);
+    const opt = new tf.keras.optimizers.Adam(1e-3);
+    return () => {
+      const tape = new tf.GradientTape();
+      const loss = tape.record(() => {
+        const h = tf.relu(tf.matmul(x, w1).add(b1));
+        const logits = tf.matmul(h, w2).add(b2);
+        return tf.reduceMean(tf.nn.softmaxCrossEntropyWithLogits(labels, logits));
+      });
+      const grads = tape.gradient(loss, params);
+      opt.applyGradients(grads.map((g, i) => [g, params[i]] as const));
+    };
+  };
+  const eagerMlp = mlp();
+  const tracedMlp = tf.function(mlp());
+  tracedMlp();
+  compareAlternating(
+    "MLP 784-256-10 Adam step, batch 128 (eager -> tf.function)",
+    eagerMlp,
+    () => tracedMlp(),
+    Math.max(5, Math.round(REPS / 2)),
+  );
+  const transformer = MODEL_WORKLOADS.find((w) => w.name === "transformer");
+  if (transformer !== undefined) {
+    const eagerStep = transformer.build();
+    const tracedStep = tf.function(transformer.build());
+    tracedStep();
+    compareAlternating(
+      "Transformer block Adam step, 32x200 (eager -> tf.function)",
+      eagerStep,
+      () => tracedStep(),
+      Math.max(3, Math.round(REPS / 5)),
+    );
+  }
 }

@@ -95,6 +95,13 @@ export class FunctionImpl {
   private readonly cache = new Map<string, Traced>();
   tracingCount = 0;
   private warnedReads = false;
+  /** Whether the latest trace read tensor values into JS (numpy(), dataSync()). */
+  lastTraceReadValues = false;
+  /**
+   * Whether such a trace logs the warning; a caller that handles it itself (Keras's fit runs
+   * the step eagerly instead) turns it off.
+   */
+  warnOnValueReads = true;
 
   constructor(
     readonly fn: AnyFunction,
@@ -199,7 +206,8 @@ export class FunctionImpl {
         out.leaves.map(leafSpecOf),
       );
       this.tracingCount++;
-      if (tracer.valueReads > 0 && !this.warnedReads) {
+      this.lastTraceReadValues = tracer.valueReads > 0;
+      if (tracer.valueReads > 0 && this.warnOnValueReads && !this.warnedReads) {
         this.warnedReads = true;
         warn(
           `tf.function '${this.name}': the function read tensor values into JS (numpy() or dataSync()) while it was traced. The graph keeps what the JS code decided from them at trace time (control flow on tensor values is fixed); it is retraced only for a new input signature. Use tf.cond, tf.switchCase or tf.whileLoop for control flow that the graph decides on each call.`,

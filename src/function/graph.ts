@@ -4,13 +4,25 @@
  * the graph runs), and the outputs of nodes. Running the graph calls runOp for each node in
  * order with fresh inputs, so active tapes record every op as they would in eager mode.
  */
+import { backend, type Backend } from "../backend/index.js";
 import type { AnyOpDef, OpDef } from "../engine/op.js";
 import { activeRecorders, withoutRecording } from "../engine/recorder.js";
-import { recordOp, runOp } from "../engine/run-op.js";
-import { shapeStr } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { activeCheckers, activeTracers, recordOp, runOp } from "../engine/run-op.js";
+import { type DataArray, dtypeOfArray } from "../tensor/dtype.js";
+import { ResourceExhaustedError } from "../tensor/errors.js";
+import { shapeMsg, shapeStr, sizeOf } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
 import { Variable } from "../tensor/variable.js";
 import { type FusedOp, fusedRunnable, runFused } from "./fusion.js";
+import {
+  BufferPool,
+  inferIsStatic,
+  POOL_MIN_SIZE,
+  sameSpec,
+  Recording,
+  RunPlan,
+  type SlotSpec,
+} from "./plan.js";
 
 /** An op run through runOp. `paused`: it ran with every tape paused at trace time (assignAdd's arithmetic, customGradient's forward pass), so it runs so again. */
 export interface OpNode {
@@ -155,6 +167,10 @@ export class Graph implements GraphParts {
    * soon as nothing needs it, as in eager code (buffer reuse by lifetime).
    */
   private readonly release: readonly (readonly number[])[];
+  /** Made by the first run (plan.ts); undefined until then. */
+  private plan: RunPlan | undefined = undefined;
+  /** Free storage of dead temporaries, for the planned nodes of later runs. */
+  private readonly pool = new BufferPool();
 
   constructor(parts: GraphParts) {
     this.numSlots = parts.numSlots;
@@ -172,11 +188,70 @@ export class Graph implements GraphParts {
 
   /** Runs the graph; returns its flattened results. */
   run(inputs: readonly Tensor[], outer: readonly Tensor[] = []): (Tensor | null)[] {
+    // A tracer must hear every op (a graph run inside a trace becomes part of that graph).
+    if (activeTracers.length > 0) return this.exec(inputs, outer, null, null);
+    const plan = this.plan;
+    if (plan === undefined) {
+      // The first run records the specs the plan is made of.
+      const rec = new Recording(this.numSlots, this.nodes.length);
+      const results = this.exec(inputs, outer, null, rec);
+      this.plan = new RunPlan(
+        this,
+        this.inputs.map((s) => rec.slots[s]),
+        this.outer.map((s) => rec.slots[s]),
+        rec,
+      );
+      return results;
+    }
+    return this.exec(inputs, outer, plan.matches(inputs, outer) ? plan : null, null);
+  }
+
+  /** Whether the results of unplanned node n have the specs the rest of the plan assumes. */
+  private keepsPlan(plan: RunPlan, n: number, results: readonly (Tensor | null)[]): boolean {
+    if (plan.guard[n] === 0) return true;
+    const node = this.nodes[n] as OpNode | ControlNode;
+    const expected = plan.slotSpecs;
+    for (let i = 0; i < results.length; i++) {
+      const t = results[i];
+      if (t === null || !sameSpec(t, expected[node.outputs[i]])) return false;
+    }
+    return true;
+  }
+
+  /** The run plan (plan.ts) once the graph has run, else null. */
+  get runPlan(): RunPlan | null {
+    return this.plan ?? null;
+  }
+
+  /** How many buffers wait in this graph's pool (for tests). */
+  get pooledBuffers(): number {
+    return this.pool.size;
+  }
+
+  /**
+   * One run: op by op through runOp, noting specs in `rec` when given; or following `plan`
+   * (planned op nodes skip the shape rule, the engine's bookkeeping and, for temporaries,
+   * the allocation).
+   */
+  private exec(
+    inputs: readonly Tensor[],
+    outer: readonly Tensor[],
+    plan: RunPlan | null,
+    rec: Recording | null,
+  ): (Tensor | null)[] {
     const env = this.template.slice();
     const ins = this.inputs;
     for (let i = 0; i < ins.length; i++) env[ins[i]] = inputs[i];
     const out = this.outer;
     for (let i = 0; i < out.length; i++) env[out[i]] = outer[i];
+    if (rec !== null) {
+      for (let i = 0; i < ins.length; i++) rec.note(ins[i], inputs[i]);
+      for (let i = 0; i < out.length; i++) rec.note(out[i], outer[i]);
+    }
+    // Pooling: only where nothing outside the run can hold an intermediate (no tape).
+    let pool = plan !== null && activeRecorders.length === 0 ? this.pool : null;
+    const held: DataArray[] | null = pool !== null ? new Array<DataArray>(this.numSlots) : null;
+    const b = plan !== null ? backend() : null;
     const nodes = this.nodes;
     for (let n = 0; n < nodes.length; n++) {
       const node = nodes[n];
@@ -185,11 +260,24 @@ export class Graph implements GraphParts {
           const slots = node.inputs;
           const args = new Array<Tensor>(slots.length);
           for (let i = 0; i < slots.length; i++) args[i] = env[slots[i]];
+          const specs = plan !== null ? plan.specs[n] : null;
+          if (specs !== null) {
+            runPlanned(node, args, specs, env, b as Backend, pool, held, (plan as RunPlan).pooled);
+            break;
+          }
           const results = node.paused
             ? withoutRecording(() => runOp(node.op, args, node.attrs))
             : runOp(node.op, args, node.attrs);
           const outSlots = node.outputs;
           for (let i = 0; i < outSlots.length; i++) env[outSlots[i]] = results[i];
+          if (plan !== null && !this.keepsPlan(plan, n, results)) {
+            plan = null;
+            pool = null;
+          }
+          if (rec !== null) {
+            for (let i = 0; i < outSlots.length; i++) rec.note(outSlots[i], results[i]);
+            rec.staticInfer[n] = inferIsStatic(node.op.infer, args, node.attrs, results);
+          }
           break;
         }
         case "read":
@@ -237,11 +325,31 @@ export class Graph implements GraphParts {
             : run(node, args, outer);
           const outSlots = node.outputs;
           for (let i = 0; i < outSlots.length; i++) env[outSlots[i]] = results[i];
+          if (rec !== null)
+            for (let i = 0; i < outSlots.length; i++) rec.note(outSlots[i], results[i]);
+          if (plan !== null && !this.keepsPlan(plan, n, results)) {
+            plan = null;
+            pool = null;
+          }
           break;
         }
       }
       const dead = this.release[n];
       for (let i = 0; i < dead.length; i++) env[dead[i]] = undefined as unknown as Tensor;
+      if (pool !== null && plan !== null) {
+        const free = plan.poolAt[n];
+        if (free !== null) {
+          const h = held as DataArray[];
+          for (let i = 0; i < free.length; i++) {
+            const s = free[i];
+            const storage = h[s];
+            if (storage !== undefined) {
+              pool.give(dtypeOfArray(storage), storage);
+              h[s] = undefined as unknown as DataArray;
+            }
+          }
+        }
+      }
     }
     const outputs = this.outputs;
     const results = new Array<Tensor | null>(outputs.length);
@@ -342,6 +450,54 @@ export class Graph implements GraphParts {
     }
     lines.push(`${indent}return ${this.outputs.map(s).join(", ")}`);
   }
+}
+
+/**
+ * A planned op node (plan.ts): the kernel on outputs of the recorded specs, their storage
+ * taken from the pool where a dead temporary of the same dtype and size waits; the checkers
+ * and the tapes hear it as runOp would tell them (the tracers are never there: a run under a
+ * trace takes the unplanned path).
+ */
+function runPlanned(
+  node: OpNode,
+  args: readonly Tensor[],
+  specs: readonly SlotSpec[],
+  env: Tensor[],
+  b: Backend,
+  pool: BufferPool | null,
+  held: DataArray[] | null,
+  pooled: Uint8Array,
+): void {
+  const op = node.op;
+  const outSlots = node.outputs;
+  let outputs: Tensor[];
+  if (op.viewOf !== undefined) {
+    const s = specs[0];
+    outputs = [new Tensor(b.read(args[op.viewOf]), s.shape, s.dtype)];
+  } else {
+    outputs = new Array<Tensor>(specs.length);
+    const uninitialized = op.overwritesOutputs === true;
+    for (let i = 0; i < specs.length; i++) {
+      const s = specs[i];
+      const size = sizeOf(s.shape);
+      let storage = pool !== null && size >= POOL_MIN_SIZE ? pool.take(s.dtype, size) : undefined;
+      if (storage === undefined) {
+        try {
+          storage = b.allocate(s.dtype, size, uninitialized);
+        } catch (e) {
+          throw new ResourceExhaustedError(
+            `${op.name}: output ${i} of shape ${shapeMsg(s.shape)}: ${(e as Error).message}`,
+          );
+        }
+      } else if (!uninitialized) (storage as Exclude<DataArray, string[]>).fill(0);
+      if (held !== null && pooled[outSlots[i]] === 1) held[outSlots[i]] = storage;
+      outputs[i] = new Tensor(storage, s.shape, s.dtype);
+    }
+    op.kernel(b, args, outputs, node.attrs);
+    if (activeCheckers.length > 0) for (const c of activeCheckers) c.checkOp(op, args, outputs);
+  }
+  if (!node.paused && activeRecorders.length > 0) recordOp(op, args, outputs, node.attrs);
+  for (let i = 0; i < outSlots.length; i++) env[outSlots[i]] = outputs[i];
 }
 
 /** The slots each node reads for the last time (see Graph.release). */

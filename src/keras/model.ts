@@ -287,6 +287,23 @@ export class Model<I extends LayerInputs = LayerInputs, O extends LayerOutputs =
     return this.#trainer.compiled;
   }
 
+  /**
+   * Keras's run_eagerly: whether fit, evaluate and predict run their steps eagerly (true) or
+   * as traced graphs (false, the default; set by compile's runEagerly).
+   */
+  get runEagerly(): boolean {
+    return this.#trainer.runEagerly;
+  }
+
+  set runEagerly(value: boolean) {
+    if (typeof value !== "boolean") {
+      throw new TypeError(
+        `Model '${this.name}': runEagerly must be a boolean, got ${String(value)}`,
+      );
+    }
+    this.#trainer.runEagerly = value;
+  }
+
   /** The loss tracker and the compiled metrics (after the first batch). */
   get metrics(): Metric[] {
     return this.#trainer.metrics;

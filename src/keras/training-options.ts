@@ -23,6 +23,11 @@ export interface CompileOptions {
     | readonly metricsModule.MetricIdentifier[]
     | readonly (readonly metricsModule.MetricIdentifier[])[]
     | Record<string, readonly metricsModule.MetricIdentifier[]>;
+  /**
+   * Run the train, test and predict steps eagerly, op by op (default false: they are traced
+   * into graphs, as Keras 3 runs them under tf.function, and replayed).
+   */
+  runEagerly?: boolean;
 }
 
 export interface FitOptions {

@@ -3,9 +3,13 @@
  * the loops of fit, evaluate and predict, over arrays/tensors (batched, shuffled each epoch) or
  * any iterable of [x, y] (or [x, y, sampleWeight]) batches, such as a tf.data.Dataset.
  *
- * The train step is eager: the forward pass and the loss (plus the layers' added losses) are
- * recorded on a GradientTape, the gradients of the trainable weights applied by the optimizer,
- * then the metrics updated with the same predictions.
+ * The train step: the forward pass and the loss (plus the layers' added losses) are recorded
+ * on a GradientTape, the gradients of the trainable weights applied by the optimizer, then the
+ * loss tracker and the metrics updated with the same predictions. As in Keras 3, the steps of
+ * fit, evaluate and predict (and of trainOnBatch, testOnBatch, predictOnBatch) run as traced
+ * graphs (tf.function, step-function.ts) unless compile({runEagerly: true}): forward, gradient
+ * and optimizer update replay as one graph. The metrics are updated outside the graph, from the
+ * step's loss and predictions (they keep their state in JS numbers).
  */
 import { GradientTape } from "../autodiff/tape.js";
 import type { TensorLike } from "../tensor/convert.js";
@@ -30,6 +34,7 @@ import * as metricsModule from "./metrics/index.js";
 import { Mean, type Metric } from "./metrics/index.js";
 import * as optimizers from "./optimizers.js";
 import { ProgbarLogger } from "./progress.js";
+import { StepFunction } from "./step-function.js";
 import type {
   CompileOptions,
   EvaluateOptions,
@@ -81,6 +86,12 @@ function verbosity(where: string, v: number | "auto" | undefined): number {
 // ---------------------------------------------------------------------------------------------
 // Trainer
 
+/** What a train or test step gives the metrics: the batch's loss and the predictions. */
+interface StepResult {
+  loss: Tensor;
+  yPred: Tensor[];
+}
+
 interface OutputSpec {
   name: string;
   loss: CompiledLoss | null;
@@ -95,9 +106,33 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
   #outputs: OutputSpec[] | null = null;
   #options: CompileOptions | null = null;
   readonly #lossTracker = new Mean({ name: "loss" });
+  /** compile's runEagerly (Keras's model.run_eagerly): the steps run eagerly, untraced. */
+  runEagerly = false;
+  readonly #trainFn: StepFunction<[Tensor[], Tensor[], Tensor | null, Variable[]], StepResult>;
+  readonly #testFn: StepFunction<[Tensor[], Tensor[], Tensor | null], StepResult>;
+  readonly #predictFn: StepFunction<[Tensor[]], Tensor[]>;
 
   constructor(model: TrainableModel<I, O>) {
     this.model = model;
+    this.#trainFn = new StepFunction("train_step", `${model.name}.fit`, (x, y, w, vars) =>
+      this.#trainBody(x, y, w, vars),
+    );
+    this.#testFn = new StepFunction("test_step", `${model.name}.evaluate`, (x, y, w) => {
+      const yPred = this.#forward(x, false);
+      return { loss: this.#loss(y, yPred, w), yPred };
+    });
+    this.#predictFn = new StepFunction("predict_step", `${model.name}.predict`, (x) =>
+      this.#forward(x, false),
+    );
+  }
+
+  /** How many times the train, test and predict steps were traced (for tests). */
+  get tracingCounts(): { train: number; test: number; predict: number } {
+    return {
+      train: this.#trainFn.tracingCount,
+      test: this.#testFn.tracingCount,
+      predict: this.#predictFn.tracingCount,
+    };
   }
 
   get compiled(): boolean {
@@ -132,9 +167,18 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
         `compile: optimizer must be a name or a tf.keras.optimizers.Optimizer, got ${String(opt)}`,
       );
     }
+    const eagerly = options.runEagerly ?? false;
+    if (typeof eagerly !== "boolean") {
+      throw new TypeError(`compile: runEagerly must be a boolean, got ${String(eagerly)}`);
+    }
+    this.runEagerly = eagerly;
     this.#options = options;
     this.#outputs = null; // resolved against the outputs at the first batch
     this.#lossTracker.resetState();
+    // The traced steps belong to the previous compile (its optimizer, losses).
+    this.#trainFn.reset();
+    this.#testFn.reset();
+    this.#predictFn.reset();
   }
 
   /** The dtypes of the model's symbolic inputs, where it has them. */
@@ -284,6 +328,24 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
     this.#lossTracker.resetState();
   }
 
+  /**
+   * The part of a train step that becomes a graph: forward, loss, gradients of `vars` (the
+   * trainable weights, an argument so that another set traces again), the optimizer's update.
+   */
+  #trainBody(x: Tensor[], y: Tensor[], w: Tensor | null, vars: Variable[]): StepResult {
+    const tape = new GradientTape();
+    let yPred: Tensor[] = [];
+    const loss = tape.record(() => {
+      yPred = this.#forward(x, true);
+      return this.#loss(y, yPred, w);
+    });
+    const grads = tape.gradient(loss, vars);
+    if (vars.length > 0) {
+      (this.#optimizer as optimizers.Optimizer).applyGradients(vars.map((v, i) => [grads[i], v]));
+    }
+    return { loss, yPred };
+  }
+
   /** One optimization step on a batch; updates the loss tracker and the metrics. */
   #trainStep(b: TensorBatch): void {
     if (b.y === null) {
@@ -293,16 +355,7 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
     }
     const y = b.y;
     const vars = this.model.trainableWeights;
-    const tape = new GradientTape();
-    let yPred: Tensor[] = [];
-    const loss = tape.record(() => {
-      yPred = this.#forward(b.x, true);
-      return this.#loss(y, yPred, b.w);
-    });
-    const grads = tape.gradient(loss, vars);
-    if (vars.length > 0) {
-      (this.#optimizer as optimizers.Optimizer).applyGradients(vars.map((v, i) => [grads[i], v]));
-    }
+    const { loss, yPred } = this.#trainFn.run(this.runEagerly, b.x, y, b.w, vars);
     this.#lossTracker.updateState(loss, b.x[0].shape[0]);
     this.#updateMetrics(y, yPred, b.w);
   }
@@ -311,10 +364,13 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
     if (b.y === null) {
       throw new InvalidArgumentError(`${this.model.name}.evaluate: the data has no targets (y)`);
     }
-    const yPred = this.#forward(b.x, false);
-    const loss = this.#loss(b.y, yPred, b.w);
+    const { loss, yPred } = this.#testFn.run(this.runEagerly, b.x, b.y, b.w);
     this.#lossTracker.updateState(loss, b.x[0].shape[0]);
     this.#updateMetrics(b.y, yPred, b.w);
+  }
+
+  #predictStep(x: Tensor[]): Tensor[] {
+    return this.#predictFn.run(this.runEagerly, x);
   }
 
   #data(
@@ -517,7 +573,7 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
     let step = 0;
     for (const b of data.batches(false, steps)) {
       cbs.call("onPredictBatchBegin", step);
-      parts.push(this.#forward(b.x, false));
+      parts.push(this.#predictStep(b.x));
       cbs.call("onPredictBatchEnd", step);
       step++;
     }
@@ -562,9 +618,8 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
   }
 
   predictOnBatch(x: DataX): Tensor | Tensor[] {
-    const outs = this.#forward(
+    const outs = this.#predictStep(
       asTensors(`${this.model.name}.predictOnBatch`, x, this.#inputDtypes()),
-      false,
     );
     return outs.length === 1 ? outs[0] : outs;
   }
