@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "common.h"
@@ -393,17 +394,34 @@ TF_INLINE Window window(const Pool2DParams& p, int64_t b, int64_t oh, int64_t ow
                 ((b * p.outH + oh) * p.outW + ow) * p.channels};
 }
 
-// Flat index in x of each channel's max over the window: the first one in row-major order.
-template <class T>
-void argmax_window(const T* x, const Pool2DParams& p, const Window& w, int64_t* arg) {
+// Channels handled together: the running maxima and their positions stay in registers or L1.
+constexpr int64_t kPoolBlock = 64;
+
+// For channels [c0, c0 + nc) of one window: mv[c] = the max over the window, and (with kArg)
+// at[c] = its pixel index in the image (ih * inW + iw), the first one in row-major order. A
+// value replaces the max when larger or when it is the first NaN (NaN propagates). Written
+// without branches (the winner of random data is unpredictable) and with an index as wide as T,
+// so the channel loop vectorizes into compares and masks.
+template <class T, class I, bool kArg>
+TF_INLINE void window_max(const T* x, const Pool2DParams& p, const Window& w, int64_t c0,
+                          int64_t nc, T* mv, I* at) {
   const int64_t C = p.channels;
-  const int64_t first = w.xBase + (w.hs * p.inW + w.ws) * C;
-  for (int64_t c = 0; c < C; c++) arg[c] = first + c;
+  const int64_t pix0 = w.hs * p.inW + w.ws;
+  const T* first = x + w.xBase + pix0 * C + c0;
+  for (int64_t c = 0; c < nc; c++) mv[c] = first[c];
+  if (kArg)
+    for (int64_t c = 0; c < nc; c++) at[c] = static_cast<I>(pix0);
   for (int64_t ih = w.hs; ih < w.he; ih++)
-    for (int64_t iw = w.ws; iw < w.we; iw++) {
-      const int64_t xo = w.xBase + (ih * p.inW + iw) * C;
-      for (int64_t c = 0; c < C; c++)
-        if (beats(x[xo + c], x[arg[c]])) arg[c] = xo + c;
+    for (int64_t iw = (ih == w.hs ? w.ws + 1 : w.ws); iw < w.we; iw++) {
+      const int64_t pix = ih * p.inW + iw;
+      const I ipix = static_cast<I>(pix);
+      const T* xr = x + w.xBase + pix * C + c0;
+      for (int64_t c = 0; c < nc; c++) {
+        const T v = xr[c], m = mv[c];
+        const bool b = (v > m) | ((v != v) & (m == m));
+        mv[c] = b ? v : m;
+        if (kArg) at[c] = b ? ipix : at[c];
+      }
     }
 }
 
@@ -441,32 +459,70 @@ void for_images(const Pool2DParams& p, F&& body) {
 template <class T>
 void max_pool_t(const T* x, T* y, const Pool2DParams& p) {
   for_rows(p, [&](const Window& w) {
-    thread_local std::vector<int64_t> arg;
-    arg.resize(p.channels);
-    argmax_window(x, p, w, arg.data());
-    for (int64_t c = 0; c < p.channels; c++) y[w.yo + c] = x[arg[c]];
+    for (int64_t c0 = 0; c0 < p.channels; c0 += kPoolBlock) {
+      const int64_t nc = std::min(kPoolBlock, p.channels - c0);
+      window_max<T, int64_t, false>(x, p, w, c0, nc, y + w.yo + c0, nullptr);
+    }
   });
 }
 
+// dx is zeroed image by image inside the tasks (no serial fill over the whole input first).
+template <class T, class I>
+void max_pool_grad_i(const T* x, const T* dy, T* dx, const Pool2DParams& p) {
+  const int64_t C = p.channels, img = p.inH * p.inW * C;
+  const int64_t grain = pool_grain(p, double(p.outH) * double(p.outW));
+  parallel_for(p.batch, grain, [&](int64_t b0, int64_t b1) {
+    std::fill(dx + b0 * img, dx + b1 * img, T(0));
+    T mv[kPoolBlock];
+    I at[kPoolBlock];
+    for (int64_t b = b0; b < b1; b++)
+      for (int64_t oh = 0; oh < p.outH; oh++)
+        for (int64_t ow = 0; ow < p.outW; ow++) {
+          const Window w = window(p, b, oh, ow);
+          for (int64_t c0 = 0; c0 < C; c0 += kPoolBlock) {
+            const int64_t nc = std::min(kPoolBlock, C - c0);
+            window_max<T, I, true>(x, p, w, c0, nc, mv, at);
+            T* d = dx + w.xBase + c0;
+            const T* g = dy + w.yo + c0;
+            for (int64_t c = 0; c < nc; c++) d[at[c] * C + c] += g[c];
+          }
+        }
+  });
+}
+
+template <class T, class I>
+void max_pool_grad_grad_i(const T* x, const T* g, T* out, const Pool2DParams& p) {
+  const int64_t C = p.channels;
+  for_rows(p, [&](const Window& w) {
+    T mv[kPoolBlock];
+    I at[kPoolBlock];
+    for (int64_t c0 = 0; c0 < C; c0 += kPoolBlock) {
+      const int64_t nc = std::min(kPoolBlock, C - c0);
+      window_max<T, I, true>(x, p, w, c0, nc, mv, at);
+      const T* gi = g + w.xBase + c0;
+      for (int64_t c = 0; c < nc; c++) out[w.yo + c0 + c] = gi[at[c] * C + c];
+    }
+  });
+}
+
+// The pixel index as wide as T (so selects vectorize) when an image's pixels fit in it.
+template <class T>
+using PoolIndex = typename std::conditional<sizeof(T) == 4, int32_t, int64_t>::type;
+
 template <class T>
 void max_pool_grad_t(const T* x, const T* dy, T* dx, const Pool2DParams& p) {
-  std::fill(dx, dx + p.batch * p.inH * p.inW * p.channels, T(0));
-  for_images(p, [&](const Window& w) {
-    thread_local std::vector<int64_t> arg;
-    arg.resize(p.channels);
-    argmax_window(x, p, w, arg.data());
-    for (int64_t c = 0; c < p.channels; c++) dx[arg[c]] += dy[w.yo + c];
-  });
+  if (p.inH * p.inW <= std::numeric_limits<PoolIndex<T>>::max())
+    max_pool_grad_i<T, PoolIndex<T>>(x, dy, dx, p);
+  else
+    max_pool_grad_i<T, int64_t>(x, dy, dx, p);
 }
 
 template <class T>
 void max_pool_grad_grad_t(const T* x, const T* g, T* out, const Pool2DParams& p) {
-  for_rows(p, [&](const Window& w) {
-    thread_local std::vector<int64_t> arg;
-    arg.resize(p.channels);
-    argmax_window(x, p, w, arg.data());
-    for (int64_t c = 0; c < p.channels; c++) out[w.yo + c] = g[arg[c]];
-  });
+  if (p.inH * p.inW <= std::numeric_limits<PoolIndex<T>>::max())
+    max_pool_grad_grad_i<T, PoolIndex<T>>(x, g, out, p);
+  else
+    max_pool_grad_grad_i<T, int64_t>(x, g, out, p);
 }
 
 template <class T>

@@ -595,6 +595,9 @@ test("native pools and their gradients match js, ties and NaN included", (t) =>
       poolParams(3, 9, 7, 5, [3, 3], [1, 1], [1, 1]),
       poolParams(1, 17, 33, 7, [3, 2], [2, 3], [1, 0]),
       poolParams(4, 5, 5, 1, [5, 5], [1, 1], [0, 0]),
+      // More channels than the kernel's block of 64: a second, partial block.
+      poolParams(2, 7, 6, 70, [2, 2], [2, 2], [0, 0]),
+      poolParams(1, 6, 5, 67, [3, 3], [2, 1], [1, 1]),
     ];
     forEachThreads(a, () => {
       for (const dtype of DTYPES) {
@@ -604,6 +607,8 @@ test("native pools and their gradients match js, ties and NaN included", (t) =>
           // Few distinct values: many ties, which go to the first position in row-major order.
           const x = alloc(dtype, xs).map(() => Math.floor(r() * 4));
           x[3] = NaN;
+          x[xs - 1] = NaN;
+          x[Math.floor(xs / 2)] = NaN;
           const dy = randomArray(dtype, ys, r);
           const g = randomArray(dtype, xs, r);
           const what = `${dtype} ${JSON.stringify(p)}`;
