@@ -526,38 +526,43 @@ test("native conv2d and its two backprops match js", (t) =>
       convParams(3, 8, 8, 7, 9, [1, 1], [1, 1], [1, 1], [0, 0]), // pointwise: a plain matmul
       convParams(2, 33, 31, 4, 33, [5, 5], [2, 2], [1, 1], [2, 2]),
       convParams(1, 5, 5, 1, 1, [5, 5], [1, 1], [1, 1], [0, 0]),
+      // Many pixel tiles (and groups of them in the filter gradient), one input channel.
+      convParams(5, 29, 27, 1, 33, [3, 3], [1, 1], [1, 1], [0, 0]),
+      convParams(9, 13, 11, 19, 7, [3, 3], [1, 1], [1, 1], [1, 1]),
     ];
-    forEachThreads(a, () => {
-      for (const dtype of DTYPES) {
-        for (const p of cases) {
-          const xs = p.batch * p.inH * p.inW * p.inC;
-          const ws = p.filterH * p.filterW * p.inC * p.outC;
-          const ys = p.batch * p.outH * p.outW * p.outC;
-          const x = randomArray(dtype, xs, r, -1, 1);
-          const w = randomArray(dtype, ws, r, -1, 1);
-          const dy = randomArray(dtype, ys, r, -1, 1);
-          const K = p.filterH * p.filterW * p.inC;
-          const eps = dtype === "float32" ? 1.2e-7 : 2.3e-16;
-          const tol = 16 * eps * Math.sqrt(K * p.outC * p.batch * p.outH * p.outW);
-          const what = `${dtype} ${JSON.stringify(p)}`;
-          const wantY = alloc(dtype, ys);
-          const gotY = alloc(dtype, ys);
-          jsBackend.conv2d(x, w, wantY, p);
-          a.conv2d(x, w, gotY, p);
-          assertClose(gotY, wantY, 16 * eps, tol, `conv2d ${what}`);
-          const wantDx = alloc(dtype, xs);
-          const gotDx = alloc(dtype, xs);
-          jsBackend.conv2dBackpropInput(w, dy, wantDx, p);
-          a.conv2dBackpropInput(w, dy, gotDx, p);
-          assertClose(gotDx, wantDx, 16 * eps, tol, `conv2dBackpropInput ${what}`);
-          const wantDw = alloc(dtype, ws);
-          const gotDw = alloc(dtype, ws);
-          jsBackend.conv2dBackpropFilter(x, dy, wantDw, p);
-          a.conv2dBackpropFilter(x, dy, gotDw, p);
-          assertClose(gotDw, wantDw, 16 * eps, tol, `conv2dBackpropFilter ${what}`);
+    forEachIsa(a, () =>
+      forEachThreads(a, () => {
+        for (const dtype of DTYPES) {
+          for (const p of cases) {
+            const xs = p.batch * p.inH * p.inW * p.inC;
+            const ws = p.filterH * p.filterW * p.inC * p.outC;
+            const ys = p.batch * p.outH * p.outW * p.outC;
+            const x = randomArray(dtype, xs, r, -1, 1);
+            const w = randomArray(dtype, ws, r, -1, 1);
+            const dy = randomArray(dtype, ys, r, -1, 1);
+            const K = p.filterH * p.filterW * p.inC;
+            const eps = dtype === "float32" ? 1.2e-7 : 2.3e-16;
+            const tol = 16 * eps * Math.sqrt(K * p.outC * p.batch * p.outH * p.outW);
+            const what = `${dtype} ${JSON.stringify(p)}`;
+            const wantY = alloc(dtype, ys);
+            const gotY = alloc(dtype, ys);
+            jsBackend.conv2d(x, w, wantY, p);
+            a.conv2d(x, w, gotY, p);
+            assertClose(gotY, wantY, 16 * eps, tol, `conv2d ${what}`);
+            const wantDx = alloc(dtype, xs);
+            const gotDx = alloc(dtype, xs);
+            jsBackend.conv2dBackpropInput(w, dy, wantDx, p);
+            a.conv2dBackpropInput(w, dy, gotDx, p);
+            assertClose(gotDx, wantDx, 16 * eps, tol, `conv2dBackpropInput ${what}`);
+            const wantDw = alloc(dtype, ws);
+            const gotDw = alloc(dtype, ws);
+            jsBackend.conv2dBackpropFilter(x, dy, wantDw, p);
+            a.conv2dBackpropFilter(x, dy, gotDw, p);
+            assertClose(gotDw, wantDw, 16 * eps, tol, `conv2dBackpropFilter ${what}`);
+          }
         }
-      }
-    });
+      }),
+    );
   }));
 
 function poolParams(
