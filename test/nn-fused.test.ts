@@ -350,3 +350,70 @@ test("bad arguments reaching the fused kernels in C++ throw JS errors", (t) =>
     assert.throws(() => a.lstmCell?.(f(8), f(2), f(2), f(3), 1, 2), RangeError);
     assert.throws(() => a.lstmCellGrad?.(f(8), f(2), f(2), f(2), f(8), f(2), 1, -2), RangeError);
   }));
+
+/** Runs fn counting the kernel calls of op. */
+function countCalls(op: { kernel: unknown }, fn: () => void): number {
+  const target = op as { kernel: (...args: unknown[]) => void };
+  const original = target.kernel;
+  let n = 0;
+  target.kernel = (...args: unknown[]) => {
+    n++;
+    original(...args);
+  };
+  try {
+    fn();
+  } finally {
+    target.kernel = original;
+  }
+  return n;
+}
+
+test("Keras LSTM and BatchNormalization run the fused ops, with the composite's values and gradients", () => {
+  const x = randomTensor([3, 4, 5], 41);
+  const fused = new tf.keras.layers.LSTM(6, { dtype: "float64" });
+  // The same activations as functions of its own: the layer takes the composite path.
+  const composite = new tf.keras.layers.LSTM(6, {
+    dtype: "float64",
+    activation: (t: tf.Tensor) => tf.tanh(t),
+  });
+  fused.build([3, 4, 5]);
+  composite.build([3, 4, 5]);
+  fused.weights.forEach((w, i) => composite.weights[i].assign(w.value()));
+  const run = (layer: typeof fused): [tf.Tensor, tf.Tensor[]] => {
+    const tape = new tf.GradientTape();
+    tape.watch(x);
+    const y = tape.record(() => tf.reduceSum(tf.square(layer.apply(x))));
+    return [y, tape.gradient(y, [x, ...layer.trainableWeights]) as tf.Tensor[]];
+  };
+  let got: [tf.Tensor, tf.Tensor[]] = [x, []];
+  assert.equal(
+    countCalls(FusedLSTMCell, () => (got = run(fused))),
+    4,
+  );
+  assert.equal(
+    countCalls(FusedLSTMCellGrad, () => run(fused)),
+    4,
+  );
+  let want: [tf.Tensor, tf.Tensor[]] = [x, []];
+  assert.equal(
+    countCalls(FusedLSTMCell, () => (want = run(composite))),
+    0,
+  );
+  close(got[0], want[0], 1e-12, "LSTM loss");
+  got[1].forEach((g, i) => close(g, want[1][i], 1e-10, `LSTM gradient ${i}`));
+
+  const bn = new tf.keras.layers.BatchNormalization({ dtype: "float64" });
+  const xb = randomTensor([4, 3, 2], 42);
+  assert.equal(
+    countCalls(FusedBatchNormV3, () => bn.apply(xb, { training: true })),
+    1,
+  );
+  // Normalized over axes 0 and 1 (axis 2 kept), with gamma 1 and beta 0.
+  const [m, v] = tf.nn.moments(xb, [0, 1]);
+  close(
+    bn.apply(xb, { training: true }),
+    tf.nn.batchNormalization(xb, m, v, null, null, 1e-3),
+    1e-10,
+    "BatchNormalization",
+  );
+});
