@@ -527,6 +527,11 @@ void gemm_impl(const T* a, const T* b, T* c, const GemmParams& p) {
     return;
   }
   const int64_t macs = m * n * k;
+  if (macs <= kSmallMacs && p.single) {
+    for (int64_t s = 0; s < p.batch; s++)
+      run_small(mt, a + s * p.aBatchStride, b + s * p.bBatchStride, c + s * m * n, p.accumulate);
+    return;
+  }
   if (macs <= kSmallMacs) {
     // Batches of small products: split the batch over threads when it is large.
     parallel_for(p.batch, std::max<int64_t>(1, kThreadMacs / macs), [&](int64_t s0, int64_t s1) {
@@ -543,9 +548,10 @@ void gemm_impl(const T* a, const T* b, T* c, const GemmParams& p) {
   const size_t aElems = static_cast<size_t>(mcMax * kc);
   const size_t bElems = static_cast<size_t>(ncMax * kc);
 
-  // Another thread (a Node worker) is using the shared workspaces: run alone on our own.
-  std::unique_lock<std::mutex> lock(g_mutex, std::try_to_lock);
-  if (!lock.owns_lock()) {
+  // Another thread (a Node worker) is using the shared workspaces, or the caller asked for one
+  // thread: run alone on our own.
+  std::unique_lock<std::mutex> lock(g_mutex, std::defer_lock);
+  if (p.single || !lock.try_lock()) {
     thread_local Workspace own;
     T* A = own.a.as<T>(aElems);
     T* B = own.b.as<T>(bElems);

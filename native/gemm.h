@@ -11,6 +11,9 @@ struct GemmParams {
   int64_t aBatchStride, bBatchStride;
   // C += op(A) op(B) instead of C = op(A) op(B).
   bool accumulate = false;
+  // Run on the calling thread only, with its own packing buffers: for callers that already
+  // split their work over the pool (the convolution kernels call it from pool tasks).
+  bool single = false;
 };
 
 // C is written (or added to, with p.accumulate), batch by batch, C[s] at s*m*n.

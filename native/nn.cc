@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "common.h"
@@ -258,9 +259,14 @@ void im2col_pixel(const T* x, int64_t q, const Conv2DParams& c, T* dst) {
     for (int64_t fw = 0; fw < c.filterW; fw++) {
       const int64_t iw = iw0 + fw * c.dilationW;
       if (rowInside && iw >= 0 && iw < c.inW) {
-        std::memcpy(dst, x + ((b * c.inH + ih) * c.inW + iw) * c.inC, c.inC * sizeof(T));
+        const T* src = x + ((b * c.inH + ih) * c.inW + iw) * c.inC;
+        // A call to memcpy costs more than a short copy (a first layer has 1 to 3 channels).
+        if (c.inC < 16)
+          for (int64_t ic = 0; ic < c.inC; ic++) dst[ic] = src[ic];
+        else
+          std::memcpy(dst, src, c.inC * sizeof(T));
       } else {
-        std::memset(dst, 0, c.inC * sizeof(T));
+        for (int64_t ic = 0; ic < c.inC; ic++) dst[ic] = T(0);
       }
       dst += c.inC;
     }
@@ -308,12 +314,28 @@ GemmParams gp(int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool acc = fals
   return p;
 }
 
-// Pixels per im2col chunk: the patch buffer stays near 4M elements.
-int64_t chunk_pixels(int64_t P, int64_t K) {
-  return std::max<int64_t>(1, std::min<int64_t>(P, (int64_t(1) << 22) / std::max<int64_t>(K, 1)));
+// Output pixels per task: the task's patch rows ([rows, K]) stay near 64k elements (in L2),
+// at least 8 rows, at most 1024.
+int64_t tile_pixels(int64_t K) {
+  return std::max<int64_t>(8, std::min<int64_t>(1024, 65536 / std::max<int64_t>(K, 1)));
 }
 
-// y [P, outC] = patches [P, K] * w [K, outC].
+GemmParams gp1(int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool acc = false) {
+  GemmParams p = gp(m, n, k, ta, tb, acc);
+  p.single = true;
+  return p;
+}
+
+// A per-thread scratch buffer of at least n elements (kept between calls).
+template <class T>
+T* scratch(int64_t n) {
+  thread_local std::vector<T> buf;
+  if (static_cast<int64_t>(buf.size()) < n) buf.resize(static_cast<size_t>(n));
+  return buf.data();
+}
+
+// y [P, outC] = patches [P, K] * w [K, outC], tiles of pixels over the threads: each task
+// gathers its tile's patches into its own buffer (in cache) and multiplies on its own thread.
 template <class T>
 void conv2d_t(const T* x, const T* w, T* y, const Conv2DParams& c) {
   const int64_t K = c.filterH * c.filterW * c.inC;
@@ -324,55 +346,89 @@ void conv2d_t(const T* x, const T* w, T* y, const Conv2DParams& c) {
     return;
   }
   if (is_pointwise(c)) return gemm(x, w, y, gp(P, c.outC, K, false, false));
-  const int64_t chunk = chunk_pixels(P, K);
-  std::vector<T> patches(static_cast<size_t>(chunk * K));
-  for (int64_t p0 = 0; p0 < P; p0 += chunk) {
-    const int64_t rows = std::min(chunk, P - p0);
-    parallel_for(rows, std::max<int64_t>(1, 16384 / K), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; r++) im2col_pixel(x, p0 + r, c, patches.data() + r * K);
-    });
-    gemm(patches.data(), w, y + p0 * c.outC, gp(rows, c.outC, K, false, false));
-  }
+  const int64_t tile = tile_pixels(K), tiles = (P + tile - 1) / tile;
+  parallel_for(tiles, 1, [&](int64_t t0, int64_t t1) {
+    T* patches = scratch<T>(tile * K);
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t p0 = t * tile, rows = std::min(tile, P - p0);
+      for (int64_t r = 0; r < rows; r++) im2col_pixel(x, p0 + r, c, patches + r * K);
+      gemm(patches, w, y + p0 * c.outC, gp1(rows, c.outC, K, false, false));
+    }
+  });
 }
 
-// dpatches [P, K] = dy [P, outC] * w^T, scattered back onto dx (col2im).
+// dpatches [P, K] = dy [P, outC] * w^T, scattered back onto dx (col2im). Patches overlap within
+// an image, never across images: tasks take whole images, zero their part of dx, and scatter
+// tile by tile. With fewer images than threads, the product runs on the pool and the scatter
+// serially.
 template <class T>
 void conv2d_input_t(const T* w, const T* dy, T* dx, const Conv2DParams& c) {
   const int64_t K = c.filterH * c.filterW * c.inC;
   const int64_t P = c.batch * c.outH * c.outW;
-  std::fill(dx, dx + c.batch * c.inH * c.inW * c.inC, T(0));
-  if (P == 0 || K == 0) return;
+  const int64_t img = c.inH * c.inW * c.inC, ppi = c.outH * c.outW;
+  if (P == 0 || K == 0) {
+    std::fill(dx, dx + c.batch * img, T(0));
+    return;
+  }
   if (is_pointwise(c)) return gemm(dy, w, dx, gp(P, K, c.outC, false, true));
-  const int64_t chunk = chunk_pixels(P, K);
+  const int64_t tile = tile_pixels(K);
+  const int threads = ThreadPool::get().size();
+  if (c.batch >= 2 * threads || threads == 1) {
+    parallel_for(c.batch, 1, [&](int64_t b0, int64_t b1) {
+      std::fill(dx + b0 * img, dx + b1 * img, T(0));
+      T* dpatches = scratch<T>(tile * K);
+      const int64_t q1 = b1 * ppi;
+      for (int64_t q0 = b0 * ppi; q0 < q1; q0 += tile) {
+        const int64_t rows = std::min(tile, q1 - q0);
+        gemm(dy + q0 * c.outC, w, dpatches, gp1(rows, K, c.outC, false, true));
+        for (int64_t r = 0; r < rows; r++) col2im_pixel(dpatches + r * K, q0 + r, c, dx);
+      }
+    });
+    return;
+  }
+  std::fill(dx, dx + c.batch * img, T(0));
+  const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(P, (int64_t(1) << 22) / K));
   std::vector<T> dpatches(static_cast<size_t>(chunk * K));
   for (int64_t p0 = 0; p0 < P; p0 += chunk) {
     const int64_t rows = std::min(chunk, P - p0);
     gemm(dy + p0 * c.outC, w, dpatches.data(), gp(rows, K, c.outC, false, true));
-    // Patches overlap on the input: scatter serially (it costs K per pixel against K*outC for
-    // the product).
     for (int64_t r = 0; r < rows; r++) col2im_pixel(dpatches.data() + r * K, p0 + r, c, dx);
   }
 }
 
-// dw [K, outC] = patches^T [K, P] * dy [P, outC], summed over pixel chunks.
+// dw [K, outC] = patches^T [K, P] * dy [P, outC]. The pixels are cut into a fixed number of
+// groups (so the sum's order does not depend on which thread runs what); each group sums its
+// tiles into its own partial dw, and the partials are added in group order.
 template <class T>
 void conv2d_filter_t(const T* x, const T* dy, T* dw, const Conv2DParams& c) {
   const int64_t K = c.filterH * c.filterW * c.inC;
   const int64_t P = c.batch * c.outH * c.outW;
+  const int64_t KN = K * c.outC;
   if (K == 0 || c.outC == 0) return;
   if (P == 0) {
-    std::fill(dw, dw + K * c.outC, T(0));
+    std::fill(dw, dw + KN, T(0));
     return;
   }
   if (is_pointwise(c)) return gemm(x, dy, dw, gp(K, c.outC, P, true, false));
-  const int64_t chunk = chunk_pixels(P, K);
-  std::vector<T> patches(static_cast<size_t>(chunk * K));
-  for (int64_t p0 = 0; p0 < P; p0 += chunk) {
-    const int64_t rows = std::min(chunk, P - p0);
-    parallel_for(rows, std::max<int64_t>(1, 16384 / K), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; r++) im2col_pixel(x, p0 + r, c, patches.data() + r * K);
-    });
-    gemm(patches.data(), dy + p0 * c.outC, dw, gp(K, c.outC, rows, true, false, p0 > 0));
+  const int64_t tile = tile_pixels(K), tiles = (P + tile - 1) / tile;
+  const int threads = ThreadPool::get().size();
+  // Enough groups to balance a loaded machine, few enough that the partials stay small
+  // against the product (each costs KN to add, each tile K * outC * tile).
+  const int64_t groups = std::max<int64_t>(1, std::min<int64_t>(tiles, threads == 1 ? 1 : 2 * threads));
+  std::vector<T> partial(static_cast<size_t>((groups - 1) * KN));
+  ThreadPool::get().run(groups, [&](int64_t g, int) {
+    T* out = g == 0 ? dw : partial.data() + (g - 1) * KN;
+    T* patches = scratch<T>(tile * K);
+    const int64_t ta = tiles * g / groups, tb = tiles * (g + 1) / groups;
+    for (int64_t t = ta; t < tb; t++) {
+      const int64_t p0 = t * tile, rows = std::min(tile, P - p0);
+      for (int64_t r = 0; r < rows; r++) im2col_pixel(x, p0 + r, c, patches + r * K);
+      gemm(patches, dy + p0 * c.outC, out, gp1(K, c.outC, rows, true, false, t > ta));
+    }
+  });
+  for (int64_t g = 1; g < groups; g++) {
+    const T* src = partial.data() + (g - 1) * KN;
+    for (int64_t i = 0; i < KN; i++) dw[i] += src[i];
   }
 }
 
@@ -393,17 +449,34 @@ TF_INLINE Window window(const Pool2DParams& p, int64_t b, int64_t oh, int64_t ow
                 ((b * p.outH + oh) * p.outW + ow) * p.channels};
 }
 
-// Flat index in x of each channel's max over the window: the first one in row-major order.
-template <class T>
-void argmax_window(const T* x, const Pool2DParams& p, const Window& w, int64_t* arg) {
+// Channels handled together: the running maxima and their positions stay in registers or L1.
+constexpr int64_t kPoolBlock = 64;
+
+// For channels [c0, c0 + nc) of one window: mv[c] = the max over the window, and (with kArg)
+// at[c] = its pixel index in the image (ih * inW + iw), the first one in row-major order. A
+// value replaces the max when larger or when it is the first NaN (NaN propagates). Written
+// without branches (the winner of random data is unpredictable) and with an index as wide as T,
+// so the channel loop vectorizes into compares and masks.
+template <class T, class I, bool kArg>
+TF_INLINE void window_max(const T* x, const Pool2DParams& p, const Window& w, int64_t c0,
+                          int64_t nc, T* mv, I* at) {
   const int64_t C = p.channels;
-  const int64_t first = w.xBase + (w.hs * p.inW + w.ws) * C;
-  for (int64_t c = 0; c < C; c++) arg[c] = first + c;
+  const int64_t pix0 = w.hs * p.inW + w.ws;
+  const T* first = x + w.xBase + pix0 * C + c0;
+  for (int64_t c = 0; c < nc; c++) mv[c] = first[c];
+  if (kArg)
+    for (int64_t c = 0; c < nc; c++) at[c] = static_cast<I>(pix0);
   for (int64_t ih = w.hs; ih < w.he; ih++)
-    for (int64_t iw = w.ws; iw < w.we; iw++) {
-      const int64_t xo = w.xBase + (ih * p.inW + iw) * C;
-      for (int64_t c = 0; c < C; c++)
-        if (beats(x[xo + c], x[arg[c]])) arg[c] = xo + c;
+    for (int64_t iw = (ih == w.hs ? w.ws + 1 : w.ws); iw < w.we; iw++) {
+      const int64_t pix = ih * p.inW + iw;
+      const I ipix = static_cast<I>(pix);
+      const T* xr = x + w.xBase + pix * C + c0;
+      for (int64_t c = 0; c < nc; c++) {
+        const T v = xr[c], m = mv[c];
+        const bool b = (v > m) | ((v != v) & (m == m));
+        mv[c] = b ? v : m;
+        if (kArg) at[c] = b ? ipix : at[c];
+      }
     }
 }
 
@@ -441,32 +514,70 @@ void for_images(const Pool2DParams& p, F&& body) {
 template <class T>
 void max_pool_t(const T* x, T* y, const Pool2DParams& p) {
   for_rows(p, [&](const Window& w) {
-    thread_local std::vector<int64_t> arg;
-    arg.resize(p.channels);
-    argmax_window(x, p, w, arg.data());
-    for (int64_t c = 0; c < p.channels; c++) y[w.yo + c] = x[arg[c]];
+    for (int64_t c0 = 0; c0 < p.channels; c0 += kPoolBlock) {
+      const int64_t nc = std::min(kPoolBlock, p.channels - c0);
+      window_max<T, int64_t, false>(x, p, w, c0, nc, y + w.yo + c0, nullptr);
+    }
   });
 }
 
+// dx is zeroed image by image inside the tasks (no serial fill over the whole input first).
+template <class T, class I>
+void max_pool_grad_i(const T* x, const T* dy, T* dx, const Pool2DParams& p) {
+  const int64_t C = p.channels, img = p.inH * p.inW * C;
+  const int64_t grain = pool_grain(p, double(p.outH) * double(p.outW));
+  parallel_for(p.batch, grain, [&](int64_t b0, int64_t b1) {
+    std::fill(dx + b0 * img, dx + b1 * img, T(0));
+    T mv[kPoolBlock];
+    I at[kPoolBlock];
+    for (int64_t b = b0; b < b1; b++)
+      for (int64_t oh = 0; oh < p.outH; oh++)
+        for (int64_t ow = 0; ow < p.outW; ow++) {
+          const Window w = window(p, b, oh, ow);
+          for (int64_t c0 = 0; c0 < C; c0 += kPoolBlock) {
+            const int64_t nc = std::min(kPoolBlock, C - c0);
+            window_max<T, I, true>(x, p, w, c0, nc, mv, at);
+            T* d = dx + w.xBase + c0;
+            const T* g = dy + w.yo + c0;
+            for (int64_t c = 0; c < nc; c++) d[at[c] * C + c] += g[c];
+          }
+        }
+  });
+}
+
+template <class T, class I>
+void max_pool_grad_grad_i(const T* x, const T* g, T* out, const Pool2DParams& p) {
+  const int64_t C = p.channels;
+  for_rows(p, [&](const Window& w) {
+    T mv[kPoolBlock];
+    I at[kPoolBlock];
+    for (int64_t c0 = 0; c0 < C; c0 += kPoolBlock) {
+      const int64_t nc = std::min(kPoolBlock, C - c0);
+      window_max<T, I, true>(x, p, w, c0, nc, mv, at);
+      const T* gi = g + w.xBase + c0;
+      for (int64_t c = 0; c < nc; c++) out[w.yo + c0 + c] = gi[at[c] * C + c];
+    }
+  });
+}
+
+// The pixel index as wide as T (so selects vectorize) when an image's pixels fit in it.
+template <class T>
+using PoolIndex = typename std::conditional<sizeof(T) == 4, int32_t, int64_t>::type;
+
 template <class T>
 void max_pool_grad_t(const T* x, const T* dy, T* dx, const Pool2DParams& p) {
-  std::fill(dx, dx + p.batch * p.inH * p.inW * p.channels, T(0));
-  for_images(p, [&](const Window& w) {
-    thread_local std::vector<int64_t> arg;
-    arg.resize(p.channels);
-    argmax_window(x, p, w, arg.data());
-    for (int64_t c = 0; c < p.channels; c++) dx[arg[c]] += dy[w.yo + c];
-  });
+  if (p.inH * p.inW <= std::numeric_limits<PoolIndex<T>>::max())
+    max_pool_grad_i<T, PoolIndex<T>>(x, dy, dx, p);
+  else
+    max_pool_grad_i<T, int64_t>(x, dy, dx, p);
 }
 
 template <class T>
 void max_pool_grad_grad_t(const T* x, const T* g, T* out, const Pool2DParams& p) {
-  for_rows(p, [&](const Window& w) {
-    thread_local std::vector<int64_t> arg;
-    arg.resize(p.channels);
-    argmax_window(x, p, w, arg.data());
-    for (int64_t c = 0; c < p.channels; c++) out[w.yo + c] = g[arg[c]];
-  });
+  if (p.inH * p.inW <= std::numeric_limits<PoolIndex<T>>::max())
+    max_pool_grad_grad_i<T, PoolIndex<T>>(x, g, out, p);
+  else
+    max_pool_grad_grad_i<T, int64_t>(x, g, out, p);
 }
 
 template <class T>

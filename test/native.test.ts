@@ -529,38 +529,43 @@ test("native conv2d and its two backprops match js", (t) =>
       convParams(3, 8, 8, 7, 9, [1, 1], [1, 1], [1, 1], [0, 0]), // pointwise: a plain matmul
       convParams(2, 33, 31, 4, 33, [5, 5], [2, 2], [1, 1], [2, 2]),
       convParams(1, 5, 5, 1, 1, [5, 5], [1, 1], [1, 1], [0, 0]),
+      // Many pixel tiles (and groups of them in the filter gradient), one input channel.
+      convParams(5, 29, 27, 1, 33, [3, 3], [1, 1], [1, 1], [0, 0]),
+      convParams(9, 13, 11, 19, 7, [3, 3], [1, 1], [1, 1], [1, 1]),
     ];
-    forEachThreads(a, () => {
-      for (const dtype of DTYPES) {
-        for (const p of cases) {
-          const xs = p.batch * p.inH * p.inW * p.inC;
-          const ws = p.filterH * p.filterW * p.inC * p.outC;
-          const ys = p.batch * p.outH * p.outW * p.outC;
-          const x = randomArray(dtype, xs, r, -1, 1);
-          const w = randomArray(dtype, ws, r, -1, 1);
-          const dy = randomArray(dtype, ys, r, -1, 1);
-          const K = p.filterH * p.filterW * p.inC;
-          const eps = dtype === "float32" ? 1.2e-7 : 2.3e-16;
-          const tol = 16 * eps * Math.sqrt(K * p.outC * p.batch * p.outH * p.outW);
-          const what = `${dtype} ${JSON.stringify(p)}`;
-          const wantY = alloc(dtype, ys);
-          const gotY = alloc(dtype, ys);
-          jsBackend.conv2d(x, w, wantY, p);
-          a.conv2d(x, w, gotY, p);
-          assertClose(gotY, wantY, 16 * eps, tol, `conv2d ${what}`);
-          const wantDx = alloc(dtype, xs);
-          const gotDx = alloc(dtype, xs);
-          jsBackend.conv2dBackpropInput(w, dy, wantDx, p);
-          a.conv2dBackpropInput(w, dy, gotDx, p);
-          assertClose(gotDx, wantDx, 16 * eps, tol, `conv2dBackpropInput ${what}`);
-          const wantDw = alloc(dtype, ws);
-          const gotDw = alloc(dtype, ws);
-          jsBackend.conv2dBackpropFilter(x, dy, wantDw, p);
-          a.conv2dBackpropFilter(x, dy, gotDw, p);
-          assertClose(gotDw, wantDw, 16 * eps, tol, `conv2dBackpropFilter ${what}`);
+    forEachIsa(a, () =>
+      forEachThreads(a, () => {
+        for (const dtype of DTYPES) {
+          for (const p of cases) {
+            const xs = p.batch * p.inH * p.inW * p.inC;
+            const ws = p.filterH * p.filterW * p.inC * p.outC;
+            const ys = p.batch * p.outH * p.outW * p.outC;
+            const x = randomArray(dtype, xs, r, -1, 1);
+            const w = randomArray(dtype, ws, r, -1, 1);
+            const dy = randomArray(dtype, ys, r, -1, 1);
+            const K = p.filterH * p.filterW * p.inC;
+            const eps = dtype === "float32" ? 1.2e-7 : 2.3e-16;
+            const tol = 16 * eps * Math.sqrt(K * p.outC * p.batch * p.outH * p.outW);
+            const what = `${dtype} ${JSON.stringify(p)}`;
+            const wantY = alloc(dtype, ys);
+            const gotY = alloc(dtype, ys);
+            jsBackend.conv2d(x, w, wantY, p);
+            a.conv2d(x, w, gotY, p);
+            assertClose(gotY, wantY, 16 * eps, tol, `conv2d ${what}`);
+            const wantDx = alloc(dtype, xs);
+            const gotDx = alloc(dtype, xs);
+            jsBackend.conv2dBackpropInput(w, dy, wantDx, p);
+            a.conv2dBackpropInput(w, dy, gotDx, p);
+            assertClose(gotDx, wantDx, 16 * eps, tol, `conv2dBackpropInput ${what}`);
+            const wantDw = alloc(dtype, ws);
+            const gotDw = alloc(dtype, ws);
+            jsBackend.conv2dBackpropFilter(x, dy, wantDw, p);
+            a.conv2dBackpropFilter(x, dy, gotDw, p);
+            assertClose(gotDw, wantDw, 16 * eps, tol, `conv2dBackpropFilter ${what}`);
+          }
         }
-      }
-    });
+      }),
+    );
   }));
 
 function poolParams(
@@ -598,6 +603,9 @@ test("native pools and their gradients match js, ties and NaN included", (t) =>
       poolParams(3, 9, 7, 5, [3, 3], [1, 1], [1, 1]),
       poolParams(1, 17, 33, 7, [3, 2], [2, 3], [1, 0]),
       poolParams(4, 5, 5, 1, [5, 5], [1, 1], [0, 0]),
+      // More channels than the kernel's block of 64: a second, partial block.
+      poolParams(2, 7, 6, 70, [2, 2], [2, 2], [0, 0]),
+      poolParams(1, 6, 5, 67, [3, 3], [2, 1], [1, 1]),
     ];
     forEachThreads(a, () => {
       for (const dtype of DTYPES) {
@@ -607,6 +615,8 @@ test("native pools and their gradients match js, ties and NaN included", (t) =>
           // Few distinct values: many ties, which go to the first position in row-major order.
           const x = alloc(dtype, xs).map(() => Math.floor(r() * 4));
           x[3] = NaN;
+          x[xs - 1] = NaN;
+          x[Math.floor(xs / 2)] = NaN;
           const dy = randomArray(dtype, ys, r);
           const g = randomArray(dtype, xs, r);
           const what = `${dtype} ${JSON.stringify(p)}`;

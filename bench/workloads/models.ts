@@ -8,10 +8,10 @@
  *                ff 32, batch 32), one Adam step with its dropouts (0.1) on
  *   mnist:       keras.io "Simple MNIST convnet" (conv 32, pool, conv 64, pool, dropout 0.5,
  *                dense 10), one Adam step, batch 128
- *   lstm:        an LSTM of 128 units over 50 steps of 32 features, batch 32, a dense 10 on the
- *                last state; the cell loop written from matmul, sigmoid and tanh; one Adam step
+ *   lstm:        tf.keras.layers.LSTM of 128 units over 50 steps of 32 features, batch 32, a
+ *                dense 10 on the last state (PyTorch: nn.LSTM); one Adam step
  *   resnet:      conv3x3-bn-relu-conv3x3-bn-add-relu on [32, 16, 16, 32] (batch norm in training
- *                mode from tf.nn.moments), loss mean(y^2), one Adam step
+ *                mode: tf.nn.fusedBatchNorm, PyTorch's F.batch_norm), loss mean(y^2), one Adam step
  *   chain:       sin, x1.5, +0.25, tanh, five times over 1e6 float32 (forward only)
  */
 import * as tf from "../../src/index.js";
@@ -162,28 +162,16 @@ const lstm: Workload = {
       T = 50,
       D = 32,
       U = 128;
-    const wx = variable([D, 4 * U], 0.1);
-    const wh = variable([U, 4 * U], 0.05);
-    const b = zerosVar([4 * U]);
+    const cell = new tf.keras.layers.LSTM(U);
+    cell.build([B, T, D]);
     const wd = variable([U, 10], 0.1);
     const bd = zerosVar([10]);
-    const params = [wx, wh, b, wd, bd];
-    // Time-major input, so each step's slice is one contiguous block.
-    const x = tf.random.normal([T, B, D]);
+    const params = [...cell.trainableWeights, wd, bd];
+    const x = tf.random.normal([B, T, D]);
     const labels = tf.random.uniform([B], { maxval: 10, dtype: "int32" });
     const opt = new tf.keras.optimizers.Adam(1e-3);
     return trainStep(params, opt, () => {
-      const xw = tf.reshape(dense(tf.reshape(x, [T * B, D]), wx, b), [T, B, 4 * U]);
-      const steps = tf.split(xw, T, 0);
-      let h: Tensor = tf.zeros([B, U]);
-      let c: Tensor = tf.zeros([B, U]);
-      for (let t = 0; t < T; t++) {
-        const z = tf.add(tf.reshape(steps[t], [B, 4 * U]), tf.matmul(h, wh));
-        const [zi, zf, zg, zo] = tf.split(z, 4, 1);
-        c = tf.add(tf.multiply(tf.sigmoid(zf), c), tf.multiply(tf.sigmoid(zi), tf.tanh(zg)));
-        h = tf.multiply(tf.sigmoid(zo), tf.tanh(c));
-      }
-      const logits = dense(h, wd, bd);
+      const logits = dense(cell.apply(x), wd, bd);
       return tf.reduceMean(tf.nn.sparseSoftmaxCrossEntropyWithLogits(labels, logits));
     });
   },
@@ -204,13 +192,8 @@ const resnet: Workload = {
     const params = [k1, ga1, bt1, k2, ga2, bt2];
     const x = tf.random.normal([32, 16, 16, C]);
     const opt = new tf.keras.optimizers.Adam(1e-3);
-    const bn = (h: Tensor, g: Tensor, bt: Tensor): Tensor => {
-      const [mean, variance] = tf.nn.moments(h, [0, 1, 2]);
-      return tf.add(
-        tf.multiply(tf.multiply(tf.subtract(h, mean), tf.rsqrt(tf.add(variance, 1e-3))), g),
-        bt,
-      );
-    };
+    const bn = (h: Tensor, g: Tensor, bt: Tensor): Tensor =>
+      tf.nn.fusedBatchNorm(h, g, bt, null, null, { epsilon: 1e-3 })[0];
     return trainStep(params, opt, () => {
       let h = tf.relu(bn(tf.nn.conv2d(x, k1, 1, "SAME"), ga1, bt1));
       h = bn(tf.nn.conv2d(h, k2, 1, "SAME"), ga2, bt2);

@@ -42,6 +42,8 @@ import * as mathMisc from "./math-misc.js";
 import * as arrayOps from "./array-ops.js";
 import * as nnExtra from "./nn-extra.js";
 import * as signalOps from "./signal.js";
+import * as batchNormOps from "./nn-batchnorm.js";
+import "./nn-lstm.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -76,6 +78,7 @@ const tagged = {
   ...arrayOps,
   ...nnExtra,
   ...signalOps,
+  ...batchNormOps,
 };
 
 // Creation

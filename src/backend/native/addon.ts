@@ -201,6 +201,49 @@ export interface NativeAddon {
     rows: number,
     n: number,
   ): void;
+  /** NnFusedKernels (native/nn_fused.cc), sizes as numbers; optional as transpose. */
+  batchNormTrain?(
+    x: FloatArray,
+    scale: FloatArray,
+    offset: FloatArray,
+    y: FloatArray,
+    mean: FloatArray,
+    variance: FloatArray,
+    rows: number,
+    channels: number,
+    epsilon: number,
+  ): void;
+  batchNormGrad?(
+    dy: FloatArray,
+    x: FloatArray,
+    scale: FloatArray,
+    gmean: FloatArray,
+    gvar: FloatArray,
+    dx: FloatArray,
+    dscale: FloatArray,
+    doffset: FloatArray,
+    rows: number,
+    channels: number,
+    epsilon: number,
+  ): void;
+  lstmCell?(
+    z: FloatArray,
+    cPrev: FloatArray,
+    c: FloatArray,
+    h: FloatArray,
+    batch: number,
+    units: number,
+  ): void;
+  lstmCellGrad?(
+    z: FloatArray,
+    cPrev: FloatArray,
+    dc: FloatArray,
+    dh: FloatArray,
+    dz: FloatArray,
+    dcPrev: FloatArray,
+    batch: number,
+    units: number,
+  ): void;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;

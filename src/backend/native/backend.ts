@@ -12,6 +12,7 @@ import type { DataArray, NumArray } from "../../tensor/dtype.js";
 import type { FloatArray, NativeAddon } from "./addon.js";
 import { nativeExtras } from "./extras.js";
 import { nativeMovement } from "./movement.js";
+import { nativeNnFused } from "./nn-fused.js";
 
 /**
  * Crossover sizes, in elements (multiply-adds for matmul and conv), measured with
@@ -125,6 +126,7 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
     ...js,
     ...nativeExtras(addon, js),
     ...nativeMovement(addon, js),
+    ...nativeNnFused(addon, js),
     name: "native",
     ...windowKernels(addon, js),
 

@@ -248,6 +248,24 @@ export class BatchNormalization extends Normalization {
     const movingMean = this.movingMean;
     const movingVariance = this.movingVariance;
     if (options.training === true && this.trainable) {
+      const last = inputs.rank - 1;
+      if (axes.length === 1 && axes[0] === last && last >= 0 && inputs.size > 0) {
+        // Channels last (the usual case): one fused kernel for the statistics and y, one for
+        // the gradient. Its variance is the sample variance; Keras 3 moves the moving variance
+        // toward the population one, v (N - 1) / N.
+        const C = inputs.shape[last];
+        const N = inputs.size / C;
+        const scale = this.gammaVar ?? ones([C], inputs.dtype);
+        const offset = this.betaVar ?? zeros([C], inputs.dtype);
+        const [y, batchMean, sampleVar] = nn.fusedBatchNorm(inputs, scale, offset, null, null, {
+          epsilon: this.epsilon,
+        });
+        const batchVar = N > 1 ? multiply(sampleVar, (N - 1) / N) : sampleVar;
+        const m = this.momentum;
+        movingMean.assign(add(multiply(movingMean, m), multiply(batchMean, 1 - m)));
+        movingVariance.assign(add(multiply(movingVariance, m), multiply(batchVar, 1 - m)));
+        return y;
+      }
       const reduce = inputs.shape.map((_, i) => i).filter((i) => !axes.includes(i));
       const [mean, variance] = nn.moments(inputs, reduce, { keepdims: true });
       // The moving statistics are state: updated by assign, which the tape does not record.

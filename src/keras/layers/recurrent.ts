@@ -31,6 +31,7 @@ import {
   where,
   zeros,
 } from "../../ops/index.js";
+import { lstmCellStep } from "../../ops/nn-lstm.js";
 import * as activations from "../activations.js";
 import * as initializers from "../initializers.js";
 import {
@@ -266,6 +267,9 @@ export class SimpleRNNCell extends RNNCell {
   }
 }
 
+const TANH = activations.get("tanh");
+const SIGMOID = activations.get("sigmoid");
+
 /**
  * `tf.keras.layers.LSTMCell(units, {...})`: z = x kernel + h recurrent_kernel + bias split
  * in i, f, c, o; c' = f c + i activation(z_c) with i, f, o = recurrentActivation(z_.);
@@ -290,6 +294,11 @@ export class LSTMCell extends RNNCell {
   }
   step(xp: Tensor, states: readonly Tensor[], hMask: Tensor | null): Tensor[] {
     const z = add(xp, matmul(this.h(states, hMask), this.recurrentKernel));
+    if (this.activation === TANH && this.recurrentActivation === SIGMOID) {
+      // The default activations: gates and state update in one fused op (and its gradient).
+      const [c, h] = lstmCellStep(z, states[1]);
+      return [h, h, c];
+    }
     const [zi, zf, zc, zo] = split(z, 4, 1);
     const i = this.recurrentActivation(zi);
     const f = this.recurrentActivation(zf);

@@ -8,3 +8,4 @@ export type { PaddingArg } from "../nn-common.js";
 export type { BiasAddOptions, MomentsOptions } from "../nn.js";
 export type { DropoutOptions } from "../nn-dropout.js";
 export type { DepthwiseConv2DOptions } from "../nn-depthwise.js";
+export type { FusedBatchNormOptions } from "../nn-batchnorm.js";

@@ -1,0 +1,114 @@
+/** The JS reference of the fused batch-norm and LSTM-cell kernels (sums in float64). */
+import type { BatchNormParams, LstmCellParams, NnFusedKernels } from "../nn-fused.js";
+import type { FloatArray } from "../optim.js";
+
+/** Per-channel mean over the rows of x [rows, C]. */
+function channelMean(x: FloatArray, rows: number, C: number): Float64Array {
+  const mean = new Float64Array(C);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) mean[c] += x[r * C + c];
+  for (let c = 0; c < C; c++) mean[c] /= rows;
+  return mean;
+}
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
+export const jsNnFused: NnFusedKernels = {
+  batchNormTrain(
+    x,
+    scale,
+    offset,
+    y,
+    mean,
+    variance,
+    { rows, channels: C, epsilon }: BatchNormParams,
+  ) {
+    const mu = channelMean(x, rows, C);
+    const ss = new Float64Array(C);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < C; c++) {
+        const d = x[r * C + c] - mu[c];
+        ss[c] += d * d;
+      }
+    }
+    const a = new Float64Array(C);
+    for (let c = 0; c < C; c++) {
+      const v = ss[c] / rows;
+      a[c] = scale[c] / Math.sqrt(v + epsilon);
+      mean[c] = mu[c];
+      variance[c] = (v * rows) / Math.max(rows - 1, 1);
+    }
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < C; c++) y[r * C + c] = (x[r * C + c] - mu[c]) * a[c] + offset[c];
+    }
+  },
+
+  batchNormGrad(dy, x, scale, gmean, gvar, dx, dscale, doffset, p: BatchNormParams) {
+    const { rows, channels: C, epsilon } = p;
+    const n1 = Math.max(rows - 1, 1);
+    const mu = channelMean(x, rows, C);
+    const sv = new Float64Array(C);
+    const sd = new Float64Array(C);
+    const sdx = new Float64Array(C);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < C; c++) {
+        const d = x[r * C + c] - mu[c];
+        const g = dy[r * C + c];
+        sv[c] += d * d;
+        sd[c] += g;
+        sdx[c] += g * d;
+      }
+    }
+    const rs = new Float64Array(C);
+    for (let c = 0; c < C; c++) {
+      rs[c] = 1 / Math.sqrt(sv[c] / rows + epsilon);
+      dscale[c] = rs[c] * sdx[c];
+      doffset[c] = sd[c];
+    }
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < C; c++) {
+        const i = r * C + c;
+        const xh = (x[i] - mu[c]) * rs[c];
+        dx[i] =
+          scale[c] * rs[c] * (dy[i] - sd[c] / rows - (xh * rs[c] * sdx[c]) / rows) +
+          gmean[c] / rows +
+          (2 * gvar[c] * (x[i] - mu[c])) / n1;
+      }
+    }
+  },
+
+  lstmCell(z, cPrev, c, h, { batch, units: U }: LstmCellParams) {
+    for (let b = 0; b < batch; b++) {
+      const zb = b * 4 * U;
+      for (let u = 0; u < U; u++) {
+        const i = sigmoid(z[zb + u]);
+        const f = sigmoid(z[zb + U + u]);
+        const g = Math.tanh(z[zb + 2 * U + u]);
+        const o = sigmoid(z[zb + 3 * U + u]);
+        const cn = f * cPrev[b * U + u] + i * g;
+        c[b * U + u] = cn;
+        h[b * U + u] = o * Math.tanh(cn);
+      }
+    }
+  },
+
+  lstmCellGrad(z, cPrev, dc, dh, dz, dcPrev, { batch, units: U }: LstmCellParams) {
+    for (let b = 0; b < batch; b++) {
+      const zb = b * 4 * U;
+      for (let u = 0; u < U; u++) {
+        const k = b * U + u;
+        const i = sigmoid(z[zb + u]);
+        const f = sigmoid(z[zb + U + u]);
+        const g = Math.tanh(z[zb + 2 * U + u]);
+        const o = sigmoid(z[zb + 3 * U + u]);
+        const p = cPrev[k];
+        const t = Math.tanh(f * p + i * g);
+        const e = dc[k] + dh[k] * o * (1 - t * t);
+        dz[zb + u] = e * g * i * (1 - i);
+        dz[zb + U + u] = e * p * f * (1 - f);
+        dz[zb + 2 * U + u] = e * i * (1 - g * g);
+        dz[zb + 3 * U + u] = dh[k] * t * o * (1 - o);
+        dcPrev[k] = e * f;
+      }
+    }
+  },
+};

@@ -1,0 +1,171 @@
+/**
+ * The LSTM cell step as one op (Keras's gate order i, f, g, o; sigmoid gates, tanh
+ * activations), forward and gradient: a step of tf.keras.layers.LSTM costs its matmul, an add
+ * and this, instead of a split and eleven elementwise ops (and some twenty in the gradient).
+ *
+ *   FusedLSTMCell(z, cPrev) -> c, h
+ *     z [batch, 4 units] = the gates' pre-activations; i = sigmoid(z_i), f = sigmoid(z_f),
+ *     g = tanh(z_g), o = sigmoid(z_o); c = f cPrev + i g; h = o tanh(c)
+ *   FusedLSTMCellGrad(z, cPrev, dc, dh) -> dz, dcPrev
+ *     t = tanh(c), e = dc + dh o (1 - t^2) (all that reaches c);
+ *     dz = [e g i', e cPrev f', e i g', dh t o'], dcPrev = e f
+ *     with i' = i (1 - i), f' = f (1 - f), o' = o (1 - o), g' = 1 - g^2.
+ * (Not TensorFlow raw ops: TensorFlow's LSTMBlockCell also holds the matmul and peepholes.)
+ *
+ * FusedLSTMCellGrad's own gradient, for cotangents (a_i, a_f, a_g, a_o) of dz and a_c of
+ * dcPrev, from L = e S + a_o dh t o' with S = a_i g i' + a_f cPrev f' + a_g i g' + a_c f:
+ *   d/d(dc) = S,   d/d(dh) = o (1 - t^2) S + a_o t o'
+ *   G = (1 - t^2)(a_o dh o' - 2 t dh o S)    (what reaches c through t)
+ *   d/dz_i = (e (a_i g (1 - 2i) + a_g g') + G g) i'
+ *   d/dz_f = (e (a_f cPrev (1 - 2f) + a_c) + G cPrev) f'
+ *   d/dz_g = (e (a_i i' - 2 a_g i g) + G i) g'
+ *   d/dz_o = (S dh (1 - t^2) + a_o dh t (1 - 2o)) o'
+ *   d/d(cPrev) = e a_f f' + G f
+ */
+import { defineOp, type Grads, type OpDef } from "../engine/op.js";
+import { runOp } from "../engine/run-op.js";
+import { InvalidArgumentError } from "../tensor/errors.js";
+import { shapeMsg } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { FloatArray } from "../backend/optim.js";
+import type { LstmCellParams } from "../backend/nn-fused.js";
+import { checkDType, describe, saved } from "./checks.js";
+import { add, mul, sigmoid, square, sub, tanh } from "./elementwise.js";
+import { concat, split } from "./movement-core.js";
+
+type NoAttrs = Record<string, never>;
+
+/** Checks z [batch, 4 units] and the [batch, units] tensors against it; gives the params. */
+function cellParams(op: string, z: Tensor, others: readonly [string, Tensor][]): LstmCellParams {
+  checkDType(op, z, "float", "z");
+  if (z.rank !== 2 || z.shape[1] % 4 !== 0) {
+    throw new InvalidArgumentError(
+      `${op}: z must be [batch, 4 units] (the i, f, g, o pre-activations), got ${describe(z)}`,
+    );
+  }
+  const [batch, four] = z.shape;
+  const units = four / 4;
+  for (const [name, t] of others) {
+    if (t.dtype !== z.dtype || t.rank !== 2 || t.shape[0] !== batch || t.shape[1] !== units) {
+      throw new InvalidArgumentError(
+        `${op}: ${name} must be ${z.dtype} [${batch}, ${units}] to match z ${shapeMsg(z.shape)}, got ${describe(t)}`,
+      );
+    }
+  }
+  return { batch, units };
+}
+
+const one = (t: Tensor): Tensor => sub(1, t);
+
+export const FusedLSTMCell: OpDef<NoAttrs> = defineOp<NoAttrs>({
+  name: "FusedLSTMCell",
+  kind: "nn",
+  check: {
+    cases: [
+      { inputs: [{ shape: [2, 8], range: [-2, 2] }, { shape: [2, 2] }], attrs: {} },
+      { inputs: [{ shape: [3, 12], range: [-2, 2] }, { shape: [3, 3] }], attrs: {} },
+    ],
+  },
+  overwritesOutputs: true,
+  infer: ([z, cPrev]) => {
+    const { batch, units } = cellParams("FusedLSTMCell", z, [["cPrev", cPrev]]);
+    const spec = { shape: [batch, units], dtype: z.dtype };
+    return [spec, spec];
+  },
+  kernel: (b, [z, cPrev], [c, h]) =>
+    b.lstmCell(
+      b.read(z) as FloatArray,
+      b.read(cPrev) as FloatArray,
+      b.read(c) as FloatArray,
+      b.read(h) as FloatArray,
+      cellParams("FusedLSTMCell", z, []),
+    ),
+  saveInputs: [0, 1],
+  grad: ([dc, dh], c): Grads =>
+    runOp(FusedLSTMCellGrad, [saved(c.inputs[0]), saved(c.inputs[1]), dc, dh], {}),
+});
+
+export const FusedLSTMCellGrad: OpDef<NoAttrs> = defineOp<NoAttrs>({
+  name: "FusedLSTMCellGrad",
+  kind: "nn",
+  check: {
+    cases: [
+      {
+        inputs: [
+          { shape: [2, 8], range: [-2, 2] },
+          { shape: [2, 2] },
+          { shape: [2, 2] },
+          { shape: [2, 2] },
+        ],
+        attrs: {},
+      },
+    ],
+  },
+  overwritesOutputs: true,
+  infer: ([z, cPrev, dc, dh]) => {
+    const { batch, units } = cellParams("FusedLSTMCellGrad", z, [
+      ["cPrev", cPrev],
+      ["dc", dc],
+      ["dh", dh],
+    ]);
+    return [
+      { shape: [batch, 4 * units], dtype: z.dtype },
+      { shape: [batch, units], dtype: z.dtype },
+    ];
+  },
+  kernel: (b, [z, cPrev, dc, dh], [dz, dcPrev]) =>
+    b.lstmCellGrad(
+      b.read(z) as FloatArray,
+      b.read(cPrev) as FloatArray,
+      b.read(dc) as FloatArray,
+      b.read(dh) as FloatArray,
+      b.read(dz) as FloatArray,
+      b.read(dcPrev) as FloatArray,
+      cellParams("FusedLSTMCellGrad", z, []),
+    ),
+  saveInputs: [0, 1, 2, 3],
+  grad: ([az, ac], c): Grads => {
+    const z = saved(c.inputs[0]);
+    const cp = saved(c.inputs[1]);
+    const dc = saved(c.inputs[2]);
+    const dh = saved(c.inputs[3]);
+    const [zi, zf, zg, zo] = split(z, 4, 1);
+    const [ai, af, ag, ao] = split(az, 4, 1);
+    const i = sigmoid(zi);
+    const f = sigmoid(zf);
+    const g = tanh(zg);
+    const o = sigmoid(zo);
+    const di = mul(i, one(i));
+    const df = mul(f, one(f));
+    const dg = one(square(g));
+    const dO = mul(o, one(o));
+    const t = tanh(add(mul(f, cp), mul(i, g)));
+    const dt = one(square(t));
+    const e = add(dc, mul(mul(dh, o), dt));
+    const S = add(
+      add(mul(mul(ai, g), di), mul(mul(af, cp), df)),
+      add(mul(mul(ag, i), dg), mul(ac, f)),
+    );
+    const gDc = S;
+    const gDh = add(mul(mul(o, dt), S), mul(mul(ao, t), dO));
+    const G = mul(dt, sub(mul(mul(ao, dh), dO), mul(mul(mul(t, 2), mul(dh, o)), S)));
+    const gZi = mul(
+      add(mul(e, add(mul(mul(ai, g), sub(1, mul(i, 2))), mul(ag, dg))), mul(G, g)),
+      di,
+    );
+    const gZf = mul(add(mul(e, add(mul(mul(af, cp), sub(1, mul(f, 2))), ac)), mul(G, cp)), df);
+    const gZg = mul(add(mul(e, sub(mul(ai, di), mul(mul(mul(ag, i), g), 2))), mul(G, i)), dg);
+    const gZo = mul(add(mul(mul(S, dh), dt), mul(mul(mul(ao, dh), t), sub(1, mul(o, 2)))), dO);
+    const gCp = add(mul(mul(e, af), df), mul(G, f));
+    return [concat([gZi, gZf, gZg, gZo], 1), gCp, gDc, gDh];
+  },
+});
+
+/**
+ * One LSTM step from the gate pre-activations z [batch, 4 units] (i, f, g, o) and the previous
+ * cell state: `[c, h]` with sigmoid gates and tanh activations.
+ */
+export function lstmCellStep(z: Tensor, cPrev: Tensor): [Tensor, Tensor] {
+  const [c, h] = runOp(FusedLSTMCell, [z, cPrev], {});
+  return [c, h];
+}

@@ -1,0 +1,419 @@
+/**
+ * Fused batch normalization (FusedBatchNormV3 and its gradient) and the fused LSTM cell:
+ * values against the composite formulas, the native kernels against the JS reference (odd
+ * shapes, both dtypes, both ISA paths, one and two threads), gradients to second order against
+ * finite differences, and the Keras layers that use them.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "../src/index.js";
+import { jsBackend } from "../src/backend/js/index.js";
+import type { FloatArray, Isa, NativeAddon } from "../src/backend/native/addon.js";
+import { runOp } from "../src/engine/run-op.js";
+import { FusedBatchNormGradV3, FusedBatchNormV3 } from "../src/ops/nn-batchnorm.js";
+import { FusedLSTMCell, FusedLSTMCellGrad } from "../src/ops/nn-lstm.js";
+import { checkGradients, randomTensor } from "./helpers/gradcheck.js";
+import { withAddon } from "./helpers/native.js";
+import { rng } from "./helpers/rng.js";
+
+function forEachIsa(a: NativeAddon, body: (isa: Isa) => void): void {
+  const original = a.isa();
+  const isas: Isa[] = original === "avx2-fma" ? ["avx2-fma", "scalar"] : ["scalar"];
+  try {
+    for (const isa of isas) {
+      a.setIsa(isa);
+      body(isa);
+    }
+  } finally {
+    a.setIsa(original);
+  }
+}
+
+function forEachThreads(a: NativeAddon, body: () => void): void {
+  const original = a.numThreads();
+  try {
+    for (const n of [1, 2]) {
+      a.setNumThreads(n);
+      body();
+    }
+  } finally {
+    a.setNumThreads(original);
+  }
+}
+
+type FloatDtype = "float32" | "float64";
+
+function rand(dtype: FloatDtype, n: number, r: () => number, lo = -2, hi = 2): FloatArray {
+  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
+  return out;
+}
+
+const alloc = (dtype: FloatDtype, n: number): FloatArray =>
+  dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+
+function assertClose(got: FloatArray, want: FloatArray, tol: number, what: string): void {
+  assert.equal(got.length, want.length, what);
+  for (let i = 0; i < got.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    if (!(err <= tol * (1 + Math.abs(want[i])))) {
+      assert.fail(`${what}: element ${i}: got ${got[i]}, want ${want[i]}`);
+    }
+  }
+}
+
+function close(got: tf.Tensor, want: tf.Tensor, tol: number, what: string): void {
+  assert.deepEqual(got.shape, want.shape, what);
+  assertClose(
+    Float64Array.from(got.dataSync() as FloatArray),
+    Float64Array.from(want.dataSync() as FloatArray),
+    tol,
+    what,
+  );
+}
+
+test("FusedBatchNormV3 matches the composite: batch statistics, sample variance, y", () => {
+  const x = randomTensor([3, 4, 5, 6], 1, -2, 3);
+  const scale = randomTensor([6], 2, 0.5, 1.5);
+  const offset = randomTensor([6], 3);
+  const [y, mean, variance] = tf.nn.fusedBatchNorm(x, scale, offset, null, null, {
+    epsilon: 0.01,
+  });
+  const [m, v] = tf.nn.moments(x, [0, 1, 2]);
+  close(mean, m, 1e-12, "mean");
+  // The sample variance: N / (N - 1) times the population variance, N = 60.
+  close(variance, tf.multiply(v, 60 / 59), 1e-12, "variance");
+  const want = tf.nn.batchNormalization(x, m, v, offset, scale, 0.01);
+  close(y, want, 1e-12, "y");
+  // Inference uses the given statistics and returns them.
+  const [yi, mi, vi] = tf.nn.fusedBatchNorm(x, scale, offset, m, v, {
+    epsilon: 0.01,
+    isTraining: false,
+  });
+  close(yi, want, 1e-12, "inference y");
+  assert.equal(mi, m);
+  assert.equal(vi, v);
+  // One row: the sample variance's divisor stays 1 (as TensorFlow's), the output is offset.
+  const [y1, , v1] = tf.nn.fusedBatchNorm(tf.constant([[2, 5]]), [1, 1], [0.5, -1]);
+  assert.deepEqual([...y1.dataSync()], [0.5, -1]);
+  assert.deepEqual([...v1.dataSync()], [0, 0]);
+});
+
+test("fusedBatchNorm rejects bad arguments with messages naming the op", () => {
+  const x = tf.zeros([2, 3]);
+  assert.throws(
+    () => tf.nn.fusedBatchNorm(x, tf.ones([2]), tf.zeros([3])),
+    /FusedBatchNormV3: scale must be a float32 vector of the 3 channels/,
+  );
+  assert.throws(
+    () => tf.nn.fusedBatchNorm(x, tf.ones([3]), tf.zeros([3]), tf.zeros([3]), null),
+    /fusedBatchNorm: in training mode/,
+  );
+  assert.throws(
+    () => tf.nn.fusedBatchNorm(x, tf.ones([3]), tf.zeros([3]), null, null, { isTraining: false }),
+    /needs mean and variance/,
+  );
+  assert.throws(
+    () => tf.nn.fusedBatchNorm(x, tf.ones([3]), tf.zeros([3]), null, null, { epsilon: -1 }),
+    RangeError,
+  );
+  assert.throws(
+    () => tf.nn.fusedBatchNorm(tf.zeros([0, 3]), tf.ones([3]), tf.zeros([3])),
+    /no rows/,
+  );
+  assert.throws(
+    () => tf.nn.fusedBatchNorm(tf.zeros([2, 3], "int32"), tf.ones([3]), tf.zeros([3])),
+    TypeError,
+  );
+});
+
+test("FusedBatchNormV3's gradient equals the composite's, mean and variance outputs included", () => {
+  const x = randomTensor([5, 3, 4], 4, -1, 2);
+  const scale = randomTensor([4], 5, 0.5, 1.5);
+  const offset = randomTensor([4], 6);
+  const wy = randomTensor([5, 3, 4], 7);
+  const wm = randomTensor([4], 8);
+  const wv = randomTensor([4], 9);
+  const loss = (y: tf.Tensor, m: tf.Tensor, v: tf.Tensor): tf.Tensor =>
+    tf.add(
+      tf.reduceSum(tf.multiply(y, wy)),
+      tf.add(tf.reduceSum(tf.multiply(m, wm)), tf.reduceSum(tf.multiply(v, wv))),
+    );
+  const grads = (fused: boolean): tf.Tensor[] => {
+    const tape = new tf.GradientTape();
+    tape.watch([x, scale, offset]);
+    const l = tape.record(() => {
+      if (fused) {
+        const [y, m, v] = tf.nn.fusedBatchNorm(x, scale, offset, null, null, { epsilon: 0.001 });
+        return loss(y, m, v);
+      }
+      const [m, v] = tf.nn.moments(x, [0, 1]);
+      const y = tf.nn.batchNormalization(x, m, v, offset, scale, 0.001);
+      return loss(y, m, tf.multiply(v, 15 / 14));
+    });
+    return tape.gradient(l, [x, scale, offset]) as tf.Tensor[];
+  };
+  const got = grads(true);
+  const want = grads(false);
+  for (let i = 0; i < 3; i++) close(got[i], want[i], 1e-10, `gradient ${i}`);
+});
+
+test("fused batch norm and LSTM cell ops: gradients to second order match finite differences", () => {
+  const cases: [typeof FusedBatchNormV3 | typeof FusedLSTMCell, number[][], number[][]][] = [
+    [
+      FusedBatchNormV3,
+      [[5, 3], [3], [3]],
+      [
+        [-1, 1],
+        [0.5, 1.5],
+        [-1, 1],
+      ],
+    ],
+    [
+      FusedBatchNormGradV3,
+      [[4, 3], [4, 3], [3], [3], [3]],
+      [
+        [-1, 1],
+        [-1, 1],
+        [0.5, 1.5],
+        [-1, 1],
+        [-1, 1],
+      ],
+    ],
+    [
+      FusedLSTMCell,
+      [
+        [3, 8],
+        [3, 2],
+      ],
+      [
+        [-2, 2],
+        [-1, 1],
+      ],
+    ],
+    [
+      FusedLSTMCellGrad,
+      [
+        [2, 12],
+        [2, 3],
+        [2, 3],
+        [2, 3],
+      ],
+      [
+        [-2, 2],
+        [-1, 1],
+        [-1, 1],
+        [-1, 1],
+      ],
+    ],
+  ];
+  for (const [op, shapes, ranges] of cases) {
+    const attrs = op === FusedBatchNormV3 || op === FusedBatchNormGradV3 ? { epsilon: 0.01 } : {};
+    const inputs = shapes.map((s, i) => randomTensor(s, 30 + i, ranges[i][0], ranges[i][1]));
+    const f = (...xs: tf.Tensor[]): tf.Tensor =>
+      tf.concat(
+        runOp(op as typeof FusedLSTMCell, xs, attrs as Record<string, never>).map((o) =>
+          tf.reshape(o, [-1]),
+        ),
+        0,
+      );
+    checkGradients(f, inputs, { rtol: 1e-4, atol: 1e-6 });
+    const w = randomTensor([...f(...inputs).shape], 77, 0.5, 1.5);
+    const g = (...xs: tf.Tensor[]): tf.Tensor => {
+      const tape = new tf.GradientTape();
+      tape.watch(xs);
+      const y = tape.record(() => tf.reduceSum(tf.multiply(f(...xs), w)));
+      return tf.concat(
+        tape.gradient(y, xs).map((gr, k) => tf.reshape(gr ?? tf.zerosLike(xs[k]), [-1])),
+        0,
+      );
+    };
+    checkGradients(g, inputs, { rtol: 1e-3, atol: 1e-5 });
+  }
+});
+
+test("FusedLSTMCell matches the cell written with split, sigmoid and tanh", () => {
+  const z = randomTensor([3, 20], 11, -3, 3);
+  const cPrev = randomTensor([3, 5], 12);
+  const [c, h] = runOp(FusedLSTMCell, [z, cPrev], {});
+  const [zi, zf, zg, zo] = tf.split(z, 4, 1);
+  const wantC = tf.add(
+    tf.multiply(tf.sigmoid(zf), cPrev),
+    tf.multiply(tf.sigmoid(zi), tf.tanh(zg)),
+  );
+  close(c, wantC, 1e-12, "c");
+  close(h, tf.multiply(tf.sigmoid(zo), tf.tanh(wantC)), 1e-12, "h");
+  assert.throws(
+    () => runOp(FusedLSTMCell, [tf.zeros([2, 6]), tf.zeros([2, 1])], {}),
+    /FusedLSTMCell: z must be \[batch, 4 units\]/,
+  );
+  assert.throws(
+    () => runOp(FusedLSTMCell, [tf.zeros([2, 8]), tf.zeros([3, 2])], {}),
+    /FusedLSTMCell: cPrev must be float32 \[2, 2\]/,
+  );
+});
+
+test("native batch norm and LSTM cell kernels match js: odd shapes, both dtypes and ISAs", (t) =>
+  withAddon(t, (a) => {
+    assert.ok(a.batchNormTrain && a.batchNormGrad && a.lstmCell && a.lstmCellGrad);
+    const r = rng(21);
+    forEachIsa(a, (isa) =>
+      forEachThreads(a, () => {
+        for (const dtype of ["float32", "float64"] as const) {
+          const tol = dtype === "float32" ? 2e-5 : 1e-12;
+          for (const [rows, C] of [
+            [1, 3],
+            [7, 5],
+            [301, 17],
+            [4099, 33],
+          ]) {
+            const what = `${isa} ${dtype} [${rows}, ${C}]`;
+            const p = { rows, channels: C, epsilon: 0.001 };
+            const x = rand(dtype, rows * C, r, -1, 3);
+            const scale = rand(dtype, C, r, 0.5, 1.5);
+            const offset = rand(dtype, C, r);
+            const outs = () => [alloc(dtype, rows * C), alloc(dtype, C), alloc(dtype, C)];
+            const [y0, m0, v0] = outs();
+            const [y1, m1, v1] = outs();
+            jsBackend.batchNormTrain(x, scale, offset, y0, m0, v0, p);
+            a.batchNormTrain?.(x, scale, offset, y1, m1, v1, rows, C, 0.001);
+            assertClose(y1, y0, tol, `batchNormTrain y ${what}`);
+            assertClose(m1, m0, tol, `batchNormTrain mean ${what}`);
+            assertClose(v1, v0, tol, `batchNormTrain variance ${what}`);
+            const dy = rand(dtype, rows * C, r);
+            const gm = rand(dtype, C, r);
+            const gv = rand(dtype, C, r);
+            const [dx0, ds0, do0] = outs();
+            const [dx1, ds1, do1] = outs();
+            jsBackend.batchNormGrad(dy, x, scale, gm, gv, dx0, ds0, do0, p);
+            a.batchNormGrad?.(dy, x, scale, gm, gv, dx1, ds1, do1, rows, C, 0.001);
+            assertClose(dx1, dx0, tol, `batchNormGrad dx ${what}`);
+            assertClose(ds1, ds0, tol * Math.sqrt(rows), `batchNormGrad dscale ${what}`);
+            assertClose(do1, do0, tol * Math.sqrt(rows), `batchNormGrad doffset ${what}`);
+          }
+          for (const [batch, units] of [
+            [1, 1],
+            [3, 7],
+            [5, 19],
+            [32, 128],
+          ]) {
+            const what = `${isa} ${dtype} batch ${batch} units ${units}`;
+            const p = { batch, units };
+            const n = batch * units;
+            const z = rand(dtype, 4 * n, r, -4, 4);
+            const cp = rand(dtype, n, r);
+            const c0 = alloc(dtype, n);
+            const h0 = alloc(dtype, n);
+            const c1 = alloc(dtype, n);
+            const h1 = alloc(dtype, n);
+            jsBackend.lstmCell(z, cp, c0, h0, p);
+            a.lstmCell?.(z, cp, c1, h1, batch, units);
+            assertClose(c1, c0, tol, `lstmCell c ${what}`);
+            assertClose(h1, h0, tol, `lstmCell h ${what}`);
+            const dc = rand(dtype, n, r);
+            const dh = rand(dtype, n, r);
+            const dz0 = alloc(dtype, 4 * n);
+            const dp0 = alloc(dtype, n);
+            const dz1 = alloc(dtype, 4 * n);
+            const dp1 = alloc(dtype, n);
+            jsBackend.lstmCellGrad(z, cp, dc, dh, dz0, dp0, p);
+            a.lstmCellGrad?.(z, cp, dc, dh, dz1, dp1, batch, units);
+            assertClose(dz1, dz0, tol, `lstmCellGrad dz ${what}`);
+            assertClose(dp1, dp0, tol, `lstmCellGrad dcPrev ${what}`);
+          }
+        }
+      }),
+    );
+  }));
+
+test("bad arguments reaching the fused kernels in C++ throw JS errors", (t) =>
+  withAddon(t, (a) => {
+    const f = (n: number) => new Float32Array(n);
+    assert.throws(
+      () => a.batchNormTrain?.(f(6), f(3), f(3), f(5), f(3), f(3), 2, 3, 0.001),
+      RangeError,
+    );
+    assert.throws(
+      () => a.batchNormTrain?.(f(6), f(3), f(3), f(6), f(3), new Float64Array(3), 2, 3, 0.001),
+      TypeError,
+    );
+    const x = f(6);
+    assert.throws(() => a.batchNormTrain?.(x, f(3), f(3), x, f(3), f(3), 2, 3, 0.001), RangeError);
+    assert.throws(
+      () => a.batchNormTrain?.(f(6), f(3), f(3), f(6), f(3), f(3), 2, 3, NaN),
+      RangeError,
+    );
+    assert.throws(
+      () => a.batchNormGrad?.(f(6), f(6), f(3), f(3), f(2), f(6), f(3), f(3), 2, 3, 0),
+      RangeError,
+    );
+    assert.throws(() => a.lstmCell?.(f(8), f(2), f(2), f(3), 1, 2), RangeError);
+    assert.throws(() => a.lstmCellGrad?.(f(8), f(2), f(2), f(2), f(8), f(2), 1, -2), RangeError);
+  }));
+
+/** Runs fn counting the kernel calls of op. */
+function countCalls(op: { kernel: unknown }, fn: () => void): number {
+  const target = op as { kernel: (...args: unknown[]) => void };
+  const original = target.kernel;
+  let n = 0;
+  target.kernel = (...args: unknown[]) => {
+    n++;
+    original(...args);
+  };
+  try {
+    fn();
+  } finally {
+    target.kernel = original;
+  }
+  return n;
+}
+
+test("Keras LSTM and BatchNormalization run the fused ops, with the composite's values and gradients", () => {
+  const x = randomTensor([3, 4, 5], 41);
+  const fused = new tf.keras.layers.LSTM(6, { dtype: "float64" });
+  // The same activations as functions of its own: the layer takes the composite path.
+  const composite = new tf.keras.layers.LSTM(6, {
+    dtype: "float64",
+    activation: (t: tf.Tensor) => tf.tanh(t),
+  });
+  fused.build([3, 4, 5]);
+  composite.build([3, 4, 5]);
+  fused.weights.forEach((w, i) => composite.weights[i].assign(w.value()));
+  const run = (layer: typeof fused): [tf.Tensor, tf.Tensor[]] => {
+    const tape = new tf.GradientTape();
+    tape.watch(x);
+    const y = tape.record(() => tf.reduceSum(tf.square(layer.apply(x))));
+    return [y, tape.gradient(y, [x, ...layer.trainableWeights]) as tf.Tensor[]];
+  };
+  let got: [tf.Tensor, tf.Tensor[]] = [x, []];
+  assert.equal(
+    countCalls(FusedLSTMCell, () => (got = run(fused))),
+    4,
+  );
+  assert.equal(
+    countCalls(FusedLSTMCellGrad, () => run(fused)),
+    4,
+  );
+  let want: [tf.Tensor, tf.Tensor[]] = [x, []];
+  assert.equal(
+    countCalls(FusedLSTMCell, () => (want = run(composite))),
+    0,
+  );
+  close(got[0], want[0], 1e-12, "LSTM loss");
+  got[1].forEach((g, i) => close(g, want[1][i], 1e-10, `LSTM gradient ${i}`));
+
+  const bn = new tf.keras.layers.BatchNormalization({ dtype: "float64" });
+  const xb = randomTensor([4, 3, 2], 42);
+  assert.equal(
+    countCalls(FusedBatchNormV3, () => bn.apply(xb, { training: true })),
+    1,
+  );
+  // Normalized over axes 0 and 1 (axis 2 kept), with gamma 1 and beta 0.
+  const [m, v] = tf.nn.moments(xb, [0, 1]);
+  close(
+    bn.apply(xb, { training: true }),
+    tf.nn.batchNormalization(xb, m, v, null, null, 1e-3),
+    1e-10,
+    "BatchNormalization",
+  );
+});
