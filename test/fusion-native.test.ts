@@ -128,6 +128,17 @@ test("fused chains on the native backend are one kernel call, bitwise the eager 
             [2, 1, 50],
           ],
           [[300], []],
+          // Rows and columns longer than a tile: read in place, as one value, or gathered
+          // where a tile crosses a period.
+          [
+            [3, 5000],
+            [3, 1],
+          ],
+          [[3, 5000], [5000]],
+          [
+            [2, 3000, 2],
+            [3000, 1],
+          ],
         ];
         cases.forEach(([xs, bs], c) => {
           const x = rnd(xs, 10 + c, dtype);
