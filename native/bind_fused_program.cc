@@ -112,6 +112,7 @@ Napi::Value FusedProgram(const Napi::CallbackInfo& info) {
     fin[q].per = per;
   }
   // Rule 4: out overlaps no input (inputs may share memory with each other).
+  c.disjoint({&out}, {&code, &layout});
   for (size_t q = 0; q < numArgs; q++) {
     const Arr& x = ins[q];
     if (out.length > 0 && x.length > 0 && out.begin() < x.end() && x.begin() < out.end())
