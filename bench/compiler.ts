@@ -42,12 +42,13 @@ function compare(
   );
 }
 
-/** As compare, the two sides timed in alternation (a busy machine slows both alike). */
+/**
+ * compare(), with the two sides' calls alternated (each timed `reps` times after a warm-up), so
+ * that on a loaded machine both see the same spells of contention.
+ */
 function compareAlternating(name: string, base: () => void, fast: () => void, reps: number): void {
-  for (let i = 0; i < 3; i++) {
-    base();
-    fast();
-  }
+  base();
+  fast();
   let a = Infinity;
   let b = Infinity;
   for (let i = 0; i < reps; i++) {
@@ -96,11 +97,18 @@ if (want("jacobian")) {
   compare("batchJacobian 16x256->256 (loop -> pfor)", bjac(false), bjac(true));
 }
 
-// The 20-op elementwise chain over 1e6 float32 (mul, add, tanh, sub, five times), eager against
-// its tf.function, on each backend (fusion runs its loop on the JS backend; on the native one
-// the graph runs the native kernels op by op).
+// Elementwise chains over 1e6 float32, eager against their tf.function, on each backend. On the
+// native backend a fused node is one call of the fused program kernel (the per-op vectorized
+// loops over L1-sized tiles, threaded); on the JS backend a generated loop.
+//   tanh chain: mul, add, tanh, sub, five times (20 ops)
+//   abs chain: mul, add, abs, sub, five times (20 cheap ops)
+//   workloads chain: sin, x1.5, +0.25, tanh, five times (bench/workloads "chain"; PyTorch eager
+//     16.6 ms on this machine)
+//   reduction: reduceSum(tanh(x * 1.5 + 0.25)) over all elements, and the workloads chain
+//     followed by reduceMean over the last axis of [1000, 1000]
 if (want("chain")) {
-  const x = tf.random.uniform([1_000_000], { seed: 5 });
+  const x = tf.random.normal([1_000_000], { seed: 5 });
+  const x2 = tf.reshape(x, [1000, 1000]);
   const chain = (v: tf.Tensor): tf.Tensor => {
     let y = v;
     for (let i = 0; i < 5; i++) y = tf.tanh(y.mul(1.01).add(0.5)).sub(0.1);
@@ -111,19 +119,31 @@ if (want("chain")) {
     for (let i = 0; i < 5; i++) y = tf.abs(y.mul(1.01).add(0.5)).sub(0.1);
     return y;
   };
+  const workloads = (v: tf.Tensor): tf.Tensor => {
+    let y = v;
+    for (let i = 0; i < 5; i++) y = tf.tanh(tf.add(tf.multiply(tf.sin(y), 1.5), 0.25));
+    return y;
+  };
+  const sumTanh = (v: tf.Tensor): tf.Tensor => tf.reduceSum(tf.tanh(v.mul(1.5).add(0.25)));
+  const meanChain = (v: tf.Tensor): tf.Tensor => tf.reduceMean(workloads(v), -1);
   for (const name of ["native", "js"] as const) {
     tf.setBackend(name);
-    for (const [label, fn] of [
-      ["tanh chain", chain],
-      ["abs chain", cheap],
-    ] as const) {
+    const cases: [string, (v: tf.Tensor) => tf.Tensor, tf.Tensor][] = [
+      ["tanh chain 20 ops", chain, x],
+      ["abs chain 20 ops", cheap, x],
+      ["workloads chain 20 ops", workloads, x],
+      ["reduceSum(tanh(x*a+b))", sumTanh, x],
+      ["workloads chain + reduceMean(-1)", meanChain, x2],
+    ];
+    for (const [label, fn, arg] of cases) {
       const f = tf.function(fn);
-      f(x);
-      compare(
-        `${label} 20 ops 1e6 f32, ${name} (eager -> tf.function)`,
-        () => fn(x),
-        () => f(x),
-        6,
+      f(arg);
+      // The JS backend's transcendental chains take long eagerly: fewer repetitions there.
+      compareAlternating(
+        `${label} 1e6 f32, ${name} (eager -> tf.function)`,
+        () => fn(arg),
+        () => f(arg),
+        name === "js" ? 5 : REPS,
       );
     }
   }

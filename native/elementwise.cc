@@ -604,6 +604,19 @@ void unary(int fn, DType t, const void* x, void* y, int64_t n) {
   });
 }
 
+UnarySpan unary_span(int fn, DType t) {
+  const UnaryEntry& e = unary_table()[fn];
+  if (t == DType::F32 && e.f32vec != nullptr && isa() == Isa::Avx2) return e.f32vec;
+  return t == DType::F32 ? e.f32 : e.f64;
+}
+
+int unary_cost(int fn) { return unary_table()[fn].cost; }
+
+BinarySpans binary_spans(int fn, DType t) {
+  const BinaryLoops& L = binary_loops(fn, t);
+  return BinarySpans{L.vv, L.vs, L.sv, L.cost};
+}
+
 void binary(int fn, DType t, const void* a, const Shape& as, const void* b, const Shape& bs,
             void* out, const Shape& os) {
   const int64_t n = numel(os);

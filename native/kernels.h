@@ -41,6 +41,19 @@ void select(const uint8_t* cond, const Shape& cs, const void* x, const Shape& xs
 // truncation, so NaN and infinities give 0 and large values wrap modulo 2^32).
 void cast(DType from, const void* x, DType to, void* out, int64_t n);
 
+// The loops unary() and binary() run on each chunk, for the instruction set in force at the
+// call (fused_program.cc runs them on cache-sized tiles, so its results are the eager ones bit
+// for bit). Spans may not overlap their outputs.
+using UnarySpan = void (*)(const void* x, void* y, int64_t n);
+using BinarySpan = void (*)(const void* a, const void* b, void* y, int64_t n);
+struct BinarySpans {
+  BinarySpan vv, vs, sv;  // a and b advance; only a (b one value); only b (a one value)
+  int cost;               // 0 cheap arithmetic, 1 a libm call per element
+};
+UnarySpan unary_span(int fn, DType t);
+int unary_cost(int fn);
+BinarySpans binary_spans(int fn, DType t);
+
 // ---- reduce ---------------------------------------------------------------------------------
 
 extern const char* const kReduceNames[];

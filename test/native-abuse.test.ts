@@ -466,11 +466,33 @@ function validCall(a: NativeAddon, r: () => number, arena: Arena): Call {
     "maxPoolGrad",
     "maxPoolGradGrad",
     "avgPoolGrad",
+    ...(a.fusedProgram === undefined ? [] : ["fusedProgram"]),
   ];
   const fn = pick(r, kinds);
   const F = pick(r, FLOATS);
   const mk = (ctor: TypedCtor, n: number) => arena.make(ctor, n, r);
   switch (fn) {
+    case "fusedProgram": {
+      // tanh(x * y) + x over [rows, cols], y the same shape, a row, a column or one element;
+      // the sum, mean or max of each row when reduce is set.
+      const rows = pick(r, DIMS);
+      const cols = pick(r, DIMS);
+      const n = rows * cols;
+      const [ylen, rep, per] = pick(r, [
+        [n, 1, n],
+        [cols, 1, cols],
+        [rows, cols, rows],
+        [1, 1, 1],
+      ]);
+      const reduce = pick(r, [0, 0, 1, 2, 3]);
+      const code = mk(Int32Array, 15);
+      const [tanh, mul] = [a.unaryNames.indexOf("Tanh"), a.binaryNames.indexOf("Mul")];
+      code.set([2, 3, reduce, 1, mul, 0, 1, 0, tanh, 2, -1, 1, ADD, 3, 0]);
+      const layout = mk(Float64Array, 4);
+      layout.set([1, n, rep, per]);
+      const args = [code, layout, mk(F, reduce === 0 ? n : rows), n, cols, mk(F, n), mk(F, ylen)];
+      return { fn, args, inputs: [0, 1, 5, 6], outputs: [2] };
+    }
     case "matmul": {
       const [batch, m, n, k] = [pick(r, [0, 1, 2, 3]), pick(r, DIMS), pick(r, DIMS), pick(r, DIMS)];
       const sa = r() < 0.3 ? 0 : m * k;

@@ -6,34 +6,58 @@
  * one block per op: `let t2; { const a = t0, b = t1; t2 = Math.fround(a * b); }` (Math.fround
  * written out: TurboFan inlines it only when it sees the builtin itself, not a captured copy).
  *
+ * A reduction (Sum, Mean or Max) of a tree's result is fused into the tree too: the loop
+ * accumulates each tile's values instead of storing them, so reduceSum(tanh(x * a + b)) makes
+ * no intermediate tensor.
+ *
+ * On the native backend the tree runs as one call of the addon's fused program kernel
+ * (fusion-native.ts: the per-op vectorized loops over L1-sized tiles, threaded); on the JS
+ * backend, and on the native one below NATIVE_MIN_ELEMENTS (where the eager native backend
+ * runs its JS kernels too), as the generated loop.
+ *
  * A fused node keeps its original op nodes. It runs them one by one, exactly as unfused, when
- * the fused loop would not be the same computation or not be faster:
+ * the fused loop would not be the same computation:
  *   - a tape or a trace is listening (they must see each op: gradients are the eager ones);
  *   - an op checker is active (tf.debugging.enableCheckNumerics: it checks each op's output);
- *   - the backend is native (its kernels are vectorized and threaded, per op);
- *   - the inputs are not all one floating dtype.
+ *   - the inputs are not all one floating dtype;
+ *   - on the native backend, an op of the tree has no native kernel.
  * For float32 each op's result is rounded to float32 (Math.fround), as storing it in eager
- * mode would, so the fused result equals the eager one bit for bit on the JS backend.
+ * mode would, so the fused result equals the eager one bit for bit on the JS backend; the
+ * native program calls each op's eager kernel loop, so it is bitwise the eager native result.
+ * A fused reduction adds in another order than the eager one (float rounding apart).
  * Inputs broadcast: an input of the output's shape is read at i, a one-element input once
- * before the loop, and any other is first broadcast by BroadcastTo.
+ * before the loop, and any other is first broadcast by BroadcastTo (natively, a row or a
+ * column broadcast is read in place).
  */
-import { backend } from "../backend/index.js";
-import { getBackend } from "../backend/index.js";
+import { backend, getBackend } from "../backend/index.js";
 import * as scalarMath from "../backend/js/scalar-math.js";
 import type { AnyOpDef } from "../engine/op.js";
 import { activeRecorders } from "../engine/recorder.js";
 import { activeCheckers, activeTracers, runOp } from "../engine/run-op.js";
-import { BroadcastTo } from "../ops/broadcast.js";
+import { BroadcastTo, type ReduceAttrs, reducedShape } from "../ops/broadcast.js";
 import { allocateUninitialized, type NumArray } from "../tensor/dtype.js";
 import { shapesEqual, sizeOf, tryBroadcastShapes } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { FusedNode, GraphNode, GraphParts, OpNode } from "./graph.js";
+import { NATIVE_MIN_ELEMENTS, runFusedNative } from "./fusion-native.js";
 
-/** One op of a fused tree: its arguments are leaves (inputs of the node) or earlier ops. */
+/**
+ * One op of a fused tree: its arguments are leaves (inputs of the node) or earlier ops. The
+ * last op may be a reduction (Sum, Mean, Max) of the op before it: then `reduce` is its attrs.
+ */
 export interface FusedOp {
   readonly op: AnyOpDef;
   /** Each argument: `{leaf: k}` (the node's input k) or `{op: j}` (the j-th op's value). */
   readonly args: readonly ({ readonly leaf: number } | { readonly op: number })[];
+  readonly reduce?: ReduceAttrs;
+}
+
+/** The reductions a tree may end with. */
+export const FUSED_REDUCTIONS = ["Sum", "Mean", "Max"] as const;
+export type FusedReduction = (typeof FUSED_REDUCTIONS)[number];
+
+function isFusedReduction(op: AnyOpDef): boolean {
+  return op.kind === "reduction" && (FUSED_REDUCTIONS as readonly string[]).includes(op.name);
 }
 
 const sameDtype = new Map<AnyOpDef, boolean>();
@@ -80,8 +104,9 @@ function readsOf(node: GraphNode): readonly number[] {
 
 /**
  * The fusion pass: each elementwise op node whose output is read once, by another elementwise
- * op node (and is no result of the graph), is merged into that node's tree; trees of two or
- * more ops become fused nodes at the place of their root.
+ * op node (and is no result of the graph), is merged into that node's tree; a Sum, Mean or Max
+ * node whose input is such a tree's root (read only by it) becomes the tree's new root; trees
+ * of two or more ops become fused nodes at the place of their root.
  */
 export function fuseElementwise(parts: GraphParts): GraphParts {
   const uses = new Int32Array(parts.numSlots);
@@ -94,6 +119,13 @@ export function fuseElementwise(parts: GraphParts): GraphParts {
     n.outputs.length === 1 &&
     fusible(n.op) &&
     !n.inputs.some((s) => variableSlots.has(s));
+  const reduction = (n: GraphNode): n is OpNode =>
+    n.kind === "op" &&
+    !n.paused &&
+    n.outputs.length === 1 &&
+    n.inputs.length === 1 &&
+    isFusedReduction(n.op) &&
+    !variableSlots.has(n.inputs[0]);
   // The node producing each slot, when it is a candidate.
   const producer = new Map<number, number>();
   parts.nodes.forEach((n, i) => {
@@ -104,7 +136,9 @@ export function fuseElementwise(parts: GraphParts): GraphParts {
   // Roots last: walk backwards, so a node absorbed into a later tree is not a root itself.
   for (let i = parts.nodes.length - 1; i >= 0; i--) {
     const root = parts.nodes[i];
-    if (absorbed[i] === 1 || !candidate(root)) continue;
+    if (absorbed[i] === 1) continue;
+    const reduces = reduction(root);
+    if (!reduces && !candidate(root)) continue;
     const ops: FusedOp[] = [];
     const inner: OpNode[] = [];
     const inputs: number[] = [];
@@ -122,7 +156,16 @@ export function fuseElementwise(parts: GraphParts): GraphParts {
       inner.push(n);
       return ops.push({ op: n.op, args }) - 1;
     };
-    build(root);
+    if (reduces) {
+      // The reduction's input must be a tree of its own: an elementwise node read only here.
+      const s = root.inputs[0];
+      const p = producer.get(s);
+      if (p === undefined || uses[s] !== 1 || absorbed[p] === 1) continue;
+      absorbed[p] = 1;
+      const j = build(parts.nodes[p] as OpNode);
+      inner.push(root);
+      ops.push({ op: root.op, args: [{ op: j }], reduce: root.attrs as ReduceAttrs });
+    } else build(root);
     if (ops.length < 2) continue;
     // build() pushed producers before consumers: `inner` is an order the ops can run in.
     trees.set(i, {
@@ -146,11 +189,17 @@ export function fuseElementwise(parts: GraphParts): GraphParts {
 // ---------------------------------------------------------------------------------------------
 // Running a fused node
 
+/**
+ * The generated loop. With `sink` (a fused reduction) the last op's values go to `out`, a
+ * TILE-long buffer, and sink(o, m) takes each tile's m values for elements o..o+m-1; without
+ * it, they go to out[o + i].
+ */
 type FusedLoop = (
   ins: readonly NumArray[],
   scalars: readonly number[],
   out: NumArray,
   n: number,
+  sink: ((o: number, m: number) => void) | null,
 ) => void;
 
 const SCOPE_NAMES = Object.keys(scalarMath);
@@ -173,6 +222,7 @@ function compileLoop(
   ops: readonly FusedOp[],
   scalarInput: readonly boolean[],
   f32: boolean,
+  tiled: boolean,
 ): FusedLoop {
   const stageOf: number[] = [];
   let stage = -1;
@@ -212,16 +262,16 @@ function compileLoop(
         `let t${j}; { const ${bind}; t${j} = ${f32 ? `Math.fround(${expr})` : `(${expr})`}; }`,
       );
       if (stored[j]) body.push(`s${j}[i] = t${j};`);
-      if (j === last) body.push(`out[o + i] = t${j};`);
+      if (j === last) body.push(tiled ? `out[i] = t${j};` : `out[o + i] = t${j};`);
     });
     loopsSrc.push(`for (let i = 0; i < m; i++) { ${body.join(" ")} }`);
   }
-  const src = `${pre.join(" ")} for (let o = 0; o < n; o += ${TILE}) { const m = Math.min(${TILE}, n - o); ${loopsSrc.join(" ")} }`;
+  const src = `${pre.join(" ")} for (let o = 0; o < n; o += ${TILE}) { const m = Math.min(${TILE}, n - o); ${loopsSrc.join(" ")}${tiled ? " sink(o, m);" : ""} }`;
   let loop = loops.get(src);
   if (loop === undefined) {
     const make = new Function(
       ...SCOPE_NAMES,
-      `"use strict"; return function (ins, scalars, out, n) { ${src} };`,
+      `"use strict"; return function (ins, scalars, out, n, sink) { ${src} };`,
     ) as (...scope: unknown[]) => FusedLoop;
     loop = make(...SCOPE_VALUES);
     loops.set(src, loop);
@@ -229,17 +279,73 @@ function compileLoop(
   return loop;
 }
 
-/** Whether a fused node may run its loop now (see the file comment). */
-export function fusedRunnable(): boolean {
-  return (
-    activeRecorders.length === 0 &&
-    activeTracers.length === 0 &&
-    activeCheckers.length === 0 &&
-    getBackend() === "js"
-  );
+/** Each node's loops by input modes, dtype and tiling: a replay builds no source text. */
+const nodeLoops = new WeakMap<FusedNode, Map<string, FusedLoop>>();
+
+function loopFor(
+  node: FusedNode,
+  ops: readonly FusedOp[],
+  scalarInput: readonly boolean[],
+  f32: boolean,
+  tiled: boolean,
+): FusedLoop {
+  let byKey = nodeLoops.get(node);
+  if (byKey === undefined) {
+    byKey = new Map();
+    nodeLoops.set(node, byKey);
+  }
+  const key = `${f32 ? "f" : "d"}${tiled ? "r" : "e"}${scalarInput.map((b) => (b ? 1 : 0)).join("")}`;
+  let loop = byKey.get(key);
+  if (loop === undefined) {
+    loop = compileLoop(ops, scalarInput, f32, tiled);
+    byKey.set(key, loop);
+  }
+  return loop;
 }
 
-/** The fused loop's result, or null where the node must run its ops one by one. */
+/** Whether a fused node may run fused now (see the file comment). */
+export function fusedRunnable(): boolean {
+  return activeRecorders.length === 0 && activeTracers.length === 0 && activeCheckers.length === 0;
+}
+
+/**
+ * The length of the runs a reduction over `axes` of `shape` combines when they are contiguous
+ * (the reduced axes of more than one element all come after the kept ones of more than one),
+ * else null.
+ */
+function rowLength(shape: readonly number[], axes: readonly number[]): number | null {
+  let rowLen = 1;
+  let reducing = false;
+  for (let d = 0; d < shape.length; d++) {
+    if (axes.includes(d)) {
+      rowLen *= shape[d];
+      if (shape[d] !== 1) reducing = true;
+    } else if (shape[d] !== 1 && reducing) return null;
+  }
+  return rowLen;
+}
+
+/** A fused reduction: its op, the length of the runs it combines and the result's shape. */
+export interface TreeReduction {
+  readonly fn: FusedReduction;
+  readonly rowLen: number;
+  readonly shape: readonly number[];
+}
+
+const elementwiseOps = new WeakMap<FusedNode, readonly FusedOp[]>();
+
+/** The node's ops without its final reduction. */
+function elementwiseOf(node: FusedNode): readonly FusedOp[] {
+  let ops = elementwiseOps.get(node);
+  if (ops === undefined) {
+    const last = node.ops[node.ops.length - 1];
+    ops = last.reduce === undefined ? node.ops : node.ops.slice(0, -1);
+    elementwiseOps.set(node, ops);
+  }
+  return ops;
+}
+
+/** The fused result, or null where the node must run its ops one by one. */
 export function runFused(node: FusedNode, args: readonly Tensor[]): Tensor | null {
   const dtype = args[0].dtype;
   if (dtype !== "float32" && dtype !== "float64") return null;
@@ -250,7 +356,32 @@ export function runFused(node: FusedNode, args: readonly Tensor[]): Tensor | nul
     if (s === null) return null; // the ops report the error, one by one
     shape = s;
   }
+  const last = node.ops[node.ops.length - 1];
+  const attrs = last.reduce;
+  if (attrs === undefined) return runTree(node, args, shape, dtype, null);
+  const rowLen = rowLength(shape, attrs.axes);
+  const outShape = reducedShape(shape, attrs.axes, attrs.keepdims);
+  if (rowLen === null) {
+    // Not a run of trailing elements: the tree fused, then the reduction as an op.
+    const t = runTree(node, args, shape, dtype, null);
+    return t === null ? null : runOp(last.op, [t], attrs)[0];
+  }
+  const fn = last.op.name as FusedReduction;
+  return runTree(node, args, shape, dtype, { fn, rowLen, shape: outShape });
+}
+
+/** The tree (and its reduction) natively or as the JS loop. */
+function runTree(
+  node: FusedNode,
+  args: readonly Tensor[],
+  shape: readonly number[],
+  dtype: "float32" | "float64",
+  red: TreeReduction | null,
+): Tensor | null {
+  const ops = elementwiseOf(node);
   const n = sizeOf(shape);
+  if (getBackend() === "native" && n >= NATIVE_MIN_ELEMENTS)
+    return runFusedNative(node, ops, args, shape, dtype, red);
   const scalarInput = args.map((t) => t.size === 1);
   const ins = args.map((t) =>
     t.size === 1 || shapesEqual(t.shape, shape)
@@ -258,7 +389,50 @@ export function runFused(node: FusedNode, args: readonly Tensor[]): Tensor | nul
       : (backend().read(runOp(BroadcastTo, [t], { shape })[0]) as NumArray),
   );
   const scalars = args.map((t) => (t.size === 1 ? Number(backend().read(t)[0]) : 0));
-  const out = allocateUninitialized(dtype, n) as NumArray;
-  if (n > 0) compileLoop(node.ops, scalarInput, dtype === "float32")(ins, scalars, out, n);
-  return new Tensor(out, shape, dtype);
+  const f32 = dtype === "float32";
+  if (red === null) {
+    const out = allocateUninitialized(dtype, n) as NumArray;
+    if (n > 0) loopFor(node, ops, scalarInput, f32, false)(ins, scalars, out, n, null);
+    return new Tensor(out, [...shape], dtype);
+  }
+  const rows = sizeOf(red.shape);
+  const { fn, rowLen } = red;
+  const acc = new Float64Array(rows).fill(fn === "Max" ? -Infinity : 0);
+  const tile = f32 ? new Float32Array(TILE) : new Float64Array(TILE);
+  // Sums accumulate in float64 as the eager kernels do; a NaN maximum stays NaN.
+  const sink =
+    fn === "Max"
+      ? (o: number, m: number): void => {
+          let r = Math.floor(o / rowLen);
+          let k = o - r * rowLen;
+          let a = acc[r];
+          for (let i = 0; i < m; i++) {
+            const v = tile[i];
+            if (v > a || v !== v) a = v;
+            if (++k === rowLen) {
+              acc[r++] = a;
+              a = r < rows ? acc[r] : a;
+              k = 0;
+            }
+          }
+          if (r < rows) acc[r] = a;
+        }
+      : (o: number, m: number): void => {
+          let r = Math.floor(o / rowLen);
+          let k = o - r * rowLen;
+          let a = acc[r];
+          for (let i = 0; i < m; i++) {
+            a += tile[i];
+            if (++k === rowLen) {
+              acc[r++] = a;
+              a = r < rows ? acc[r] : a;
+              k = 0;
+            }
+          }
+          if (r < rows) acc[r] = a;
+        };
+  if (n > 0) loopFor(node, ops, scalarInput, f32, true)(ins, scalars, tile, n, sink);
+  const out = allocateUninitialized(dtype, rows) as NumArray;
+  for (let r = 0; r < rows; r++) out[r] = fn === "Mean" ? acc[r] / rowLen : acc[r];
+  return new Tensor(out, [...red.shape], dtype);
 }

@@ -244,6 +244,22 @@ export interface NativeAddon {
     batch: number,
     units: number,
   ): void;
+  /**
+   * Runs a fused elementwise program (native/fused_program.h) over n elements, optionally
+   * reducing runs of rowLen results. `code`: [numInputs, numInstrs, reduce (0 none, 1 sum,
+   * 2 mean, 3 max)], then per instruction [kind (0 unary, 1 binary), fn, a, b (-1 for unary)]
+   * with operands 0..numInputs-1 the inputs and numInputs + j instruction j's result.
+   * `layout`: [rep, per] per input (element i reads input[(i / rep) % per]). Optional as
+   * transpose.
+   */
+  fusedProgram?(
+    code: Int32Array,
+    layout: Float64Array,
+    out: FloatArray,
+    n: number,
+    rowLen: number,
+    ...inputs: FloatArray[]
+  ): void;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;

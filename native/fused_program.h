@@ -1,0 +1,61 @@
+// Fused elementwise programs (tf.function's elementwise fusion on the native backend).
+//
+// A program is a list of unary and binary instructions over the inputs and earlier results,
+// optionally followed by a reduction of the last result (sum, mean or max of runs of rowLen
+// consecutive elements: over everything, or over trailing axes). It runs over cache-sized tiles
+// of the iteration space: each instruction is one call of the loop the eager kernel runs
+// (kernels.h's spans) on a tile held in an L1-sized scratch register, so a chain of k ops reads
+// its inputs once and writes its output once instead of k times, and every op rounds exactly
+// as its eager kernel does. Tiles are spread over the thread pool.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+
+namespace tf {
+
+enum class FusedReduce { None = 0, Sum = 1, Mean = 2, Max = 3 };
+
+struct FusedInstr {
+  bool binary;
+  int fn;  // index into kUnaryNames / kBinaryNames
+  // Operands: 0 .. numInputs-1 are the inputs, numInputs + j the result of instruction j.
+  int a, b;
+};
+
+// An input, as the iteration space reads it: element i reads data[(i / rep) % per]. Same shape
+// as the output: rep 1, per n. One element: per 1. A row [C] against [R, C]: rep 1, per C. A
+// column [R, 1] against [R, C]: rep C, per R. (Other broadcasts are materialized by the caller.)
+struct FusedInput {
+  const void* data;
+  int64_t rep, per;
+};
+
+struct FusedProgram {
+  int numInputs = 0;
+  std::vector<FusedInstr> code;
+  FusedReduce reduce = FusedReduce::None;
+  // Filled by plan_fused_program: the scratch register each instruction writes (-1: straight
+  // into the output), and how many registers there are.
+  std::vector<int> reg;
+  int numRegs = 0;
+};
+
+// Most instructions a program may have (registers are tile-sized scratch buffers per thread).
+constexpr int kMaxFusedInstrs = 4096;
+
+// Checks a program (operands in range and defined before use, function indices known and not
+// bool-valued) and assigns registers by lifetime. Returns "" or what is wrong.
+std::string plan_fused_program(FusedProgram& p);
+
+// Runs a planned program over n elements of float type t. Without a reduction, out has n
+// elements (rows and rowLen are unused). With one, n = rows * rowLen and out has rows elements,
+// each the reduction of rowLen consecutive results (rowLen 0: the identity, sum 0, mean NaN,
+// max -inf). Inputs and out have type t; out overlaps no input.
+void run_fused_program(const FusedProgram& p, DType t, const std::vector<FusedInput>& ins,
+                       void* out, int64_t n, int64_t rows, int64_t rowLen);
+
+}  // namespace tf
