@@ -41,6 +41,8 @@ import * as mathMisc from "./math-misc.js";
 import * as arrayOps from "./array-ops.js";
 import * as nnExtra from "./nn-extra.js";
 import * as signalOps from "./signal.js";
+import * as complexOps from "./complex.js";
+import "./complex-support.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -75,6 +77,7 @@ const tagged = {
   ...arrayOps,
   ...nnExtra,
   ...signalOps,
+  ...complexOps,
 };
 
 // Creation
@@ -165,6 +168,7 @@ export {
 export * from "./math-misc.js";
 export * from "./array-ops.js";
 export * from "./nn-extra.js";
+export { complex, real, imag, conj, angle } from "./complex.js";
 
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined
