@@ -99,7 +99,8 @@ const movement: Record<string, (a: Attrs, inputs: readonly Tensor[]) => Attrs> =
 };
 for (const [name, pairs] of Object.entries(movement)) {
   const o = op(name);
-  if (o.kind === "reduction") {
+  if (o.kind === "reduction" || name === "UnsortedSegmentSum") {
+    // their infer checks for a real dtype: run it on the pair views
     allowComplex<Attrs>(o, { infer: "pairs", pairs });
   } else if (name === "PadV2") {
     allowComplex<Attrs>(o, {

@@ -124,6 +124,11 @@ export const Conj: OpDef<NoAttrs> = defineOp<NoAttrs>({
 });
 supportsComplex(Conj);
 
+function numericOrComplex(fn: string, x: Tensor): void {
+  if (x.dtype === "string")
+    throw new TypeError(`${fn}: input must be a number or complex tensor, got ${describe(x)}`);
+}
+
 /**
  * `tf.complex(real, imag)`: the complex tensor real + i imag (float32 parts make complex64,
  * float64 complex128), the two parts broadcast. JS numbers are float32 unless beside a tensor.
@@ -140,6 +145,7 @@ export const complex = api(
 export const real = api(
   function real(input: TensorLike): Tensor {
     const x = toTensor(input, "real");
+    numericOrComplex("real", x);
     return isComplex(x.dtype) ? runOp1(Real, [x], NO_ATTRS) : x;
   },
   { namespaces: ["math"] },
@@ -149,6 +155,7 @@ export const real = api(
 export const imag = api(
   function imag(input: TensorLike): Tensor {
     const x = toTensor(input, "imag");
+    numericOrComplex("imag", x);
     return isComplex(x.dtype) ? runOp1(Imag, [x], NO_ATTRS) : zerosLike(x);
   },
   { namespaces: ["math"] },
@@ -158,6 +165,7 @@ export const imag = api(
 export const conj = api(
   function conj(input: TensorLike): Tensor {
     const x = toTensor(input, "conj");
+    numericOrComplex("conj", x);
     return isComplex(x.dtype) ? runOp1(Conj, [x], NO_ATTRS) : x;
   },
   { namespaces: ["math"] },

@@ -42,6 +42,8 @@ import * as arrayOps from "./array-ops.js";
 import * as nnExtra from "./nn-extra.js";
 import * as signalOps from "./signal.js";
 import * as complexOps from "./complex.js";
+import * as signalFft from "./signal-fft.js";
+import * as signalStft from "./signal-stft.js";
 import "./complex-support.js";
 
 /** Every op module whose public functions carry namespace tags. */
@@ -78,6 +80,8 @@ const tagged = {
   ...nnExtra,
   ...signalOps,
   ...complexOps,
+  ...signalFft,
+  ...signalStft,
 };
 
 // Creation
@@ -178,9 +182,13 @@ export const math = namespaceOf(tagged, "math");
 export const nn = namespaceOf(tagged, "nn");
 /** `tf.linalg`: TensorFlow's linear algebra namespace. */
 export const linalg = namespaceOf(tagged, "linalg");
-/** `tf.signal`: fft, ifft, rfft, irfft (complex values as {real, imag} pairs), frame, hannWindow. */
+/**
+ * `tf.signal`: fft, ifft, fft2d, ifft2d, fft3d, ifft3d, rfft, irfft, rfft2d, irfft2d, stft,
+ * inverseStft, inverseStftWindowFn, overlapAndAdd, frame, hannWindow.
+ */
 export const signal = namespaceOf(tagged, "signal");
-export type { ComplexPair } from "./signal.js";
+export type { ComplexPair, ComplexSpectrum } from "./signal.js";
+export type { WindowFn } from "./signal-stft.js";
 export type * from "./namespaces/linalg.js";
 export type * from "./namespaces/nn.js";
 export * as random from "./namespaces/random.js";

@@ -108,6 +108,11 @@ export interface NativeAddon {
   ): void;
   /** FusedKernels.softmaxGrad; optional as transpose. */
   softmaxGrad?(y: FloatArray, dy: FloatArray, out: FloatArray, p: AxisParams, log: boolean): void;
+  /**
+   * The DFT (inverse: with the 1/n) of `rows` rows of n complex numbers, interleaved (re, im)
+   * pairs of one float dtype in x and out (native/fft.cc); optional as transpose.
+   */
+  fft?(x: FloatArray, out: FloatArray, rows: number, n: number, inverse: boolean): void;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;
