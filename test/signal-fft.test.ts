@@ -187,12 +187,7 @@ test("stft, inverseStft and overlapAndAdd", () => {
   const back = tf.signal.inverseStft(s, 32, 8, null, tf.signal.inverseStftWindowFn(8));
   assert.deepEqual(back.shape, [200]);
   // exact wherever four frames overlap: away from the ends
-  near(
-    vals(tf.slice(back, [32], [130])),
-    vals(tf.slice(x, [32], [130])),
-    1e-12,
-    "istft",
-  );
+  near(vals(tf.slice(back, [32], [130])), vals(tf.slice(x, [32], [130])), 1e-12, "istft");
   assert.deepEqual(tf.signal.stft(tf.zeros([3, 100]), 20, 10, 64).shape, [3, 9, 33]);
 });
 
