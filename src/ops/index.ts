@@ -44,6 +44,7 @@ import * as signalOps from "./signal.js";
 import * as complexOps from "./complex.js";
 import * as signalFft from "./signal-fft.js";
 import * as signalStft from "./signal-stft.js";
+import * as linalgEig from "./linalg-eig.js";
 import "./complex-support.js";
 
 /** Every op module whose public functions carry namespace tags. */
@@ -82,6 +83,7 @@ const tagged = {
   ...complexOps,
   ...signalFft,
   ...signalStft,
+  ...linalgEig,
 };
 
 // Creation
