@@ -5,6 +5,7 @@ export type { NumpyValue, NumpyArray } from "./tensor/tensor.js";
 export { Variable, type VariableOptions } from "./tensor/variable.js";
 export type { DType, DataArray, NumArray } from "./tensor/dtype.js";
 export type { TensorLike } from "./tensor/convert.js";
+export type { ComplexValue } from "./tensor/dtype.js";
 export type { Shape } from "./tensor/shape.js";
 export * as errors from "./tensor/errors.js";
 export * as util from "./tensor/util.js";

@@ -5,7 +5,7 @@
  */
 import { gradientOf } from "../engine/op.js";
 import { gradientScopes, type TapeNode } from "../engine/recorder.js";
-import { isFloating } from "../tensor/dtype.js";
+import { isDifferentiable } from "../tensor/dtype.js";
 import { InternalError, LookupError } from "../tensor/errors.js";
 import { shapeMsg, shapesEqual } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -56,7 +56,7 @@ export function backprop(
       // An output nobody used still needs a cotangent for the rule: zeros, as TensorFlow gives.
       return zeros(
         node.outputShapes[k],
-        isFloating(node.outputDtypes[k]) ? node.outputDtypes[k] : "float32",
+        isDifferentiable(node.outputDtypes[k]) ? node.outputDtypes[k] : "float32",
       );
     });
     if (!any) continue;
@@ -65,7 +65,7 @@ export function backprop(
     if (grad === "none") continue;
     // Only inputs reached from a source need a cotangent; the rule may skip the others.
     const needsInputGrad = node.inputIds.map(
-      (id, k) => reached.has(id) && isFloating(node.inputDtypes[k]),
+      (id, k) => reached.has(id) && isDifferentiable(node.inputDtypes[k]),
     );
     // The rule's ops run inside this op's gradient (tf.debugging.enableCheckNumerics says so).
     gradientScopes.push(node.op.name);

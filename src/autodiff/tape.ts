@@ -8,7 +8,7 @@ import {
   withoutRecording,
 } from "../engine/recorder.js";
 import { warn, warnOnce } from "../engine/logging.js";
-import { isFloating, tfName } from "../tensor/dtype.js";
+import { isDifferentiable, isFloating, tfName } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { shapeMsg, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -130,7 +130,7 @@ export class GradientTape implements Recorder {
   /** Watches a tensor, a variable, or a nested structure of them. Non-floating ones are not watched. */
   watch(x: Nested<Tensor>): void {
     for (const t of x instanceof Tensor ? [x] : flatten(x, isTensor, "GradientTape.watch")) {
-      if (!isFloating(t.dtype)) {
+      if (!isDifferentiable(t.dtype)) {
         warn(
           `The dtype of the watched tensor must be floating (e.g. tf.float32), got ${tfName(t.dtype)}`,
         );
@@ -149,7 +149,7 @@ export class GradientTape implements Recorder {
   // --- Recorder -------------------------------------------------------------------------------
 
   variableRead(v: Variable): void {
-    if (this.watchAccessedVariables && !this.tracked.has(v.id) && isFloating(v.dtype)) {
+    if (this.watchAccessedVariables && !this.tracked.has(v.id) && isDifferentiable(v.dtype)) {
       this.tracked.add(v.id);
       this.variables.set(v.id, v);
     }
@@ -157,7 +157,7 @@ export class GradientTape implements Recorder {
 
   wants(inputs: readonly Tensor[]): boolean {
     for (let i = 0; i < inputs.length; i++) {
-      if (this.tracked.has(inputs[i].id) && isFloating(inputs[i].dtype)) return true;
+      if (this.tracked.has(inputs[i].id) && isDifferentiable(inputs[i].dtype)) return true;
     }
     return false;
   }
@@ -165,7 +165,7 @@ export class GradientTape implements Recorder {
   recordNode(node: TapeNode): void {
     this.nodes.push(node);
     for (let i = 0; i < node.outputIds.length; i++) {
-      if (isFloating(node.outputDtypes[i])) this.tracked.add(node.outputIds[i]);
+      if (isDifferentiable(node.outputDtypes[i])) this.tracked.add(node.outputIds[i]);
     }
   }
 
@@ -374,7 +374,7 @@ export class GradientTape implements Recorder {
     }
     const seeds = new Map<number, Tensor>();
     targets.forEach((t, i) => {
-      if (!isFloating(t.dtype)) {
+      if (!isDifferentiable(t.dtype)) {
         warn(
           `The dtype of the target tensor must be floating (e.g. tf.float32) when calling GradientTape.gradient, got ${tfName(t.dtype)}`,
         );
@@ -396,7 +396,7 @@ export class GradientTape implements Recorder {
     for (const t of targets) if (t instanceof Variable && t.trainable) this.variableRead(t);
     const sourceIds = new Set<number>();
     for (const s of sources) {
-      if (!isFloating(s.dtype)) {
+      if (!isDifferentiable(s.dtype)) {
         warn(
           `The dtype of the source tensor must be floating (e.g. tf.float32) when calling GradientTape.gradient, got ${tfName(s.dtype)}`,
         );

@@ -1,11 +1,12 @@
 /** runOp: check and infer, allocate, call the kernel, record on the active tapes. */
 import { backend } from "../backend/index.js";
-import { type DType, isFloating } from "../tensor/dtype.js";
+import { type DType, isDifferentiable } from "../tensor/dtype.js";
 import { type Shape, shapeMsg, sizeOf } from "../tensor/shape.js";
 import { ResourceExhaustedError } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { readValue, Variable } from "../tensor/variable.js";
 import { type AnyOpDef, defineOp, gradientOf, type OpDef } from "./op.js";
+import { anyComplex, complexVariant, supportsComplex } from "./complex.js";
 import { activeRecorders, type Recorder, type TapeNode } from "./recorder.js";
 
 /**
@@ -50,7 +51,13 @@ export const activeCheckers: OpChecker[] = [];
 
 /** Runs an op and returns all its outputs. */
 export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: NoInfer<A>): Tensor[] {
-  const specs = op.infer(inputs, attrs);
+  // Complex tensors go only to ops that know their interleaved storage (engine/complex.ts).
+  if (anyComplex(inputs)) op = complexVariant(op, inputs);
+  let specs = op.infer(inputs, attrs);
+  if (anyComplex(specs)) {
+    const v = complexVariant(op, inputs, specs);
+    if (v !== op) specs = (op = v).infer(inputs, attrs);
+  }
   const b = backend();
   if (op.viewOf !== undefined) {
     // Storage is never written after creation, so a view can share it safely.
@@ -104,6 +111,7 @@ export const ReadVariableOp = defineOp<Record<string, never>>({
   viewOf: 0,
   grad: ([dy]) => [dy],
 });
+supportsComplex(ReadVariableOp);
 
 /** Records `snapshot` as a read of `v` on the recorders that watch `v` and do not know it yet. */
 function recordRead(v: Tensor, snapshot: Tensor, recorders: readonly Recorder[]): void {
@@ -148,7 +156,7 @@ export function recordOp<A>(
     }
   }
   // Not differentiable, or nothing floating comes out: the gradient stops here, quietly.
-  if (gradientOf(op) === "none" || !outputs.some((t) => isFloating(t.dtype))) return;
+  if (gradientOf(op) === "none" || !outputs.some((t) => isDifferentiable(t.dtype))) return;
   let wanting: Recorder[] | null = null;
   let keepAll = false;
   for (const r of activeRecorders) {

@@ -500,8 +500,11 @@ function tensorFrom(j: Json | undefined, bin: Buffer, dir: string, what: string)
     float64: Float64Array,
     int32: Int32Array,
     bool: Uint8Array,
+    complex64: Float32Array, // interleaved (re, im): two per element
+    complex128: Float64Array,
   }[dtype];
-  if (byteLength !== size * Ctor.BYTES_PER_ELEMENT || offset + byteLength > bin.length) {
+  const slots = dtype === "complex64" || dtype === "complex128" ? 2 * size : size;
+  if (byteLength !== slots * Ctor.BYTES_PER_ELEMENT || offset + byteLength > bin.length) {
     throw bad(
       dir,
       `${what} does not fit the data file (${byteLength} bytes at ${offset}, shape [${shape}] ${dtype})`,

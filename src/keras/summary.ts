@@ -57,6 +57,8 @@ const DTYPE_BITS: Record<DType, number> = {
   int32: 32,
   bool: 8,
   string: 0,
+  complex64: 64,
+  complex128: 128,
 };
 
 /** Keras's weight_memory_size: bytes of the distinct weights. */

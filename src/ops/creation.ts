@@ -1,7 +1,7 @@
 /** Tensors made from JS values or from a shape: constants, not ops on the tape. */
 import { backend } from "../backend/index.js";
 import { convertToTensor, type TensorLike } from "../tensor/convert.js";
-import { allocate, type DType, isDType, type NumArray } from "../tensor/dtype.js";
+import { allocate, type DType, isComplex, isDType, type NumArray } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { checkShape, sizeOf, type Shape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -11,7 +11,7 @@ import { api } from "./api.js";
 function checkDTypeArg(op: string, dtype: unknown): DType {
   if (!isDType(dtype)) {
     throw new TypeError(
-      `${op}: unknown dtype '${String(dtype)}' (expected float32, float64, int32, bool or string)`,
+      `${op}: unknown dtype '${String(dtype)}' (expected float32, float64, int32, bool, string, complex64 or complex128)`,
     );
   }
   return dtype;
@@ -49,7 +49,12 @@ export function fill(shape: Shape, value: number | boolean | string, dtype?: DTy
       : checkDTypeArg("fill", dtype);
   const scalar = convertToTensor(value, d, "fill");
   const out = allocate(d, sizeOf(dims));
-  (out as unknown[]).fill(backend().read(scalar)[0]);
+  const v = backend().read(scalar);
+  if (isComplex(d)) {
+    // interleaved (re, im) pairs
+    const o = out as NumArray;
+    for (let i = 0; i < o.length; i += 2) [o[i], o[i + 1]] = [v[0] as number, v[1] as number];
+  } else (out as unknown[]).fill(v[0]);
   return new Tensor(out, dims, d);
 }
 
@@ -80,7 +85,9 @@ export function onesLike(x: TensorLike, dtype?: DType): Tensor {
   if (d === "string") return ones(t.shape, d); // throws: a string tensor has no one
   // The hot path of every gradient's seed: no argument checks needed, t's shape is valid.
   const values = allocate(d, t.size) as NumArray;
-  values.fill(1);
+  if (isComplex(d))
+    for (let i = 0; i < values.length; i += 2) values[i] = 1; // 1 + 0j
+  else values.fill(1);
   return new Tensor(values, t.shape, d);
 }
 

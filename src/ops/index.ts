@@ -44,6 +44,11 @@ import * as nnExtra from "./nn-extra.js";
 import * as signalOps from "./signal.js";
 import * as batchNormOps from "./nn-batchnorm.js";
 import "./nn-lstm.js";
+import * as complexOps from "./complex.js";
+import * as signalFft from "./signal-fft.js";
+import * as signalStft from "./signal-stft.js";
+import * as linalgEig from "./linalg-eig.js";
+import "./complex-support.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -79,6 +84,10 @@ const tagged = {
   ...nnExtra,
   ...signalOps,
   ...batchNormOps,
+  ...complexOps,
+  ...signalFft,
+  ...signalStft,
+  ...linalgEig,
 };
 
 // Creation
@@ -169,6 +178,7 @@ export {
 export * from "./math-misc.js";
 export * from "./array-ops.js";
 export * from "./nn-extra.js";
+export { complex, real, imag, conj, angle } from "./complex.js";
 
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined
@@ -178,9 +188,13 @@ export const math = namespaceOf(tagged, "math");
 export const nn = namespaceOf(tagged, "nn");
 /** `tf.linalg`: TensorFlow's linear algebra namespace. */
 export const linalg = namespaceOf(tagged, "linalg");
-/** `tf.signal`: fft, ifft, rfft, irfft (complex values as {real, imag} pairs), frame, hannWindow. */
+/**
+ * `tf.signal`: fft, ifft, fft2d, ifft2d, fft3d, ifft3d, rfft, irfft, rfft2d, irfft2d, stft,
+ * inverseStft, inverseStftWindowFn, overlapAndAdd, frame, hannWindow.
+ */
 export const signal = namespaceOf(tagged, "signal");
-export type { ComplexPair } from "./signal.js";
+export type { ComplexPair, ComplexSpectrum } from "./signal.js";
+export type { WindowFn } from "./signal-stft.js";
 export type * from "./namespaces/linalg.js";
 export type * from "./namespaces/nn.js";
 export * as random from "./namespaces/random.js";

@@ -15,6 +15,8 @@ import { checkDType, describe, toOperands, toTensor, type TensorLike, saved } fr
 import { where } from "./elementwise.js";
 import { transpose } from "./movement.js";
 import { api } from "./api.js";
+import { conj } from "./complex.js";
+import { isComplex } from "../tensor/dtype.js";
 
 export interface MatMulAttrs {
   /** Use the transpose of In[0]'s last two axes (TensorFlow's adj_x, real dtypes). */
@@ -46,8 +48,8 @@ interface MatmulGeometry {
  * op(a) [m, k] and op(b) [k, n] equal, the batch dims (all but the last two) broadcast.
  */
 function matmulGeometry(a: Tensor, b: Tensor, attrs: MatMulAttrs): MatmulGeometry {
-  checkDType(OP, a, "numeric", "In[0]");
-  checkDType(OP, b, "numeric", "In[1]");
+  if (!isComplex(a.dtype)) checkDType(OP, a, "numeric", "In[0]");
+  if (!isComplex(b.dtype)) checkDType(OP, b, "numeric", "In[1]");
   if (a.dtype !== b.dtype) {
     throw new InvalidArgumentError(
       `${OP}: In[0] and In[1] must have the same dtype, got ${describe(a)} and ${describe(b)}`,
@@ -211,8 +213,11 @@ function transposeFlag(
  */
 export const matmul = api(
   function matmul(a: TensorLike, b: TensorLike, options: MatmulOptions | null = {}): Tensor {
-    const [ta, tb] = toOperands("matmul", a, b);
+    let [ta, tb] = toOperands("matmul", a, b);
     const o = options ?? {};
+    // adjoint is the conjugate transpose: conjugate here, transpose in the kernel
+    if (isComplex(ta.dtype) && o.adjointA === true) ta = conj(ta);
+    if (isComplex(tb.dtype) && o.adjointB === true) tb = conj(tb);
     const attrs: MatMulAttrs = {
       transposeA: transposeFlag("matmul", o, "transposeA", "adjointA"),
       transposeB: transposeFlag("matmul", o, "transposeB", "adjointB"),

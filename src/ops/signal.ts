@@ -1,26 +1,26 @@
 /**
- * `tf.signal`: fft, ifft, rfft, irfft, frame and hannWindow.
+ * `tf.signal`: fft, ifft, rfft, irfft, frame and hannWindow (fft2d, ifft2d, fft3d, ifft3d,
+ * rfft2d, irfft2d, overlapAndAdd: signal-fft.ts; stft, inverseStft: signal-stft.ts).
  *
- * tapeflow has no complex dtype, so a complex tensor is a pair of real tensors of one shape and
- * float dtype, `{real, imag}`: fft and ifft take the two parts (imag may be null for a real
- * signal) and return both; rfft takes a real signal and returns the pair of its n/2 + 1
- * non-negative frequency bins; irfft takes that pair and returns a real signal. Transforms run
- * over the innermost axis as products with the DFT's cosine and sine matrices (O(n^2) per
- * signal, exact at every length, odd ones included); their gradients are the matmuls'.
+ * The transforms take and return complex64 / complex128 tensors, as TensorFlow's do, and run in
+ * O(n log n) at every length (signal-fft.ts). The older form, a complex value as a pair of real
+ * tensors `{real, imag}`, still works: `fft(real, imag)` or `fft({real, imag})` return a pair;
+ * and a complex result also carries `.real` and `.imag` (computed on first read) so that code
+ * written for the pair form keeps working.
  */
 import { InvalidArgumentError } from "../tensor/errors.js";
-import { shapeMsg, shapesEqual } from "../tensor/shape.js";
+import { shapesEqual } from "../tensor/shape.js";
 import type { DType } from "../tensor/dtype.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { isComplex } from "../tensor/dtype.js";
+import { Tensor } from "../tensor/tensor.js";
 import { api } from "./api.js";
-import { reshape } from "./broadcast.js";
 import { checkDType, checkInteger, describe, toTensor, type TensorLike } from "./checks.js";
+import { complex, imag as imagPart, real as realPart } from "./complex.js";
 import { constant, zerosLike } from "./creation.js";
-import { add, multiply as mul, subtract as sub } from "./elementwise/basic.js";
 import { gather } from "./movement-gather.js";
-import { pad, slice } from "./movement-slice.js";
-import { matmul } from "./linalg.js";
+import { pad } from "./movement-slice.js";
 import { normalizeAxis } from "../tensor/shape.js";
+import { fftComplex, irfftComplex, rfftComplex } from "./signal-fft.js";
 
 /** A complex tensor as its real and imaginary parts. */
 export interface ComplexPair {
@@ -28,41 +28,31 @@ export interface ComplexPair {
   imag: Tensor;
 }
 
-/**
- * cos and sin of 2 pi j k / n for j < rows, k < cols, as [rows, cols] tensors; j k is reduced
- * mod n first so the angle keeps its digits for large n.
- */
-function dftMatrices(n: number, rows: number, cols: number, dtype: DType): [Tensor, Tensor] {
-  const c = new Array<number>(rows * cols);
-  const s = new Array<number>(rows * cols);
-  for (let j = 0; j < rows; j++) {
-    for (let k = 0; k < cols; k++) {
-      const a = (2 * Math.PI * ((j * k) % n)) / n;
-      c[j * cols + k] = Math.cos(a);
-      s[j * cols + k] = Math.sin(a);
-    }
-  }
-  return [constant(c, dtype, [rows, cols]), constant(s, dtype, [rows, cols])];
+/** A complex result that also shows its parts, as the pair form did. */
+export type ComplexSpectrum = Tensor & { readonly real: Tensor; readonly imag: Tensor };
+
+/** Puts lazy `.real` and `.imag` on a complex tensor (each computed once, on first read). */
+function withParts(z: Tensor): ComplexSpectrum {
+  let re: Tensor | undefined;
+  let im: Tensor | undefined;
+  Object.defineProperty(z, "real", { get: () => (re ??= realPart(z)), enumerable: false });
+  Object.defineProperty(z, "imag", { get: () => (im ??= imagPart(z)), enumerable: false });
+  return z as ComplexSpectrum;
 }
 
-/** x [..., r] times m [r, c] -> [..., c]. */
-function lastMatmul(x: Tensor, m: Tensor): Tensor {
-  const lead = x.shape.slice(0, -1);
-  const y = matmul(reshape(x, [-1, x.shape[x.rank - 1]]), m);
-  return reshape(y, [...lead, m.shape[1]]);
+function isPair(x: unknown): x is ComplexPair {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    !(x instanceof Tensor) &&
+    !Array.isArray(x) &&
+    "real" in x &&
+    "imag" in x
+  );
 }
 
-/** x cropped or zero-padded along its last axis to n. */
-function fitLast(x: Tensor, n: number): Tensor {
-  const m = x.shape[x.rank - 1];
-  if (m === n) return x;
-  if (m > n) return slice(x, new Array<number>(x.rank).fill(0), [...x.shape.slice(0, -1), n]);
-  const p = x.shape.map(() => [0, 0]);
-  p[x.rank - 1] = [0, n - m];
-  return pad(x, p);
-}
-
-function complexArgs(fn: string, real: TensorLike, imag: TensorLike | null): [Tensor, Tensor] {
+/** The complex tensor of a pair's parts (imag null: zeros), checked as the pair form was. */
+function fromPair(fn: string, real: TensorLike, imag: TensorLike | null): Tensor {
   const re = toTensor(real, fn);
   checkDType(fn, re, "float", "real");
   const im = imag === null ? zerosLike(re) : toTensor(imag, fn, re.dtype);
@@ -73,97 +63,99 @@ function complexArgs(fn: string, real: TensorLike, imag: TensorLike | null): [Te
   }
   if (re.rank === 0)
     throw new InvalidArgumentError(`${fn}: input must have rank >= 1, got ${describe(re)}`);
-  return [re, im];
+  return complex(re, im);
 }
 
-function dft(fn: string, real: TensorLike, imag: TensorLike | null, inverse: boolean): ComplexPair {
-  const [re, im] = complexArgs(fn, real, imag);
-  const n = re.shape[re.rank - 1];
-  if (n === 0) return { real: re, imag: im };
-  const [c, s] = dftMatrices(n, n, n, re.dtype);
-  // forward: X = x (C - iS); inverse: x = X (C + iS) / n
-  const rc = lastMatmul(re, c);
-  const rs = lastMatmul(re, s);
-  const ic = lastMatmul(im, c);
-  const is = lastMatmul(im, s);
-  if (!inverse) return { real: add(rc, is), imag: sub(ic, rs) };
-  return { real: mul(sub(rc, is), 1 / n), imag: mul(add(ic, rs), 1 / n) };
+const toPair = (z: Tensor): ComplexPair => ({ real: realPart(z), imag: imagPart(z) });
+
+function transform(
+  fn: string,
+  input: TensorLike | ComplexPair,
+  imag: TensorLike | null | undefined,
+  inverse: boolean,
+): ComplexSpectrum | ComplexPair {
+  if (isPair(input)) return toPair(fftComplex(fn, fromPair(fn, input.real, input.imag), inverse));
+  if (imag !== undefined) return toPair(fftComplex(fn, fromPair(fn, input, imag), inverse));
+  return withParts(fftComplex(fn, input, inverse));
 }
 
-/** `tf.signal.fft(real, imag = null)`: the DFT over the innermost axis, as `{real, imag}`. */
-export const fft = api(
-  function fft(real: TensorLike, imag: TensorLike | null = null): ComplexPair {
-    return dft("fft", real, imag, false);
-  },
-  { namespaces: ["signal"] },
-);
-/** `tf.signal.ifft(real, imag = null)`: the inverse DFT (with the 1/n) over the innermost axis. */
-export const ifft = api(
-  function ifft(real: TensorLike, imag: TensorLike | null = null): ComplexPair {
-    return dft("ifft", real, imag, true);
-  },
-  { namespaces: ["signal"] },
-);
+/**
+ * `tf.signal.fft(input)`: the DFT over the innermost axis of a complex tensor (a float tensor
+ * is taken as complex with zero imaginary parts). The pair form `fft(real, imag)` or
+ * `fft({real, imag})` returns `{real, imag}`.
+ */
+function fftImpl(input: TensorLike): ComplexSpectrum;
+function fftImpl(input: ComplexPair): ComplexPair;
+function fftImpl(real: TensorLike, imag: TensorLike | null): ComplexPair;
+function fftImpl(
+  input: TensorLike | ComplexPair,
+  imag?: TensorLike | null,
+): ComplexSpectrum | ComplexPair {
+  return transform("fft", input, imag, false);
+}
+export const fft = api(Object.defineProperty(fftImpl, "name", { value: "fft" }), {
+  namespaces: ["signal"],
+});
+
+/** `tf.signal.ifft(input)`: the inverse DFT (with the 1/n) over the innermost axis; pair form as fft. */
+function ifftImpl(input: TensorLike): ComplexSpectrum;
+function ifftImpl(input: ComplexPair): ComplexPair;
+function ifftImpl(real: TensorLike, imag: TensorLike | null): ComplexPair;
+function ifftImpl(
+  input: TensorLike | ComplexPair,
+  imag?: TensorLike | null,
+): ComplexSpectrum | ComplexPair {
+  return transform("ifft", input, imag, true);
+}
+export const ifft = api(Object.defineProperty(ifftImpl, "name", { value: "ifft" }), {
+  namespaces: ["signal"],
+});
 
 /**
  * `tf.signal.rfft(input, fftLength?)`: the DFT of a real signal over the innermost axis
- * (cropped or zero-padded to fftLength), its fftLength/2 + 1 non-negative bins as `{real, imag}`.
+ * (cropped or zero-padded to fftLength), its fftLength/2 + 1 non-negative bins, complex (with
+ * `.real` and `.imag`, as the pair form gave).
  */
 export const rfft = api(
   function rfft(
     input: TensorLike,
     fftLength: number | readonly number[] | null = null,
-  ): ComplexPair {
-    const x = toTensor(input, "rfft");
-    checkDType("rfft", x, "float", "input");
-    if (x.rank === 0)
-      throw new InvalidArgumentError(`rfft: input must have rank >= 1, got ${describe(x)}`);
-    const n = fftLengthOf("rfft", fftLength, x.shape[x.rank - 1]);
-    const bins = Math.floor(n / 2) + 1;
-    if (n === 0) throw new InvalidArgumentError("rfft: fft_length must be positive");
-    const [c, s] = dftMatrices(n, n, bins, x.dtype);
-    const xf = fitLast(x, n);
-    return { real: lastMatmul(xf, c), imag: mul(lastMatmul(xf, s), -1) };
+  ): ComplexSpectrum {
+    return withParts(rfftComplex(input, fftLength));
   },
   { namespaces: ["signal"] },
 );
-
-function fftLengthOf(fn: string, v: number | readonly number[] | null, dflt: number): number {
-  if (v === null) return dflt;
-  const n = typeof v === "number" ? v : v.length === 1 ? v[0] : NaN;
-  return checkInteger(fn, "fft_length", n, 1);
-}
 
 /**
- * `tf.signal.irfft(real, imag, fftLength?)`: the real signal of length fftLength (default
- * 2 (bins - 1)) whose rfft is the given bins (cropped or zero-padded to fftLength/2 + 1); the
- * imaginary parts of the zero and Nyquist bins are ignored, as TensorFlow ignores them.
+ * `tf.signal.irfft(input, fftLength?)`: the real signal of length fftLength (default
+ * 2 (bins - 1)) whose rfft is the complex `input` (cropped or zero-padded to fftLength/2 + 1);
+ * the imaginary parts of the zero and Nyquist bins are ignored, as TensorFlow ignores them.
+ * The pair form `irfft(real, imag, fftLength?)` or `irfft({real, imag}, fftLength?)` also works.
  */
-export const irfft = api(
-  function irfft(
-    real: TensorLike,
-    imag: TensorLike | null,
-    fftLength: number | readonly number[] | null = null,
-  ): Tensor {
-    const [re, im] = complexArgs("irfft", real, imag);
-    const m = re.shape[re.rank - 1];
-    const n = fftLengthOf("irfft", fftLength, 2 * Math.max(m - 1, 0));
-    if (n === 0)
-      throw new InvalidArgumentError(
-        `irfft: fft_length must be positive, got input ${shapeMsg(re.shape)}`,
-      );
-    const bins = Math.floor(n / 2) + 1;
-    const [c, s] = dftMatrices(n, bins, n, re.dtype);
-    // x[t] = (1/n) sum_k w_k (Re_k cos - Im_k sin), w = 1 at k = 0 and at n/2 (n even), else 2
-    const w = Array.from({ length: bins }, (_, k) => (k === 0 || 2 * k === n ? 1 : 2) / n);
-    const wt = constant(w, re.dtype, [bins, 1]);
-    return sub(
-      lastMatmul(fitLast(re, bins), mul(c, wt)),
-      lastMatmul(fitLast(im, bins), mul(s, wt)),
+function irfftImpl(input: TensorLike, fftLength?: number | readonly number[] | null): Tensor;
+function irfftImpl(input: ComplexPair, fftLength?: number | readonly number[] | null): Tensor;
+function irfftImpl(
+  real: TensorLike,
+  imag: TensorLike | null,
+  fftLength?: number | readonly number[] | null,
+): Tensor;
+function irfftImpl(
+  input: TensorLike | ComplexPair,
+  second?: TensorLike | number | readonly number[] | null,
+  third?: number | readonly number[] | null,
+): Tensor {
+  if (isPair(input))
+    return irfftComplex(
+      fromPair("irfft", input.real, input.imag),
+      second as number | readonly number[] | null,
     );
-  },
-  { namespaces: ["signal"] },
-);
+  if (input instanceof Tensor && isComplex(input.dtype))
+    return irfftComplex(input, second as number | readonly number[] | null);
+  return irfftComplex(fromPair("irfft", input, (second ?? null) as TensorLike | null), third);
+}
+export const irfft = api(Object.defineProperty(irfftImpl, "name", { value: "irfft" }), {
+  namespaces: ["signal"],
+});
 
 /**
  * `tf.signal.frame(signal, frameLength, frameStep, padEnd = false, padValue = 0, axis = -1)`:

@@ -1,9 +1,11 @@
 /** Turning JS values (numbers, booleans, strings, nested arrays, typed arrays) into tensors. */
 import {
   allocate,
+  type ComplexValue,
   type DataArray,
   type DType,
   dtypeOfArray,
+  isComplex,
   isDType,
   type NumArray,
 } from "./dtype.js";
@@ -14,7 +16,16 @@ import { Tensor } from "./tensor.js";
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 export type ScalarLike = number | boolean | string;
 /** Anything an op accepts where TensorFlow takes a tensor-like. */
-export type TensorLike = Tensor | ScalarLike | TypedArray | NestedArray;
+export type TensorLike = Tensor | ScalarLike | ComplexValue | TypedArray | NestedArray;
+
+function isComplexValue(x: unknown): x is ComplexValue {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as ComplexValue).re === "number" &&
+    typeof (x as ComplexValue).im === "number"
+  );
+}
 export type NestedArray = ReadonlyArray<TensorLike>;
 
 function isTypedArray(x: unknown): x is TypedArray {
@@ -57,6 +68,11 @@ function flatten(
         throw new InvalidArgumentError(`${op}: cannot mix ${dtype} and ${x.dtype} in one tensor`);
       }
       dtype = x.dtype;
+      if (isComplex(x.dtype)) {
+        const v = x.values as NumArray;
+        for (let i = 0; i < v.length; i += 2) leaves.push({ re: v[i], im: v[i + 1] });
+        return;
+      }
       for (let i = 0; i < x.values.length; i++)
         leaves.push(x.dtype === "bool" ? x.values[i] !== 0 : x.values[i]);
       return;
@@ -83,10 +99,26 @@ function flatten(
         `${op}: nested arrays must be rectangular, found a scalar at depth ${depth} of ${shape.length}`,
       );
     }
+    if (isComplexValue(x)) {
+      // {re, im}: complex64 unless told otherwise; plain numbers beside it are (n, 0).
+      if (dtype !== null && !isComplex(dtype) && dtype !== "float32" && dtype !== "float64") {
+        throw new InvalidArgumentError(
+          `${op}: cannot mix ${dtype} and complex values in one tensor`,
+        );
+      }
+      if (dtype === null || !isComplex(dtype))
+        dtype = dtype === "float64" ? "complex128" : "complex64";
+      leaves.push(x);
+      return;
+    }
     if (typeof x !== "number" && typeof x !== "boolean" && typeof x !== "string") {
       throw new TypeError(`${op}: cannot convert ${x === null ? "null" : typeof x} to a tensor`);
     }
     const kind = kindOf(x);
+    if (dtype !== null && isComplex(dtype) && kind === "float32") {
+      leaves.push(x);
+      return;
+    }
     if (
       dtype !== null &&
       dtype !== kind &&
@@ -113,6 +145,21 @@ function fill(op: string, leaves: readonly unknown[], dtype: DType): DataArray {
     return out;
   }
   const nums = out as NumArray;
+  if (isComplex(dtype)) {
+    // interleaved (re, im); a real number is (n, 0)
+    for (let i = 0; i < leaves.length; i++) {
+      const x = leaves[i];
+      if (isComplexValue(x)) {
+        nums[2 * i] = x.re;
+        nums[2 * i + 1] = x.im;
+      } else if (typeof x === "number" || typeof x === "boolean") {
+        nums[2 * i] = Number(x);
+      } else {
+        throw new TypeError(`${op}: cannot convert ${typeof x} '${String(x)}' to ${dtype}`);
+      }
+    }
+    return out;
+  }
   for (let i = 0; i < leaves.length; i++) {
     const x = leaves[i];
     if (typeof x === "string")
@@ -175,7 +222,11 @@ function reshapeTo(op: string, t: Tensor, shape: Shape | undefined): Tensor {
   if (t.size === 1 && sizeOf(shape) !== 1) {
     // TensorFlow's constant(3, shape=[2, 2]) fills.
     const out = allocate(t.dtype, sizeOf(shape));
-    (out as unknown[]).fill(t.values[0]);
+    if (isComplex(t.dtype)) {
+      const o = out as NumArray;
+      for (let i = 0; i < o.length; i += 2)
+        [o[i], o[i + 1]] = [t.values[0], t.values[1]] as number[];
+    } else (out as unknown[]).fill(t.values[0]);
     return new Tensor(out, shape.slice(), t.dtype);
   }
   if (sizeOf(shape) !== t.size) {

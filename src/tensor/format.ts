@@ -177,7 +177,8 @@ function formatFloatScalar(x: number, dtype: FloatDType): string {
 // ---------------------------------------------------------------------------------------------
 // Element formatters: each pads its elements to a common width computed from the shown data.
 
-type Element = number | string;
+/** A complex element is its (re, im) pair. */
+type Element = number | string | readonly [number, number];
 type Formatter = (x: Element) => string;
 
 const maxLength = (strs: readonly string[]): number =>
@@ -187,7 +188,9 @@ const maxLength = (strs: readonly string[]): number =>
  * NumPy's FloatingFormat in 'maxprec' mode: switch to scientific when the magnitudes call
  * for it, then align decimal points (padding the integer part left, the fraction right).
  */
-function floatFormatter(data: readonly number[], dtype: FloatDType): Formatter {
+function floatFormatter(data: readonly number[], dtype: FloatDType, plus = false): Formatter {
+  // sign='+' (the imaginary parts of complex numbers): non-negative numbers get a '+'.
+  const signed = (int: string): string => (plus && !int.startsWith("-") ? "+" + int : int);
   const inDtype = (v: number): number => (dtype === "float32" ? Math.fround(v) : v);
   const finite = data.filter((x) => Number.isFinite(x));
   const magnitudes = finite.filter((x) => x !== 0).map(Math.abs);
@@ -204,17 +207,19 @@ function floatFormatter(data: readonly number[], dtype: FloatDType): Formatter {
   let fracDigits = 0; // scientific: digits after the point, the same for every element
   let expDigits = 2;
   if (expMode && finite.length > 0) {
-    const parts = finite.map((x) =>
-      scientific(x, dtype, { mode: "total", max: PRECISION + 1, min: null }),
-    );
+    const parts = finite.map((x) => {
+      const p = scientific(x, dtype, { mode: "total", max: PRECISION + 1, min: null });
+      return [signed(p[0]), p[1], p[2]] as const;
+    });
     fracDigits = maxLength(parts.map((p) => p[1]));
     expDigits = Math.max(2, maxLength(parts.map((p) => String(Math.abs(p[2])))));
     padLeft = maxLength(parts.map((p) => p[0]));
     padRight = expDigits + 2 + fracDigits; // only used to align nan and inf
   } else if (finite.length > 0) {
-    const parts = finite.map((x) =>
-      positional(x, dtype, { mode: "fraction", max: PRECISION, min: null }),
-    );
+    const parts = finite.map((x) => {
+      const p = positional(x, dtype, { mode: "fraction", max: PRECISION, min: null });
+      return [signed(p[0]), p[1]] as const;
+    });
     padLeft = maxLength(parts.map((p) => p[0]));
     padRight = maxLength(parts.map((p) => p[1]));
   }
@@ -230,14 +235,53 @@ function floatFormatter(data: readonly number[], dtype: FloatDType): Formatter {
   const posCutoff: Cutoff = { mode: "fraction", max: PRECISION, min: 0 };
   return (v) => {
     const x = v as number;
-    if (!Number.isFinite(x)) return nonFinite(x).padStart(padLeft + padRight + 1);
+    if (!Number.isFinite(x)) return signed(nonFinite(x)).padStart(padLeft + padRight + 1);
     if (expMode) {
       const [int, frac, exp] = scientific(x, dtype, sciCutoff);
-      return `${int.padStart(padLeft)}.${frac.padEnd(fracDigits, "0")}${exponent(exp, expDigits)}`;
+      return `${signed(int).padStart(padLeft)}.${frac.padEnd(fracDigits, "0")}${exponent(exp, expDigits)}`;
     }
     const [int, frac] = positional(x, dtype, posCutoff);
-    return `${int.padStart(padLeft)}.${frac.padEnd(padRight)}`;
+    return `${signed(int).padStart(padLeft)}.${frac.padEnd(padRight)}`;
   };
+}
+
+/**
+ * NumPy's ComplexFloatingFormat: the real parts formatted together as floats, the imaginary
+ * parts together with a '+' for non-negative ones, and the 'j' put before the imaginary part's
+ * trailing padding: `[1.+2.j 3.-1.j]`.
+ */
+function complexFormatter(data: readonly Element[], dtype: FloatDType): Formatter {
+  const pairs = data as readonly (readonly [number, number])[];
+  const re = floatFormatter(
+    pairs.map((p) => p[0]),
+    dtype,
+  );
+  const im = floatFormatter(
+    pairs.map((p) => p[1]),
+    dtype,
+    true,
+  );
+  return (v) => {
+    const [a, b] = v as readonly [number, number];
+    const i = im(b);
+    const end = i.trimEnd().length;
+    return re(a) + i.slice(0, end) + "j" + i.slice(end);
+  };
+}
+
+/** Python's `repr` of a float as a complex number's part: `1`, `1.5`, `-0.25`, `1e-05`, `nan`. */
+function complexPart(x: number, dtype: FloatDType): string {
+  const s = formatFloatScalar(x, dtype);
+  return s.endsWith(".0") ? s.slice(0, -2) : s;
+}
+
+/** NumPy's `str` of a complex scalar, as Python's complex repr: `(1+2j)`, `(1.5-0j)`, `2j`. */
+function formatComplexScalar(v: readonly [number, number], dtype: FloatDType): string {
+  const [a, b] = v;
+  const im = complexPart(b, dtype);
+  const imSigned = isNegative(b) ? im : "+" + im;
+  if (a === 0 && !isNegative(a)) return `${im}j`;
+  return `(${complexPart(a, dtype)}${imSigned}j)`;
 }
 
 /** Python's `repr` of a bytes object holding the UTF-8 of `s`: `b'hello'`, `b"it's"`. */
@@ -268,6 +312,10 @@ function formatterFor(data: readonly Element[], dtype: DType): Formatter {
       return (x) => (x ? " True" : "False");
     case "string":
       return (x) => bytesRepr(String(x));
+    case "complex64":
+      return complexFormatter(data, "float32");
+    case "complex128":
+      return complexFormatter(data, "float64");
   }
 }
 
@@ -283,7 +331,18 @@ function formatScalar(x: Element, dtype: DType): string {
       return x ? "True" : "False";
     case "string":
       return bytesRepr(String(x));
+    case "complex64":
+      return formatComplexScalar(x as readonly [number, number], "float32");
+    case "complex128":
+      return formatComplexScalar(x as readonly [number, number], "float64");
   }
+}
+
+/** The elements of a tensor's storage, complex ones as (re, im) pairs. */
+function elementsOf(t: Printable): ArrayLike<Element> {
+  if (t.dtype !== "complex64" && t.dtype !== "complex128") return t.values;
+  const v = t.values as ArrayLike<number>;
+  return Array.from({ length: v.length / 2 }, (_, i) => [v[2 * i], v[2 * i + 1]] as const);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,7 +357,8 @@ function shownIndices(n: number, summarize: boolean): (number | null)[] {
 
 /** NumPy's `array2string(t, separator=separator, prefix=prefix)` for a non-scalar tensor. */
 function array2string(t: Printable, separator: string, prefix: string, lineWidth: number): string {
-  const { shape, values } = t;
+  const { shape } = t;
+  const values = elementsOf(t);
   const rank = shape.length;
   if (values.length === 0) return "[]";
   const summarize = values.length > THRESHOLD;
@@ -352,13 +412,13 @@ function array2string(t: Printable, separator: string, prefix: string, lineWidth
 
 /** NumPy's `str` of the tensor's value: `6.0`, `[2. 6.]`, `[[1 2]\n [3 4]]`. */
 export function formatValues(t: Printable): string {
-  if (t.shape.length === 0) return formatScalar(t.values[0], t.dtype);
+  if (t.shape.length === 0) return formatScalar(elementsOf(t)[0], t.dtype);
   return array2string(t, " ", "", LINE_WIDTH);
 }
 
 /** NumPy's `repr` of the tensor's value: `3.0`, `array([1., 2.], dtype=float32)`. */
 export function formatNumpyRepr(t: Printable): string {
-  if (t.shape.length === 0) return formatScalar(t.values[0], t.dtype);
+  if (t.shape.length === 0) return formatScalar(elementsOf(t)[0], t.dtype);
   const prefix = "array(";
   const body = array2string(t, ", ", prefix, LINE_WIDTH - 1); // room for the closing ")"
   const extras: string[] = [];
@@ -367,7 +427,13 @@ export function formatNumpyRepr(t: Printable): string {
     extras.push(`shape=${shapeStr(t.shape)}`);
   }
   // float64 and bool (like int64, which tapeflow lacks) are implied by how the values look.
-  if (empty || t.dtype === "float32" || t.dtype === "int32" || t.dtype === "string") {
+  if (
+    empty ||
+    t.dtype === "float32" ||
+    t.dtype === "int32" ||
+    t.dtype === "string" ||
+    t.dtype === "complex64"
+  ) {
     extras.push(`dtype=${t.dtype === "string" ? "object" : t.dtype}`);
   }
   if (extras.length === 0) return `${prefix}${body})`;

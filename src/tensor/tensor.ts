@@ -3,7 +3,7 @@
  * that makes it, and never again; ops (in ops/) add their methods to the prototype, so this
  * layer knows nothing of them.
  */
-import { type DataArray, type DType, dtypeOfArray } from "./dtype.js";
+import { type ComplexValue, type DataArray, type DType, dtypeOfArray } from "./dtype.js";
 import { sizeOf, type Shape } from "./shape.js";
 import { formatTensor } from "./format.js";
 
@@ -21,7 +21,7 @@ export function newTensorId(): number {
 }
 
 /** What numpy() gives: a number, boolean or string for a scalar, nested arrays otherwise. */
-export type NumpyValue = number | boolean | string | NumpyArray;
+export type NumpyValue = number | boolean | string | ComplexValue | NumpyArray;
 export type NumpyArray = NumpyValue[];
 
 export class Tensor {
@@ -60,7 +60,13 @@ export class Tensor {
   numpy(): NumpyValue {
     const values = this.values;
     const isBool = this.dtype === "bool";
-    const at = (i: number): NumpyValue => (isBool ? values[i] !== 0 : values[i]);
+    const isComplex = this.dtype === "complex64" || this.dtype === "complex128";
+    const at = (i: number): NumpyValue =>
+      isComplex
+        ? { re: values[2 * i] as number, im: values[2 * i + 1] as number }
+        : isBool
+          ? values[i] !== 0
+          : values[i];
     if (this.shape.length === 0) return at(0);
     const build = (dim: number, offset: number, stride: number): NumpyArray => {
       const n = this.shape[dim];

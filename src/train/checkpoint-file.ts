@@ -80,6 +80,8 @@ const CTORS: Record<
   float64: Float64Array,
   int32: Int32Array,
   bool: Uint8Array,
+  complex64: Float32Array, // interleaved (re, im): two per element
+  complex128: Float64Array,
 };
 
 /**
@@ -148,20 +150,21 @@ export function decodeCheckpoint(file: string): Map<string, Tensor> {
       return;
     }
     const Ctor = CTORS[e.dtype];
+    const slots = e.dtype === "complex64" || e.dtype === "complex128" ? 2 * size : size;
     const { offset, byteLength } = e;
     if (
       typeof offset !== "number" ||
       typeof byteLength !== "number" ||
       !Number.isInteger(offset) ||
       offset < 0 ||
-      byteLength !== size * Ctor.BYTES_PER_ELEMENT ||
+      byteLength !== slots * Ctor.BYTES_PER_ELEMENT ||
       offset + byteLength > data.length
     ) {
       throw bad(
         `${what} (${e.dtype} [${shape}]) does not fit the data (${byteLength} bytes at ${offset})`,
       );
     }
-    const values = new Ctor(size);
+    const values = new Ctor(slots);
     new Uint8Array(values.buffer).set(data.subarray(offset, offset + byteLength));
     out.set(e.key, new Tensor(values, shape, e.dtype));
   });

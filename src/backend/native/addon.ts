@@ -260,6 +260,11 @@ export interface NativeAddon {
     rowLen: number,
     ...inputs: FloatArray[]
   ): void;
+  /**
+   * The DFT (inverse: with the 1/n) of `rows` rows of n complex numbers, interleaved (re, im)
+   * pairs of one float dtype in x and out (native/fft.cc); optional as transpose.
+   */
+  fft?(x: FloatArray, out: FloatArray, rows: number, n: number, inverse: boolean): void;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;
