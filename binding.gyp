@@ -13,7 +13,9 @@
         "native/movement.cc",
         "native/optim.cc",
         "native/fused.cc",
-        "native/bind_perf.cc"
+        "native/bind_perf.cc",
+        "native/conv3d.cc",
+        "native/bind_conv3d.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -13,6 +13,8 @@ import type { StorageKernels } from "./storage.js";
 import type { DepthwiseKernels } from "./depthwise.js";
 import type { OptimKernels } from "./optim.js";
 import type { FusedKernels } from "./fused.js";
+import type { Nn3dKernels } from "./nn3d.js";
+import type { NnImageKernels } from "./nn-image.js";
 
 export interface Backend
   extends
@@ -25,6 +27,8 @@ export interface Backend
     DepthwiseKernels,
     OptimKernels,
     FusedKernels,
+    Nn3dKernels,
+    NnImageKernels,
     StorageKernels {
   readonly name: "js" | "native";
 }

@@ -41,6 +41,9 @@ import * as mathMisc from "./math-misc.js";
 import * as arrayOps from "./array-ops.js";
 import * as nnExtra from "./nn-extra.js";
 import * as signalOps from "./signal.js";
+import * as conv3dOps from "./nn-conv3d.js";
+import * as pool3dOps from "./nn-pool3d.js";
+import * as convExtraOps from "./nn-conv-extra.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -75,6 +78,9 @@ const tagged = {
   ...arrayOps,
   ...nnExtra,
   ...signalOps,
+  ...conv3dOps,
+  ...pool3dOps,
+  ...convExtraOps,
 };
 
 // Creation

@@ -9,6 +9,8 @@ import { jsLapack } from "./linalg-lapack.js";
 import { jsDepthwise } from "./depthwise.js";
 import { jsOptim } from "./optim.js";
 import { jsFused } from "./fused.js";
+import { jsNn3d } from "./nn3d.js";
+import { jsNnImage } from "./nn-image.js";
 import { typedArrayStorage } from "../storage.js";
 
 export const jsBackend: Backend = {
@@ -22,5 +24,7 @@ export const jsBackend: Backend = {
   ...jsDepthwise,
   ...jsOptim,
   ...jsFused,
+  ...jsNn3d,
+  ...jsNnImage,
   ...typedArrayStorage,
 };
