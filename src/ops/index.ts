@@ -44,6 +44,9 @@ import * as signalOps from "./signal.js";
 import * as conv3dOps from "./nn-conv3d.js";
 import * as pool3dOps from "./nn-pool3d.js";
 import * as convExtraOps from "./nn-conv-extra.js";
+import * as spaceOps from "./nn-space.js";
+import * as argmaxOps from "./nn-argmax.js";
+import * as morphOps from "./nn-morph.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -81,6 +84,9 @@ const tagged = {
   ...conv3dOps,
   ...pool3dOps,
   ...convExtraOps,
+  ...spaceOps,
+  ...argmaxOps,
+  ...morphOps,
 };
 
 // Creation
@@ -171,6 +177,7 @@ export {
 export * from "./math-misc.js";
 export * from "./array-ops.js";
 export * from "./nn-extra.js";
+export { spaceToBatchND, batchToSpaceND, spaceToBatch, batchToSpace } from "./nn-space.js";
 
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined
