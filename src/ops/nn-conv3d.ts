@@ -1,19 +1,19 @@
 /**
  * 3-D convolution, NDHWC, as TensorFlow's Conv3D and its two adjoints Conv3DBackpropInputV2 (in
- * the input) and Conv3DBackpropFilterV2 (in the filters). As with Conv2D the three ops are
- * bilinear, so every order of derivative stays among them. Also tf.nn.conv3dTranspose, and the
+ * the input) and Conv3DBackpropFilterV2 (in the filters), made by defineConvFamily
+ * (nn-conv-family.ts) as Conv2D's. Also tf.nn.conv3dTranspose, and the
  * 3-D helpers the pooling ops share (nn-pool3d.ts).
  */
 import { backend } from "../backend/index.js";
 import type { Conv3DParams } from "../backend/nn3d.js";
-import { defineOp, type OpDef } from "../engine/op.js";
+import type { OpDef } from "../engine/op.js";
 import { runOp1 } from "../engine/run-op.js";
-import type { NumArray } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
-import { checkShape, shapeMsg, shapesEqual, type Shape } from "../tensor/shape.js";
+import { checkShape, shapeMsg, type Shape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { api } from "./api.js";
-import { checkDType, describe, saved, toTensor, type TensorLike } from "./checks.js";
+import { toTensor, type TensorLike } from "./checks.js";
+import { defineConvFamily } from "./nn-conv-family.js";
 import { type Dim, windowDim } from "./nn-common.js";
 
 export type Triple = readonly [number, number, number];
@@ -145,74 +145,30 @@ function conv3dParams(op: string, x: Shape, w: Shape, a: Conv3DAttrs): Conv3DPar
 
 const outShapeOf = (p: Conv3DParams): number[] => [p.batch, p.outD, p.outH, p.outW, p.outC];
 
-export function checkFloatPair(
-  op: string,
-  a: Tensor,
-  aName: string,
-  b: Tensor,
-  bName: string,
-): void {
-  checkDType(op, a, "float", aName);
-  if (a.dtype !== b.dtype) {
-    throw new TypeError(
-      `${op}: ${aName} and ${bName} must have the same dtype, got ${aName} ${describe(a)} and ${bName} ${describe(b)}`,
-    );
-  }
-}
-
-function checkCotangent(op: string, dy: Tensor, p: Conv3DParams): void {
-  const expected = outShapeOf(p);
-  if (!shapesEqual(dy.shape, expected)) {
-    throw new InvalidArgumentError(
-      `${op}: out_backprop must have the convolution's output shape ${shapeMsg(expected)}, got ${shapeMsg(dy.shape)}`,
-    );
-  }
-}
-
 const SAME: Conv3DAttrs = { strides: [1, 2, 1], dilations: [1, 1, 1], padding: "SAME" };
 const DILATED: Conv3DAttrs = { strides: [1, 1, 2], dilations: [2, 1, 1], padding: "VALID" };
 
-export const Conv3D: OpDef<Conv3DAttrs> = defineOp<Conv3DAttrs>({
-  name: "Conv3D",
-  kind: "contraction",
-  check: {
-    cases: [
-      { inputs: [{ shape: [1, 3, 4, 3, 2] }, { shape: [2, 2, 2, 2, 2] }], attrs: SAME },
-      { inputs: [{ shape: [2, 4, 2, 4, 1] }, { shape: [2, 1, 2, 1, 2] }], attrs: DILATED },
-    ],
+const family = defineConvFamily<Conv3DAttrs, Conv3DParams>({
+  names: {
+    forward: "Conv3D",
+    input: "Conv3DBackpropInputV2",
+    filter: "Conv3DBackpropFilterV2",
   },
-  infer: ([x, w], a) => {
-    checkFloatPair("Conv3D", x, "input", w, "filter");
-    const p = conv3dParams("Conv3D", x.shape, w.shape, a);
-    return [{ shape: outShapeOf(p), dtype: x.dtype }];
+  params: conv3dParams,
+  outShape: outShapeOf,
+  kernels: {
+    forward: (b, x, w, y, p) => b.conv3d(x, w, y, p),
+    input: (b, w, dy, dx, p) => b.conv3dBackpropInput(w, dy, dx, p),
+    filter: (b, x, dy, dw, p) => b.conv3dBackpropFilter(x, dy, dw, p),
   },
-  kernel: (b, [x, w], [y], a) =>
-    b.conv3d(
-      b.read(x) as NumArray,
-      b.read(w) as NumArray,
-      b.read(y) as NumArray,
-      conv3dParams("Conv3D", x.shape, w.shape, a),
-    ),
-  saveInputs: [0, 1],
-  // y is linear in x and in w: each cotangent is the adjoint map applied to dy.
-  grad: ([dy], c) => {
-    const x = saved(c.inputs[0]);
-    const w = saved(c.inputs[1]);
-    const need = c.needsInputGrad ?? [true, true];
-    return [
-      need[0] ? runOp1(Conv3DBackpropInputV2, [w, dy], { ...c.attrs, inputShape: x.shape }) : null,
-      need[1]
-        ? runOp1(Conv3DBackpropFilterV2, [x, dy], { ...c.attrs, filterShape: w.shape })
-        : null,
-    ];
-  },
-});
-
-export const Conv3DBackpropInputV2: OpDef<Conv3DBackpropInputAttrs> =
-  defineOp<Conv3DBackpropInputAttrs>({
-    name: "Conv3DBackpropInputV2",
-    kind: "contraction",
-    check: {
+  checks: {
+    forward: {
+      cases: [
+        { inputs: [{ shape: [1, 3, 4, 3, 2] }, { shape: [2, 2, 2, 2, 2] }], attrs: SAME },
+        { inputs: [{ shape: [2, 4, 2, 4, 1] }, { shape: [2, 1, 2, 1, 2] }], attrs: DILATED },
+      ],
+    },
+    input: {
       cases: [
         {
           inputs: [{ shape: [2, 2, 2, 2, 2] }, { shape: [1, 3, 2, 3, 2] }],
@@ -220,38 +176,7 @@ export const Conv3DBackpropInputV2: OpDef<Conv3DBackpropInputAttrs> =
         },
       ],
     },
-    infer: ([w, dy], a) => {
-      const op = "Conv3DBackpropInputV2";
-      checkFloatPair(op, dy, "out_backprop", w, "filter");
-      checkCotangent(op, dy, conv3dParams(op, a.inputShape, w.shape, a));
-      return [{ shape: a.inputShape, dtype: dy.dtype }];
-    },
-    kernel: (b, [w, dy], [dx], a) =>
-      b.conv3dBackpropInput(
-        b.read(w) as NumArray,
-        b.read(dy) as NumArray,
-        b.read(dx) as NumArray,
-        conv3dParams("Conv3DBackpropInputV2", a.inputShape, w.shape, a),
-      ),
-    saveInputs: [0, 1],
-    // dx = B(w, dy) is bilinear: with g the cotangent of dx, d/dw = BackpropFilter(g, dy) and
-    // d/d(dy) = conv3d(g, w).
-    grad: ([g], c) => {
-      const w = saved(c.inputs[0]);
-      const dy = saved(c.inputs[1]);
-      const { inputShape: _, ...a } = c.attrs;
-      return [
-        runOp1(Conv3DBackpropFilterV2, [g, dy], { ...a, filterShape: w.shape }),
-        runOp1(Conv3D, [g, w], a),
-      ];
-    },
-  });
-
-export const Conv3DBackpropFilterV2: OpDef<Conv3DBackpropFilterAttrs> =
-  defineOp<Conv3DBackpropFilterAttrs>({
-    name: "Conv3DBackpropFilterV2",
-    kind: "contraction",
-    check: {
+    filter: {
       cases: [
         {
           inputs: [{ shape: [2, 4, 2, 4, 1] }, { shape: [2, 2, 2, 2, 2] }],
@@ -259,32 +184,12 @@ export const Conv3DBackpropFilterV2: OpDef<Conv3DBackpropFilterAttrs> =
         },
       ],
     },
-    infer: ([x, dy], a) => {
-      const op = "Conv3DBackpropFilterV2";
-      checkFloatPair(op, x, "input", dy, "out_backprop");
-      checkCotangent(op, dy, conv3dParams(op, x.shape, a.filterShape, a));
-      return [{ shape: a.filterShape, dtype: x.dtype }];
-    },
-    kernel: (b, [x, dy], [dw], a) =>
-      b.conv3dBackpropFilter(
-        b.read(x) as NumArray,
-        b.read(dy) as NumArray,
-        b.read(dw) as NumArray,
-        conv3dParams("Conv3DBackpropFilterV2", x.shape, a.filterShape, a),
-      ),
-    saveInputs: [0, 1],
-    // dw = F(x, dy) is bilinear: with g the cotangent of dw, d/dx = BackpropInput(g, dy) and
-    // d/d(dy) = conv3d(x, g).
-    grad: ([g], c) => {
-      const x = saved(c.inputs[0]);
-      const dy = saved(c.inputs[1]);
-      const { filterShape: _, ...a } = c.attrs;
-      return [
-        runOp1(Conv3DBackpropInputV2, [g, dy], { ...a, inputShape: x.shape }),
-        runOp1(Conv3D, [x, g], a),
-      ];
-    },
-  });
+  },
+});
+
+export const Conv3D: OpDef<Conv3DAttrs> = family.forward;
+export const Conv3DBackpropInputV2: OpDef<Conv3DBackpropInputAttrs> = family.input;
+export const Conv3DBackpropFilterV2: OpDef<Conv3DBackpropFilterAttrs> = family.filter;
 
 export interface Conv3DOptions {
   /** Only "NDHWC" (TensorFlow's CPU supports no other). */

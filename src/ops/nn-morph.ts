@@ -17,7 +17,8 @@ import { checkDType, describe, saved, toTensor, type TensorLike } from "./checks
 import { negative } from "./elementwise/basic.js";
 import { reverse } from "./movement-core.js";
 import { checkNHWC, checkRank4, parseHW, windowDims } from "./nn-common.js";
-import { checkFloatPair, parsePadding3D, type Padding3D } from "./nn-conv3d.js";
+import { checkFloatPair } from "./nn-conv-family.js";
+import { parsePadding3D, type Padding3D } from "./nn-conv3d.js";
 
 export interface Dilation2DAttrs {
   readonly strides: readonly [number, number];
