@@ -14,6 +14,8 @@ import type { DepthwiseKernels } from "./depthwise.js";
 import type { OptimKernels } from "./optim.js";
 import type { FusedKernels } from "./fused.js";
 import type { NnFusedKernels } from "./nn-fused.js";
+import type { Nn3dKernels } from "./nn3d.js";
+import type { NnImageKernels } from "./nn-image.js";
 
 export interface Backend
   extends
@@ -27,6 +29,8 @@ export interface Backend
     OptimKernels,
     FusedKernels,
     NnFusedKernels,
+    Nn3dKernels,
+    NnImageKernels,
     StorageKernels {
   readonly name: "js" | "native";
 }

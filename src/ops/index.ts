@@ -49,6 +49,12 @@ import * as signalFft from "./signal-fft.js";
 import * as signalStft from "./signal-stft.js";
 import * as linalgEig from "./linalg-eig.js";
 import "./complex-support.js";
+import * as conv3dOps from "./nn-conv3d.js";
+import * as pool3dOps from "./nn-pool3d.js";
+import * as convExtraOps from "./nn-conv-extra.js";
+import * as spaceOps from "./nn-space.js";
+import * as argmaxOps from "./nn-argmax.js";
+import * as morphOps from "./nn-morph.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -88,6 +94,12 @@ const tagged = {
   ...signalFft,
   ...signalStft,
   ...linalgEig,
+  ...conv3dOps,
+  ...pool3dOps,
+  ...convExtraOps,
+  ...spaceOps,
+  ...argmaxOps,
+  ...morphOps,
 };
 
 // Creation
@@ -179,6 +191,7 @@ export * from "./math-misc.js";
 export * from "./array-ops.js";
 export * from "./nn-extra.js";
 export { complex, real, imag, conj, angle } from "./complex.js";
+export { spaceToBatchND, batchToSpaceND, spaceToBatch, batchToSpace } from "./nn-space.js";
 
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined

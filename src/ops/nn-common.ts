@@ -95,7 +95,7 @@ export interface Dim {
  * by max((out - 1) * stride + window - in, 0) split with the smaller half before; explicit:
  * out = floor((in + before + after - window) / stride) + 1.
  */
-function windowDim(
+export function windowDim(
   op: string,
   inSize: number,
   window: number,

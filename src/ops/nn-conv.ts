@@ -2,18 +2,19 @@
  * 2-D convolution, NHWC, and its two adjoints. Conv2D's gradient is Conv2DBackpropInput (in
  * the input) and Conv2DBackpropFilter (in the filters); those two are linear in both their
  * tensor inputs, so their own gradients are again convolutions and backprops, and every order
- * of derivative stays within these three primitives.
+ * of derivative stays within these three primitives (defineConvFamily, nn-conv-family.ts, makes
+ * the three entries, as for the depthwise and 3-D convolutions).
  */
 import { backend } from "../backend/index.js";
 import type { Conv2DParams } from "../backend/nn.js";
-import { defineOp, type OpDef } from "../engine/op.js";
+import type { OpDef } from "../engine/op.js";
 import { runOp1 } from "../engine/run-op.js";
-import type { NumArray } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
-import { checkShape, shapeMsg, shapesEqual, type Shape } from "../tensor/shape.js";
+import { checkShape, shapeMsg, type Shape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { reshape } from "./broadcast.js";
-import { checkDType, describe, toTensor, type TensorLike, saved } from "./checks.js";
+import { toTensor, type TensorLike } from "./checks.js";
+import { defineConvFamily } from "./nn-conv-family.js";
 import {
   checkNHWC,
   checkRank4,
@@ -84,71 +85,33 @@ function convParams(op: string, x: Shape, w: Shape, a: ConvAttrs): Conv2DParams 
 
 const outShapeOf = (p: Conv2DParams): number[] => [p.batch, p.outH, p.outW, p.outC];
 
-function checkFloatPair(op: string, a: Tensor, aName: string, b: Tensor, bName: string): void {
-  checkDType(op, a, "float", aName);
-  if (a.dtype !== b.dtype) {
-    throw new TypeError(
-      `${op}: ${aName} and ${bName} must have the same dtype, got ${aName} ${describe(a)} and ${bName} ${describe(b)}`,
-    );
-  }
-}
-
-function checkCotangent(op: string, dy: Tensor, p: Conv2DParams): void {
-  const expected = outShapeOf(p);
-  if (!shapesEqual(dy.shape, expected)) {
-    throw new InvalidArgumentError(
-      `${op}: out_backprop must have the convolution's output shape ${shapeMsg(expected)}, got ${shapeMsg(dy.shape)}`,
-    );
-  }
-}
-
-export const Conv2D: OpDef<ConvAttrs> = defineOp<ConvAttrs>({
-  name: "Conv2D",
-  kind: "contraction",
-  check: {
-    cases: [
-      {
-        inputs: [{ shape: [1, 5, 5, 2] }, { shape: [3, 3, 2, 2] }],
-        attrs: { strides: [1, 1], dilations: [1, 1], padding: "SAME" },
-      },
-      {
-        inputs: [{ shape: [1, 5, 5, 2] }, { shape: [3, 3, 2, 3] }],
-        attrs: { strides: [2, 2], dilations: [1, 1], padding: "VALID" },
-      },
-    ],
+const family = defineConvFamily<ConvAttrs, Conv2DParams>({
+  names: {
+    forward: "Conv2D",
+    input: "Conv2DBackpropInput",
+    filter: "Conv2DBackpropFilter",
   },
-  infer: ([x, w], a) => {
-    checkFloatPair("Conv2D", x, "input", w, "filter");
-    const p = convParams("Conv2D", x.shape, w.shape, a);
-    return [{ shape: outShapeOf(p), dtype: x.dtype }];
+  params: convParams,
+  outShape: outShapeOf,
+  kernels: {
+    forward: (b, x, w, y, p) => b.conv2d(x, w, y, p),
+    input: (b, w, dy, dx, p) => b.conv2dBackpropInput(w, dy, dx, p),
+    filter: (b, x, dy, dw, p) => b.conv2dBackpropFilter(x, dy, dw, p),
   },
-  kernel: (b, [x, w], [y], a) =>
-    b.conv2d(
-      b.read(x) as NumArray,
-      b.read(w) as NumArray,
-      b.read(y) as NumArray,
-      convParams("Conv2D", x.shape, w.shape, a),
-    ),
-  saveInputs: [0, 1],
-  // y is linear in x and in w: each cotangent is the adjoint map applied to dy.
-  grad: ([dy], c) => {
-    const x = saved(c.inputs[0]);
-    const w = saved(c.inputs[1]);
-    const a = c.attrs;
-    // The first layer's input gradient is rarely wanted: skip what the caller does not need.
-    const need = c.needsInputGrad ?? [true, true];
-    return [
-      need[0] ? runOp1(Conv2DBackpropInput, [w, dy], { ...a, inputShape: x.shape }) : null,
-      need[1] ? runOp1(Conv2DBackpropFilter, [x, dy], { ...a, filterShape: w.shape }) : null,
-    ];
-  },
-});
-
-export const Conv2DBackpropInput: OpDef<Conv2DBackpropInputAttrs> =
-  defineOp<Conv2DBackpropInputAttrs>({
-    name: "Conv2DBackpropInput",
-    kind: "contraction",
-    check: {
+  checks: {
+    forward: {
+      cases: [
+        {
+          inputs: [{ shape: [1, 5, 5, 2] }, { shape: [3, 3, 2, 2] }],
+          attrs: { strides: [1, 1], dilations: [1, 1], padding: "SAME" },
+        },
+        {
+          inputs: [{ shape: [1, 5, 5, 2] }, { shape: [3, 3, 2, 3] }],
+          attrs: { strides: [2, 2], dilations: [1, 1], padding: "VALID" },
+        },
+      ],
+    },
+    input: {
       cases: [
         {
           inputs: [{ shape: [3, 3, 2, 2] }, { shape: [1, 5, 5, 2] }],
@@ -156,38 +119,7 @@ export const Conv2DBackpropInput: OpDef<Conv2DBackpropInputAttrs> =
         },
       ],
     },
-    infer: ([w, dy], a) => {
-      const op = "Conv2DBackpropInput";
-      checkFloatPair(op, dy, "out_backprop", w, "filter");
-      checkCotangent(op, dy, convParams(op, a.inputShape, w.shape, a));
-      return [{ shape: a.inputShape, dtype: dy.dtype }];
-    },
-    kernel: (b, [w, dy], [dx], a) =>
-      b.conv2dBackpropInput(
-        b.read(w) as NumArray,
-        b.read(dy) as NumArray,
-        b.read(dx) as NumArray,
-        convParams("Conv2DBackpropInput", a.inputShape, w.shape, a),
-      ),
-    saveInputs: [0, 1],
-    // dx = B(w, dy) is bilinear: with g the cotangent of dx,
-    // d/dw = Conv2DBackpropFilter(g, dy) and d/d(dy) = conv2d(g, w).
-    grad: ([g], c) => {
-      const w = saved(c.inputs[0]);
-      const dy = saved(c.inputs[1]);
-      const { inputShape: _, ...a } = c.attrs;
-      return [
-        runOp1(Conv2DBackpropFilter, [g, dy], { ...a, filterShape: w.shape }),
-        runOp1(Conv2D, [g, w], a),
-      ];
-    },
-  });
-
-export const Conv2DBackpropFilter: OpDef<Conv2DBackpropFilterAttrs> =
-  defineOp<Conv2DBackpropFilterAttrs>({
-    name: "Conv2DBackpropFilter",
-    kind: "contraction",
-    check: {
+    filter: {
       cases: [
         {
           inputs: [{ shape: [1, 5, 5, 2] }, { shape: [1, 5, 5, 2] }],
@@ -195,32 +127,12 @@ export const Conv2DBackpropFilter: OpDef<Conv2DBackpropFilterAttrs> =
         },
       ],
     },
-    infer: ([x, dy], a) => {
-      const op = "Conv2DBackpropFilter";
-      checkFloatPair(op, x, "input", dy, "out_backprop");
-      checkCotangent(op, dy, convParams(op, x.shape, a.filterShape, a));
-      return [{ shape: a.filterShape, dtype: x.dtype }];
-    },
-    kernel: (b, [x, dy], [dw], a) =>
-      b.conv2dBackpropFilter(
-        b.read(x) as NumArray,
-        b.read(dy) as NumArray,
-        b.read(dw) as NumArray,
-        convParams("Conv2DBackpropFilter", x.shape, a.filterShape, a),
-      ),
-    saveInputs: [0, 1],
-    // dw = F(x, dy) is bilinear: with g the cotangent of dw,
-    // d/dx = Conv2DBackpropInput(g, dy) and d/d(dy) = conv2d(x, g).
-    grad: ([g], c) => {
-      const x = saved(c.inputs[0]);
-      const dy = saved(c.inputs[1]);
-      const { filterShape: _, ...a } = c.attrs;
-      return [
-        runOp1(Conv2DBackpropInput, [g, dy], { ...a, inputShape: x.shape }),
-        runOp1(Conv2D, [x, g], a),
-      ];
-    },
-  });
+  },
+});
+
+export const Conv2D: OpDef<ConvAttrs> = family.forward;
+export const Conv2DBackpropInput: OpDef<Conv2DBackpropInputAttrs> = family.input;
+export const Conv2DBackpropFilter: OpDef<Conv2DBackpropFilterAttrs> = family.filter;
 
 function convAttrs(
   op: string,

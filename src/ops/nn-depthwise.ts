@@ -1,18 +1,18 @@
 /**
  * Depthwise 2-D convolution, NHWC, as TensorFlow's DepthwiseConv2dNative and its two adjoints
  * (DepthwiseConv2dNativeBackpropInput, DepthwiseConv2dNativeBackpropFilter): each input channel
- * c is convolved with its own filters w[:, :, c, m], giving output channel c M + m. As with
- * Conv2D the three ops are bilinear, so every order of derivative stays among them. Also the
+ * c is convolved with its own filters w[:, :, c, m], giving output channel c M + m. The three
+ * entries are made by defineConvFamily (nn-conv-family.ts), as Conv2D's. Also the
  * composite tf.nn.separableConv2d (depthwise, then a 1x1 conv2d).
  */
 import type { DepthwiseParams } from "../backend/depthwise.js";
-import { defineOp, type OpDef } from "../engine/op.js";
+import type { OpDef } from "../engine/op.js";
 import { runOp1 } from "../engine/run-op.js";
-import type { NumArray } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
-import { checkShape, shapeMsg, shapesEqual, type Shape } from "../tensor/shape.js";
+import { checkShape, shapeMsg, type Shape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { checkDType, describe, saved, toTensor, type TensorLike } from "./checks.js";
+import { toTensor, type TensorLike } from "./checks.js";
+import { defineConvFamily } from "./nn-conv-family.js";
 import {
   checkNHWC,
   checkRank4,
@@ -75,73 +75,30 @@ function depthwiseParams(op: string, x: Shape, w: Shape, a: DepthwiseAttrs): Dep
 
 const outShapeOf = (p: DepthwiseParams): number[] => [p.batch, p.outH, p.outW, p.outC];
 
-function checkFloatPair(op: string, a: Tensor, aName: string, b: Tensor, bName: string): void {
-  checkDType(op, a, "float", aName);
-  if (a.dtype !== b.dtype) {
-    throw new TypeError(
-      `${op}: ${aName} and ${bName} must have the same dtype, got ${aName} ${describe(a)} and ${bName} ${describe(b)}`,
-    );
-  }
-}
-
-function checkCotangent(op: string, dy: Tensor, p: DepthwiseParams): void {
-  const expected = outShapeOf(p);
-  if (!shapesEqual(dy.shape, expected)) {
-    throw new InvalidArgumentError(
-      `${op}: out_backprop must have the convolution's output shape ${shapeMsg(expected)}, got ${shapeMsg(dy.shape)}`,
-    );
-  }
-}
-
 const CASE_ATTRS: DepthwiseAttrs = { strides: [2, 1], dilations: [1, 1], padding: "SAME" };
 const DILATED: DepthwiseAttrs = { strides: [1, 1], dilations: [2, 1], padding: "VALID" };
 
-export const DepthwiseConv2dNative: OpDef<DepthwiseAttrs> = defineOp<DepthwiseAttrs>({
-  name: "DepthwiseConv2dNative",
-  kind: "contraction",
-  check: {
-    cases: [
-      { inputs: [{ shape: [2, 4, 3, 2] }, { shape: [2, 2, 2, 3] }], attrs: CASE_ATTRS },
-      { inputs: [{ shape: [1, 5, 3, 2] }, { shape: [2, 2, 2, 1] }], attrs: DILATED },
-    ],
+const family = defineConvFamily<DepthwiseAttrs, DepthwiseParams>({
+  names: {
+    forward: "DepthwiseConv2dNative",
+    input: "DepthwiseConv2dNativeBackpropInput",
+    filter: "DepthwiseConv2dNativeBackpropFilter",
   },
-  infer: ([x, w], a) => {
-    checkFloatPair("DepthwiseConv2dNative", x, "input", w, "filter");
-    const p = depthwiseParams("DepthwiseConv2dNative", x.shape, w.shape, a);
-    return [{ shape: outShapeOf(p), dtype: x.dtype }];
+  params: depthwiseParams,
+  outShape: outShapeOf,
+  kernels: {
+    forward: (b, x, w, y, p) => b.depthwiseConv2d(x, w, y, p),
+    input: (b, w, dy, dx, p) => b.depthwiseConv2dBackpropInput(w, dy, dx, p),
+    filter: (b, x, dy, dw, p) => b.depthwiseConv2dBackpropFilter(x, dy, dw, p),
   },
-  kernel: (b, [x, w], [y], a) =>
-    b.depthwiseConv2d(
-      b.read(x) as NumArray,
-      b.read(w) as NumArray,
-      b.read(y) as NumArray,
-      depthwiseParams("DepthwiseConv2dNative", x.shape, w.shape, a),
-    ),
-  saveInputs: [0, 1],
-  // y is linear in x and in w: each cotangent is the adjoint map applied to dy.
-  grad: ([dy], c) => {
-    const x = saved(c.inputs[0]);
-    const w = saved(c.inputs[1]);
-    const need = c.needsInputGrad ?? [true, true];
-    return [
-      need[0]
-        ? runOp1(DepthwiseConv2dNativeBackpropInput, [w, dy], { ...c.attrs, inputShape: x.shape })
-        : null,
-      need[1]
-        ? runOp1(DepthwiseConv2dNativeBackpropFilter, [x, dy], {
-            ...c.attrs,
-            filterShape: w.shape,
-          })
-        : null,
-    ];
-  },
-});
-
-export const DepthwiseConv2dNativeBackpropInput: OpDef<DepthwiseBackpropInputAttrs> =
-  defineOp<DepthwiseBackpropInputAttrs>({
-    name: "DepthwiseConv2dNativeBackpropInput",
-    kind: "contraction",
-    check: {
+  checks: {
+    forward: {
+      cases: [
+        { inputs: [{ shape: [2, 4, 3, 2] }, { shape: [2, 2, 2, 3] }], attrs: CASE_ATTRS },
+        { inputs: [{ shape: [1, 5, 3, 2] }, { shape: [2, 2, 2, 1] }], attrs: DILATED },
+      ],
+    },
+    input: {
       cases: [
         {
           inputs: [{ shape: [2, 2, 2, 3] }, { shape: [2, 2, 3, 6] }],
@@ -149,38 +106,7 @@ export const DepthwiseConv2dNativeBackpropInput: OpDef<DepthwiseBackpropInputAtt
         },
       ],
     },
-    infer: ([w, dy], a) => {
-      const op = "DepthwiseConv2dNativeBackpropInput";
-      checkFloatPair(op, dy, "out_backprop", w, "filter");
-      checkCotangent(op, dy, depthwiseParams(op, a.inputShape, w.shape, a));
-      return [{ shape: a.inputShape, dtype: dy.dtype }];
-    },
-    kernel: (b, [w, dy], [dx], a) =>
-      b.depthwiseConv2dBackpropInput(
-        b.read(w) as NumArray,
-        b.read(dy) as NumArray,
-        b.read(dx) as NumArray,
-        depthwiseParams("DepthwiseConv2dNativeBackpropInput", a.inputShape, w.shape, a),
-      ),
-    saveInputs: [0, 1],
-    // dx = B(w, dy) is bilinear: with g the cotangent of dx, d/dw = BackpropFilter(g, dy) and
-    // d/d(dy) = depthwise(g, w).
-    grad: ([g], c) => {
-      const w = saved(c.inputs[0]);
-      const dy = saved(c.inputs[1]);
-      const { inputShape: _, ...a } = c.attrs;
-      return [
-        runOp1(DepthwiseConv2dNativeBackpropFilter, [g, dy], { ...a, filterShape: w.shape }),
-        runOp1(DepthwiseConv2dNative, [g, w], a),
-      ];
-    },
-  });
-
-export const DepthwiseConv2dNativeBackpropFilter: OpDef<DepthwiseBackpropFilterAttrs> =
-  defineOp<DepthwiseBackpropFilterAttrs>({
-    name: "DepthwiseConv2dNativeBackpropFilter",
-    kind: "contraction",
-    check: {
+    filter: {
       cases: [
         {
           inputs: [{ shape: [2, 4, 3, 2] }, { shape: [2, 2, 3, 6] }],
@@ -188,32 +114,13 @@ export const DepthwiseConv2dNativeBackpropFilter: OpDef<DepthwiseBackpropFilterA
         },
       ],
     },
-    infer: ([x, dy], a) => {
-      const op = "DepthwiseConv2dNativeBackpropFilter";
-      checkFloatPair(op, x, "input", dy, "out_backprop");
-      checkCotangent(op, dy, depthwiseParams(op, x.shape, a.filterShape, a));
-      return [{ shape: a.filterShape, dtype: x.dtype }];
-    },
-    kernel: (b, [x, dy], [dw], a) =>
-      b.depthwiseConv2dBackpropFilter(
-        b.read(x) as NumArray,
-        b.read(dy) as NumArray,
-        b.read(dw) as NumArray,
-        depthwiseParams("DepthwiseConv2dNativeBackpropFilter", x.shape, a.filterShape, a),
-      ),
-    saveInputs: [0, 1],
-    // dw = F(x, dy) is bilinear: with g the cotangent of dw, d/dx = BackpropInput(g, dy) and
-    // d/d(dy) = depthwise(x, g).
-    grad: ([g], c) => {
-      const x = saved(c.inputs[0]);
-      const dy = saved(c.inputs[1]);
-      const { filterShape: _, ...a } = c.attrs;
-      return [
-        runOp1(DepthwiseConv2dNativeBackpropInput, [g, dy], { ...a, inputShape: x.shape }),
-        runOp1(DepthwiseConv2dNative, [x, g], a),
-      ];
-    },
-  });
+  },
+});
+
+export const DepthwiseConv2dNative: OpDef<DepthwiseAttrs> = family.forward;
+export const DepthwiseConv2dNativeBackpropInput: OpDef<DepthwiseBackpropInputAttrs> = family.input;
+export const DepthwiseConv2dNativeBackpropFilter: OpDef<DepthwiseBackpropFilterAttrs> =
+  family.filter;
 
 export interface DepthwiseConv2DOptions {
   /** Only "NHWC". */

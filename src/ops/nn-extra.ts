@@ -1,6 +1,6 @@
 /**
  * tf.nn functions TensorFlow builds from other ops: conv1d and the 1-D pools (through the 2-D
- * ops on a height-1 image, as TensorFlow does), the N-d maxPool / avgPool for 1-D and 2-D,
+ * ops on a height-1 image, as TensorFlow does), the N-d maxPool / avgPool for 1-D, 2-D and 3-D,
  * batchNormalization, weightedMoments, normalizeMoments, localResponseNormalization,
  * embeddingLookup, spaceToDepth, depthToSpace, crelu, weightedCrossEntropyWithLogits,
  * logPoissonLoss and computeAverageLoss. Their gradients are those of the ops they are made of.
@@ -34,6 +34,7 @@ import { pad, slice } from "./movement-slice.js";
 import { conv2d } from "./nn-conv.js";
 import type { PaddingArg } from "./nn-common.js";
 import { avgPool2d, maxPool2d } from "./nn-pool.js";
+import { avgPool3d, maxPool3d } from "./nn-pool3d.js";
 import type { Axis } from "./reduce.js";
 
 type Padding1D = "SAME" | "VALID" | "same" | "valid";
@@ -115,7 +116,7 @@ export const maxPool1d = api(pool1d("maxPool1d", maxPool2d), { namespaces: ["nn"
 /** `tf.nn.avgPool1d(input, ksize, strides, padding)`: window means of an NWC input. */
 export const avgPool1d = api(pool1d("avgPool1d", avgPool2d), { namespaces: ["nn"] });
 
-function poolNd(fn: string, p1: typeof maxPool1d, p2: typeof maxPool2d) {
+function poolNd(fn: string, p1: typeof maxPool1d, p2: typeof maxPool2d, p3: typeof maxPool3d) {
   return (
     input: TensorLike,
     ksize: number | readonly number[],
@@ -130,16 +131,26 @@ function poolNd(fn: string, p1: typeof maxPool1d, p2: typeof maxPool2d) {
       return p1(x, ksize, strides, padding);
     }
     if (x.rank === 4) return p2(x, ksize, strides, padding);
+    if (x.rank === 5) {
+      if (typeof padding !== "string") {
+        throw new InvalidArgumentError(`${fn}: 3-D pooling takes "SAME" or "VALID" padding`);
+      }
+      return p3(x, ksize, strides, padding);
+    }
     throw new InvalidArgumentError(
-      `${fn}: input must be NWC (rank 3) or NHWC (rank 4); 3-D pooling (rank 5) is not supported, got ${describe(x)}`,
+      `${fn}: input must be NWC (rank 3), NHWC (rank 4) or NDHWC (rank 5), got ${describe(x)}`,
     );
   };
 }
 
-/** `tf.nn.maxPool(input, ksize, strides, padding)`: maxPool1d or maxPool2d by the input's rank. */
-export const maxPool = api(poolNd("maxPool", maxPool1d, maxPool2d), { namespaces: ["nn"] });
-/** `tf.nn.avgPool(input, ksize, strides, padding)`: avgPool1d or avgPool2d by the input's rank. */
-export const avgPool = api(poolNd("avgPool", avgPool1d, avgPool2d), { namespaces: ["nn"] });
+/** `tf.nn.maxPool(input, ksize, strides, padding)`: maxPool1d, 2d or 3d by the input's rank. */
+export const maxPool = api(poolNd("maxPool", maxPool1d, maxPool2d, maxPool3d), {
+  namespaces: ["nn"],
+});
+/** `tf.nn.avgPool(input, ksize, strides, padding)`: avgPool1d, 2d or 3d by the input's rank. */
+export const avgPool = api(poolNd("avgPool", avgPool1d, avgPool2d, avgPool3d), {
+  namespaces: ["nn"],
+});
 
 /**
  * `tf.nn.batchNormalization(x, mean, variance, offset, scale, varianceEpsilon)`:

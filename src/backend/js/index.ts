@@ -10,6 +10,8 @@ import { jsDepthwise } from "./depthwise.js";
 import { jsOptim } from "./optim.js";
 import { jsFused } from "./fused.js";
 import { jsNnFused } from "./nn-fused.js";
+import { jsNn3d } from "./nn3d.js";
+import { jsNnImage } from "./nn-image.js";
 import { typedArrayStorage } from "../storage.js";
 
 export const jsBackend: Backend = {
@@ -24,5 +26,7 @@ export const jsBackend: Backend = {
   ...jsOptim,
   ...jsFused,
   ...jsNnFused,
+  ...jsNn3d,
+  ...jsNnImage,
   ...typedArrayStorage,
 };

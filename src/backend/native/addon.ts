@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { NumArray } from "../../tensor/dtype.js";
 import type { Shape } from "../../tensor/shape.js";
 import type { AxisParams, Conv2DParams, Pool2DParams } from "../nn.js";
+import type { Conv3DParams } from "../nn3d.js";
 
 export type FloatArray = Float32Array | Float64Array;
 export type Isa = "avx2-fma" | "scalar";
@@ -265,6 +266,10 @@ export interface NativeAddon {
    * pairs of one float dtype in x and out (native/fft.cc); optional as transpose.
    */
   fft?(x: FloatArray, out: FloatArray, rows: number, n: number, inverse: boolean): void;
+  /** 3-D convolution (native/bind_conv3d.cc); optional as transpose. */
+  conv3d?(x: FloatArray, w: FloatArray, y: FloatArray, p: Conv3DParams): void;
+  conv3dBackpropInput?(w: FloatArray, dy: FloatArray, dx: FloatArray, p: Conv3DParams): void;
+  conv3dBackpropFilter?(x: FloatArray, dy: FloatArray, dw: FloatArray, p: Conv3DParams): void;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;

@@ -13,6 +13,7 @@ import type { FloatArray, NativeAddon } from "./addon.js";
 import { nativeExtras } from "./extras.js";
 import { nativeMovement } from "./movement.js";
 import { nativeNnFused } from "./nn-fused.js";
+import { nativeNn3d } from "./nn3d.js";
 
 /**
  * Crossover sizes, in elements (multiply-adds for matmul and conv), measured with
@@ -127,6 +128,7 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
     ...nativeExtras(addon, js),
     ...nativeMovement(addon, js),
     ...nativeNnFused(addon, js),
+    ...nativeNn3d(addon, js),
     name: "native",
     ...windowKernels(addon, js),
 

@@ -2,7 +2,8 @@
  * Convolution layers, channels last: Conv1D, Conv2D (with groups) and Conv2DTranspose, with
  * Keras 3's options, defaults, weight names and shapes (kernel [...kernelSize, in / groups,
  * filters], bias [filters]; the transpose's kernel is [...kernelSize, filters, in]).
- * Depthwise and separable convolutions are in conv-depthwise.ts.
+ * Depthwise and separable convolutions are in conv-depthwise.ts; Conv3D, Conv1DTranspose and
+ * Conv3DTranspose in conv-nd.ts.
  */
 import { shapeStr } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -47,8 +48,11 @@ export interface ConvOptions extends LayerOptions {
   biasInitializer?: initializers.InitializerIdentifier;
 }
 
-/** What Conv1D, Conv2D and Conv2DTranspose share: options, weights, bias and activation. */
-abstract class BaseConv extends Layer {
+/**
+ * What the convolution layers (here and in conv-nd.ts) share: options, weights, bias and
+ * activation.
+ */
+export abstract class BaseConv extends Layer {
   readonly filters: number;
   readonly kernelSize: readonly number[];
   readonly strides: readonly number[];
@@ -65,7 +69,7 @@ abstract class BaseConv extends Layer {
   #bias: Variable | null = null;
 
   constructor(
-    readonly spatialRank: 1 | 2,
+    readonly spatialRank: 1 | 2 | 3,
     filters: number,
     kernelSize: number | readonly number[],
     options: ConvOptions,
@@ -270,7 +274,7 @@ export interface Conv2DTransposeOptions extends Omit<ConvOptions, "groups"> {
  * length s + max(k - s, 0) and same length s; with it, (length - 1) s + k - 2 pad + outputPadding
  * where pad is k // 2 for same and 0 for valid.
  */
-function deconvLength(
+export function deconvLength(
   length: number,
   kernel: number,
   stride: number,

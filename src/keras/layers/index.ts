@@ -27,6 +27,14 @@ export {
   type Conv2DTransposeOptions,
 } from "./conv.js";
 export {
+  Conv3D,
+  Conv1DTranspose,
+  Conv3DTranspose,
+  Conv3D as Convolution3D,
+  Conv1DTranspose as Convolution1DTranspose,
+  Conv3DTranspose as Convolution3DTranspose,
+} from "./conv-nd.js";
+export {
   MaxPooling1D,
   MaxPooling2D,
   AveragePooling1D,
@@ -43,6 +51,14 @@ export {
   GlobalAveragePooling2D as GlobalAvgPool2D,
   GlobalMaxPooling1D as GlobalMaxPool1D,
   GlobalMaxPooling2D as GlobalMaxPool2D,
+  MaxPooling3D,
+  AveragePooling3D,
+  GlobalAveragePooling3D,
+  GlobalMaxPooling3D,
+  MaxPooling3D as MaxPool3D,
+  AveragePooling3D as AvgPool3D,
+  GlobalAveragePooling3D as GlobalAvgPool3D,
+  GlobalMaxPooling3D as GlobalMaxPool3D,
   type PoolingOptions,
   type GlobalPoolingOptions,
 } from "./pooling.js";

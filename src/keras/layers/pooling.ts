@@ -1,5 +1,5 @@
 /**
- * Pooling layers, channels last: MaxPooling1D/2D and AveragePooling1D/2D (windows of poolSize,
+ * Pooling layers, channels last: MaxPooling1D/2D/3D and AveragePooling1D/2D/3D (windows of poolSize,
  * strides defaulting to poolSize, padding "valid" or "same"; the 1-D ones are the 2-D ops over
  * a height-1 image), and the global poolings, a mean or max over every spatial position.
  */
@@ -33,7 +33,7 @@ abstract class BasePooling extends Layer {
   readonly dataFormat: "channels_last";
 
   constructor(
-    readonly spatialRank: 1 | 2,
+    readonly spatialRank: 1 | 2 | 3,
     readonly mode: "max" | "avg",
     poolSize: number | readonly number[],
     options: PoolingOptions,
@@ -49,8 +49,12 @@ abstract class BasePooling extends Layer {
 
   call(inputs: Tensor): Tensor {
     checkRank(this, inputs, this.spatialRank + 2);
-    const pool = this.mode === "max" ? nn.maxPool2d : nn.avgPool2d;
     const padding = this.padding === "same" ? "SAME" : "VALID";
+    if (this.spatialRank === 3) {
+      const pool3 = this.mode === "max" ? nn.maxPool3d : nn.avgPool3d;
+      return pool3(inputs, this.poolSize, this.strides, padding);
+    }
+    const pool = this.mode === "max" ? nn.maxPool2d : nn.avgPool2d;
     if (this.spatialRank === 2) return pool(inputs, this.poolSize, this.strides, padding);
     // [b, steps, c] -> [b, 1, steps, c], pooled along the width.
     const y = pool(expandDims(inputs, 1), [1, this.poolSize[0]], [1, this.strides[0]], padding);
@@ -108,7 +112,7 @@ abstract class GlobalPooling extends Layer {
   readonly keepdims: boolean;
 
   constructor(
-    readonly spatialRank: 1 | 2,
+    readonly spatialRank: 1 | 2 | 3,
     readonly mode: "max" | "avg",
     options: GlobalPoolingOptions,
   ) {
@@ -120,7 +124,7 @@ abstract class GlobalPooling extends Layer {
 
   call(inputs: Tensor): Tensor {
     checkRank(this, inputs, this.spatialRank + 2);
-    const axes = this.spatialRank === 2 ? [1, 2] : [1];
+    const axes = Array.from({ length: this.spatialRank }, (_, i) => i + 1);
     return this.mode === "max"
       ? reduceMax(inputs, axes, this.keepdims)
       : reduceMean(inputs, axes, this.keepdims);
@@ -156,5 +160,33 @@ export class GlobalAveragePooling1D extends GlobalPooling {
 export class GlobalMaxPooling1D extends GlobalPooling {
   constructor(options: GlobalPoolingOptions = {}) {
     super(1, "max", options);
+  }
+}
+
+/** `tf.keras.layers.MaxPooling3D(poolSize = [2, 2, 2], {strides, padding})` on [batch, d, h, w, c]. */
+export class MaxPooling3D extends BasePooling {
+  constructor(poolSize: number | readonly number[] = 2, options: PoolingOptions = {}) {
+    super(3, "max", poolSize, options);
+  }
+}
+
+/** `tf.keras.layers.AveragePooling3D(poolSize = [2, 2, 2], {strides, padding})`; same-padded edges average fewer. */
+export class AveragePooling3D extends BasePooling {
+  constructor(poolSize: number | readonly number[] = 2, options: PoolingOptions = {}) {
+    super(3, "avg", poolSize, options);
+  }
+}
+
+/** `tf.keras.layers.GlobalAveragePooling3D({keepdims})`: [b, d, h, w, c] -> [b, c]. */
+export class GlobalAveragePooling3D extends GlobalPooling {
+  constructor(options: GlobalPoolingOptions = {}) {
+    super(3, "avg", options);
+  }
+}
+
+/** `tf.keras.layers.GlobalMaxPooling3D({keepdims})`: [b, d, h, w, c] -> [b, c]. */
+export class GlobalMaxPooling3D extends GlobalPooling {
+  constructor(options: GlobalPoolingOptions = {}) {
+    super(3, "max", options);
   }
 }

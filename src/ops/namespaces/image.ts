@@ -8,3 +8,5 @@ export {
   type ResizeMethod,
   type ResizeOptions,
 } from "../image-resize.js";
+export { cropAndResize, type CropMethod } from "../image-crop.js";
+export { extractPatches } from "../image-patches.js";

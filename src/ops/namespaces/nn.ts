@@ -9,3 +9,6 @@ export type { BiasAddOptions, MomentsOptions } from "../nn.js";
 export type { DropoutOptions } from "../nn-dropout.js";
 export type { DepthwiseConv2DOptions } from "../nn-depthwise.js";
 export type { FusedBatchNormOptions } from "../nn-batchnorm.js";
+export type { Conv3DOptions } from "../nn-conv3d.js";
+export type { Conv1DTransposeOptions } from "../nn-conv-extra.js";
+export type { MaxPoolWithArgmaxOptions, MaxPoolWithArgmaxResult } from "../nn-argmax.js";
