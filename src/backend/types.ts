@@ -13,6 +13,7 @@ import type { StorageKernels } from "./storage.js";
 import type { DepthwiseKernels } from "./depthwise.js";
 import type { OptimKernels } from "./optim.js";
 import type { FusedKernels } from "./fused.js";
+import type { SpecialKernels } from "./special.js";
 
 export interface Backend
   extends
@@ -25,6 +26,7 @@ export interface Backend
     DepthwiseKernels,
     OptimKernels,
     FusedKernels,
+    SpecialKernels,
     StorageKernels {
   readonly name: "js" | "native";
 }

@@ -41,6 +41,8 @@ import * as mathMisc from "./math-misc.js";
 import * as arrayOps from "./array-ops.js";
 import * as nnExtra from "./nn-extra.js";
 import * as signalOps from "./signal.js";
+import * as specialGamma from "./elementwise/special-gamma.js";
+import * as ctcOps from "./nn-ctc.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -75,6 +77,8 @@ const tagged = {
   ...arrayOps,
   ...nnExtra,
   ...signalOps,
+  ...specialGamma,
+  ...ctcOps,
 };
 
 // Creation
@@ -95,6 +99,7 @@ export * from "./elementwise/basic.js";
 export * from "./elementwise/math.js";
 export * from "./elementwise/activation.js";
 export * from "./elementwise/special.js";
+export * from "./elementwise/special-gamma.js";
 
 // Shape and reduction core
 export { reshape, broadcastTo, reduceSum } from "./broadcast.js";
@@ -165,6 +170,7 @@ export {
 export * from "./math-misc.js";
 export * from "./array-ops.js";
 export * from "./nn-extra.js";
+export type { CtcLossOptions, CtcGreedyOptions, SparseResult } from "./nn-ctc.js";
 
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined

@@ -9,6 +9,7 @@ import { jsLapack } from "./linalg-lapack.js";
 import { jsDepthwise } from "./depthwise.js";
 import { jsOptim } from "./optim.js";
 import { jsFused } from "./fused.js";
+import { jsSpecial } from "./special.js";
 import { typedArrayStorage } from "../storage.js";
 
 export const jsBackend: Backend = {
@@ -22,5 +23,6 @@ export const jsBackend: Backend = {
   ...jsDepthwise,
   ...jsOptim,
   ...jsFused,
+  ...jsSpecial,
   ...typedArrayStorage,
 };

@@ -409,3 +409,7 @@ export function besselI0e(x: number): number {
 export function besselI1e(x: number): number {
   return besselIe(1, x);
 }
+
+// The incomplete gamma and beta functions (Igamma, Igammac, IgammaGradA, Betainc) live in their
+// own file; re-exported here so the compiled loops (JS backend and tf.function's fusion) see them.
+export * from "./scalar-gamma.js";
