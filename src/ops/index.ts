@@ -43,6 +43,7 @@ import * as nnExtra from "./nn-extra.js";
 import * as signalOps from "./signal.js";
 import * as specialGamma from "./elementwise/special-gamma.js";
 import * as ctcOps from "./nn-ctc.js";
+import * as sampledOps from "./nn-sampled.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -79,6 +80,7 @@ const tagged = {
   ...signalOps,
   ...specialGamma,
   ...ctcOps,
+  ...sampledOps,
 };
 
 // Creation
@@ -171,6 +173,7 @@ export * from "./math-misc.js";
 export * from "./array-ops.js";
 export * from "./nn-extra.js";
 export type { CtcLossOptions, CtcGreedyOptions, SparseResult } from "./nn-ctc.js";
+export type { SampledLossOptions, SampledValues } from "./nn-sampled.js";
 
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined
