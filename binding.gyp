@@ -13,7 +13,13 @@
         "native/movement.cc",
         "native/optim.cc",
         "native/fused.cc",
-        "native/bind_perf.cc"
+        "native/bind_perf.cc",
+        "native/segment.cc",
+        "native/bind_segment.cc",
+        "native/sort.cc",
+        "native/bind_sort.cc",
+        "native/lapack.cc",
+        "native/bind_lapack.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -108,6 +108,45 @@ export interface NativeAddon {
   ): void;
   /** FusedKernels.softmaxGrad; optional as transpose. */
   softmaxGrad?(y: FloatArray, dy: FloatArray, out: FloatArray, p: AxisParams, log: boolean): void;
+  /**
+   * MovementKernels.unsortedSegmentSum (native/segment.cc): out (zeroed) += data rows by id;
+   * throws a RangeError for an id at or above out.length / inner. Optional as transpose.
+   */
+  unsortedSegmentSum?(data: NumArray, ids: Int32Array, inner: number, out: NumArray): void;
+  /** ReduceKernels.topK (native/sort.cc); float32, float64 or int32 x. Optional as transpose. */
+  topK?(
+    x: NumArray,
+    rows: number,
+    n: number,
+    k: number,
+    values: NumArray,
+    indices: Int32Array,
+  ): void;
+  /** LapackKernels.cholesky (native/lapack.cc): the first failing batch index, or -1. */
+  cholesky?(a: FloatArray, out: FloatArray, batch: number, n: number): number;
+  /** LapackKernels.lu. */
+  lu?(a: FloatArray, lu: FloatArray, perm: Int32Array, batch: number, n: number): void;
+  /** LapackKernels.triangularSolve. */
+  triangularSolve?(
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
+    batch: number,
+    n: number,
+    k: number,
+    lower: boolean,
+    adjoint: boolean,
+  ): void;
+  /** LapackKernels.qr. */
+  qr?(
+    a: FloatArray,
+    q: FloatArray,
+    r: FloatArray,
+    batch: number,
+    m: number,
+    n: number,
+    full: boolean,
+  ): void;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;

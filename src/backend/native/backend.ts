@@ -11,6 +11,7 @@ import type { Conv2DParams, Pool2DParams } from "../nn.js";
 import type { DataArray, NumArray } from "../../tensor/dtype.js";
 import type { FloatArray, NativeAddon } from "./addon.js";
 import { nativeExtras } from "./extras.js";
+import { nativeSpecial } from "./special.js";
 
 /**
  * Crossover sizes, in elements (multiply-adds for matmul and conv), measured with
@@ -123,6 +124,7 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
   return {
     ...js,
     ...nativeExtras(addon, js),
+    ...nativeSpecial(addon, js),
     name: "native",
     ...windowKernels(addon, js),
 
