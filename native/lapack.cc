@@ -1,6 +1,6 @@
 // The dense factorizations of tf.linalg in float64, batched and threaded over the batch (one
 // matrix per task): Cholesky (row-oriented Cholesky-Banachiewicz, whose inner products run
-// over contiguous rows), LU with partial pivoting (getrf's choices: the first largest |pivot|,
+// over contiguous rows in four partial sums), LU with partial pivoting (getrf's choices: the first largest |pivot|,
 // a zero pivot skipped), triangular solves (trtrs without its singularity check) and
 // Householder QR (geqrf's reflectors, dlarfg's signs, Q accumulated backward as orgqr). Each
 // follows the JS kernel (src/backend/js/linalg-lapack.ts) step for step, so the two agree to
@@ -36,6 +36,21 @@ void store(bool f32, void* dst, int64_t offset, int64_t size, const double* w) {
   }
 }
 
+// sum_k x[k] y[k] in four interleaved partial sums (a vectorizable reduction; the order of
+// the additions differs from the JS kernel's by rounding only).
+inline double dot(const double* x, const double* y, int64_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    s0 += x[k] * y[k];
+    s1 += x[k + 1] * y[k + 1];
+    s2 += x[k + 2] * y[k + 2];
+    s3 += x[k + 3] * y[k + 3];
+  }
+  for (; k < n; k++) s0 += x[k] * y[k];
+  return (s0 + s1) + (s2 + s3);
+}
+
 // Runs fn(b) for every batch member, over the pool when there is enough work.
 template <typename F>
 void over_batch(int64_t batch, double work_each, F fn) {
@@ -57,8 +72,7 @@ int64_t cholesky(bool f32, const void* a, void* out, int64_t batch, int64_t n) {
     load(f32, a, b * nn, nn, w.data());
     for (int64_t j = 0; j < n; j++) {
       const double* lj = l.data() + j * n;
-      double s = w[j * n + j];
-      for (int64_t k = 0; k < j; k++) s -= lj[k] * lj[k];
+      const double s = w[j * n + j] - dot(lj, lj, j);
       if (!(s > 0)) {  // not positive definite (or NaN)
         bad[b] = 1;
         return;
@@ -67,9 +81,7 @@ int64_t cholesky(bool f32, const void* a, void* out, int64_t batch, int64_t n) {
       l[j * n + j] = d;
       for (int64_t i = j + 1; i < n; i++) {
         const double* li = l.data() + i * n;
-        double t = w[i * n + j];
-        for (int64_t k = 0; k < j; k++) t -= li[k] * lj[k];
-        l[i * n + j] = t / d;
+        l[i * n + j] = (w[i * n + j] - dot(li, lj, j)) / d;
       }
     }
     store(f32, out, b * nn, nn, l.data());

@@ -12,7 +12,7 @@
  *   softmax(u)[t, k] - (1/p) sum_{s: l's = k} exp(alpha[t, s] + beta[t, s] - y[t, k]).
  * y is the log-softmax of the logits, computed here in float64.
  */
-import type { CtcParams, FloatArray } from "../special.js";
+import type { SpecialKernels } from "../special.js";
 
 function logAdd(a: number, b: number): number {
   if (a === -Infinity) return b;
@@ -20,15 +20,15 @@ function logAdd(a: number, b: number): number {
   return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
 }
 
-export function ctcLoss(
-  logits: FloatArray,
-  labels: Int32Array,
-  labelLength: Int32Array,
-  logitLength: Int32Array,
-  loss: FloatArray,
-  grad: FloatArray,
-  p: CtcParams,
-): void {
+export const ctcLoss: SpecialKernels["ctcLoss"] = (
+  logits,
+  labels,
+  labelLength,
+  logitLength,
+  loss,
+  grad,
+  p,
+) => {
   const { batch, classes: C, maxLabel, blank } = p;
   grad.fill(0);
   for (let b = 0; b < batch; b++) {
@@ -93,4 +93,4 @@ export function ctcLoss(
       for (let k = 0; k < C; k++) grad[o + k] = Math.exp(y[t * C + k]) - post[k];
     }
   }
-}
+};

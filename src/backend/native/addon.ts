@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import type { NumArray } from "../../tensor/dtype.js";
 import type { Shape } from "../../tensor/shape.js";
 import type { AxisParams, Conv2DParams, Pool2DParams } from "../nn.js";
+import type { LapackKernels } from "../lapack.js";
+import type { MovementKernels } from "../movement.js";
 
 export type FloatArray = Float32Array | Float64Array;
 export type Isa = "avx2-fma" | "scalar";
@@ -112,7 +114,7 @@ export interface NativeAddon {
    * MovementKernels.unsortedSegmentSum (native/segment.cc): out (zeroed) += data rows by id;
    * throws a RangeError for an id at or above out.length / inner. Optional as transpose.
    */
-  unsortedSegmentSum?(data: NumArray, ids: Int32Array, inner: number, out: NumArray): void;
+  unsortedSegmentSum?: MovementKernels["unsortedSegmentSum"];
   /** ReduceKernels.topK (native/sort.cc); float32, float64 or int32 x. Optional as transpose. */
   topK?(
     x: NumArray,
@@ -123,30 +125,11 @@ export interface NativeAddon {
     indices: Int32Array,
   ): void;
   /** LapackKernels.cholesky (native/lapack.cc): the first failing batch index, or -1. */
-  cholesky?(a: FloatArray, out: FloatArray, batch: number, n: number): number;
-  /** LapackKernels.lu. */
-  lu?(a: FloatArray, lu: FloatArray, perm: Int32Array, batch: number, n: number): void;
-  /** LapackKernels.triangularSolve. */
-  triangularSolve?(
-    a: FloatArray,
-    b: FloatArray,
-    out: FloatArray,
-    batch: number,
-    n: number,
-    k: number,
-    lower: boolean,
-    adjoint: boolean,
-  ): void;
-  /** LapackKernels.qr. */
-  qr?(
-    a: FloatArray,
-    q: FloatArray,
-    r: FloatArray,
-    batch: number,
-    m: number,
-    n: number,
-    full: boolean,
-  ): void;
+  cholesky?: LapackKernels["cholesky"];
+  /** LapackKernels.lu, triangularSolve and qr (native/lapack.cc). */
+  lu?: LapackKernels["lu"];
+  triangularSolve?: LapackKernels["triangularSolve"];
+  qr?: LapackKernels["qr"];
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;
