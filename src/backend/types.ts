@@ -16,6 +16,7 @@ import type { FusedKernels } from "./fused.js";
 import type { NnFusedKernels } from "./nn-fused.js";
 import type { Nn3dKernels } from "./nn3d.js";
 import type { NnImageKernels } from "./nn-image.js";
+import type { SpecialKernels } from "./special.js";
 
 export interface Backend
   extends
@@ -31,6 +32,7 @@ export interface Backend
     NnFusedKernels,
     Nn3dKernels,
     NnImageKernels,
+    SpecialKernels,
     StorageKernels {
   readonly name: "js" | "native";
 }

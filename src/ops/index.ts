@@ -55,6 +55,9 @@ import * as convExtraOps from "./nn-conv-extra.js";
 import * as spaceOps from "./nn-space.js";
 import * as argmaxOps from "./nn-argmax.js";
 import * as morphOps from "./nn-morph.js";
+import * as specialGamma from "./elementwise/special-gamma.js";
+import * as ctcOps from "./nn-ctc.js";
+import * as sampledOps from "./nn-sampled.js";
 
 /** Every op module whose public functions carry namespace tags. */
 const tagged = {
@@ -100,6 +103,9 @@ const tagged = {
   ...spaceOps,
   ...argmaxOps,
   ...morphOps,
+  ...specialGamma,
+  ...ctcOps,
+  ...sampledOps,
 };
 
 // Creation
@@ -120,6 +126,7 @@ export * from "./elementwise/basic.js";
 export * from "./elementwise/math.js";
 export * from "./elementwise/activation.js";
 export * from "./elementwise/special.js";
+export * from "./elementwise/special-gamma.js";
 
 // Shape and reduction core
 export { reshape, broadcastTo, reduceSum } from "./broadcast.js";
@@ -192,6 +199,8 @@ export * from "./array-ops.js";
 export * from "./nn-extra.js";
 export { complex, real, imag, conj, angle } from "./complex.js";
 export { spaceToBatchND, batchToSpaceND, spaceToBatch, batchToSpace } from "./nn-space.js";
+export type { CtcLossOptions, CtcGreedyOptions, SparseResult } from "./nn-ctc.js";
+export type { SampledLossOptions, SampledValues } from "./nn-sampled.js";
 
 // Namespaces
 // Namespaces, built from the tags each public function carries where it is defined

@@ -12,6 +12,7 @@ import { jsFused } from "./fused.js";
 import { jsNnFused } from "./nn-fused.js";
 import { jsNn3d } from "./nn3d.js";
 import { jsNnImage } from "./nn-image.js";
+import { jsSpecial } from "./special.js";
 import { typedArrayStorage } from "../storage.js";
 
 export const jsBackend: Backend = {
@@ -28,5 +29,6 @@ export const jsBackend: Backend = {
   ...jsNnFused,
   ...jsNn3d,
   ...jsNnImage,
+  ...jsSpecial,
   ...typedArrayStorage,
 };

@@ -423,3 +423,6 @@ export function normalCdf(x: number): number {
     ? 0.5 * (1 + erf(x * 0.7071067811865476))
     : 0.5 * erfc(-x * 0.7071067811865476);
 }
+// The incomplete gamma and beta functions (Igamma, Igammac, IgammaGradA, Betainc) live in their
+// own file; re-exported here so the compiled loops (JS backend and tf.function's fusion) see them.
+export * from "./scalar-gamma.js";

@@ -11,6 +11,8 @@ import type { NumArray } from "../../tensor/dtype.js";
 import type { Shape } from "../../tensor/shape.js";
 import type { AxisParams, Conv2DParams, Pool2DParams } from "../nn.js";
 import type { Conv3DParams } from "../nn3d.js";
+import type { LapackKernels } from "../lapack.js";
+import type { MovementKernels } from "../movement.js";
 
 export type FloatArray = Float32Array | Float64Array;
 export type Isa = "avx2-fma" | "scalar";
@@ -270,6 +272,21 @@ export interface NativeAddon {
   conv3d?(x: FloatArray, w: FloatArray, y: FloatArray, p: Conv3DParams): void;
   conv3dBackpropInput?(w: FloatArray, dy: FloatArray, dx: FloatArray, p: Conv3DParams): void;
   conv3dBackpropFilter?(x: FloatArray, dy: FloatArray, dw: FloatArray, p: Conv3DParams): void;
+  /** ReduceKernels.topK (native/sort.cc); float32, float64 or int32 x. Optional as transpose. */
+  topK?(
+    x: NumArray,
+    rows: number,
+    n: number,
+    k: number,
+    values: NumArray,
+    indices: Int32Array,
+  ): void;
+  /** LapackKernels.cholesky (native/lapack.cc): the first failing batch index, or -1. */
+  cholesky?: LapackKernels["cholesky"];
+  /** LapackKernels.lu, triangularSolve and qr (native/lapack.cc). */
+  lu?: LapackKernels["lu"];
+  triangularSolve?: LapackKernels["triangularSolve"];
+  qr?: LapackKernels["qr"];
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;

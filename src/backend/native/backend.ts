@@ -14,6 +14,7 @@ import { nativeExtras } from "./extras.js";
 import { nativeMovement } from "./movement.js";
 import { nativeNnFused } from "./nn-fused.js";
 import { nativeNn3d } from "./nn3d.js";
+import { nativeSpecial } from "./special.js";
 
 /**
  * Crossover sizes, in elements (multiply-adds for matmul and conv), measured with
@@ -129,6 +130,7 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
     ...nativeMovement(addon, js),
     ...nativeNnFused(addon, js),
     ...nativeNn3d(addon, js),
+    ...nativeSpecial(addon, js),
     name: "native",
     ...windowKernels(addon, js),
 

@@ -47,8 +47,11 @@ interface ElementwiseSpec<M extends string, N extends NamespaceName> {
   readonly dtypes: DTypeClass;
   /** The output is bool (comparisons, IsNan). */
   readonly boolOut?: boolean;
-  /** "none": not differentiable, the gradient stops quietly. */
-  readonly grad: GradFn<NoAttrs> | "none";
+  /**
+   * "none": not differentiable, the gradient stops quietly; null: no gradient registered
+   * (differentiating through it is a LookupError).
+   */
+  readonly grad: GradFn<NoAttrs> | "none" | null;
   readonly methods?: readonly M[];
   readonly namespaces?: readonly N[];
 }

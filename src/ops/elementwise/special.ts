@@ -23,168 +23,112 @@ import {
   subtract as sub,
   where,
 } from "./basic.js";
-import { binaryOp, unaryOp } from "./define.js";
+import { binaryOp, type Domain, unaryOp } from "./define.js";
 import { abs, exp, floorDiv, floorMod, sign } from "./math.js";
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
+/**
+ * A unary special function of tf.math: a costly float op whose scalar function has the public
+ * function's name; its gradient reads x or y (the output) and is checked on `domain`.
+ */
+function specialUnary<const F extends string>(
+  name: string,
+  fn: F,
+  reads: "x" | "y",
+  domain: Domain,
+  grad: (dy: Tensor, v: Tensor) => Tensor,
+) {
+  return unaryOp({
+    name,
+    fn,
+    js: `${fn}(x)`,
+    costly: true,
+    dtypes: "float",
+    reads,
+    grad: ([dy], c): Grads => [grad(dy, saved(reads === "x" ? c.inputs[0] : c.outputs[0]))],
+    domain,
+    methods: [fn],
+    namespaces: ["math"],
+  });
+}
+
 // d erfc x = -2/sqrt(pi) e^(-x^2)
-export const erfc = unaryOp({
-  name: "Erfc",
-  fn: "erfc",
-  js: "erfc(x)",
-  costly: true,
-  dtypes: "float",
-  reads: "x",
-  grad: ([dy], c): Grads => [mul(dy, mul(exp(neg(square(saved(c.inputs[0])))), -TWO_OVER_SQRT_PI))],
-  methods: ["erfc"],
-  namespaces: ["math"],
-});
-// d erfinv x = sqrt(pi)/2 e^(erfinv(x)^2)
-export const erfinv = unaryOp({
-  name: "Erfinv",
-  fn: "erfinv",
-  js: "erfinv(x)",
-  costly: true,
-  dtypes: "float",
-  reads: "y",
-  grad: ([dy], c): Grads => [
-    mul(dy, mul(exp(square(saved(c.outputs[0]))), Math.sqrt(Math.PI) / 2)),
-  ],
-  domain: [-0.9, 0.9],
-  methods: ["erfinv"],
-  namespaces: ["math"],
-});
-// d ndtri p = sqrt(2 pi) e^(ndtri(p)^2 / 2)
-export const ndtri = unaryOp({
-  name: "Ndtri",
-  fn: "ndtri",
-  js: "ndtri(x)",
-  costly: true,
-  dtypes: "float",
-  reads: "y",
-  grad: ([dy], c): Grads => [
-    mul(dy, mul(exp(mul(square(saved(c.outputs[0])), 0.5)), Math.sqrt(2 * Math.PI))),
-  ],
-  domain: [0.05, 0.95],
-  methods: ["ndtri"],
-  namespaces: ["math"],
-});
+export const erfc = specialUnary("Erfc", "erfc", "x", [-1, 1], (dy, x): Tensor =>
+  mul(dy, mul(exp(neg(square(x))), -TWO_OVER_SQRT_PI)),
+);
+// d erfinv x = sqrt(pi)/2 e^(erfinv(x)^2), from the output y = erfinv(x)
+export const erfinv = specialUnary("Erfinv", "erfinv", "y", [-0.9, 0.9], (dy, y): Tensor =>
+  mul(dy, mul(exp(square(y)), Math.sqrt(Math.PI) / 2)),
+);
+// d ndtri p = sqrt(2 pi) e^(ndtri(p)^2 / 2), from the output
+export const ndtri = specialUnary("Ndtri", "ndtri", "y", [0.05, 0.95], (dy, y): Tensor =>
+  mul(dy, mul(exp(mul(square(y), 0.5)), Math.sqrt(2 * Math.PI))),
+);
 // d lgamma x = digamma x
-export const lgamma = unaryOp({
-  name: "Lgamma",
-  fn: "lgamma",
-  js: "lgamma(x)",
-  costly: true,
-  dtypes: "float",
-  reads: "x",
-  grad: ([dy], c): Grads => [mul(dy, digamma(saved(c.inputs[0])))],
-  domain: [0.5, 4],
-  methods: ["lgamma"],
-  namespaces: ["math"],
-});
+export const lgamma = specialUnary("Lgamma", "lgamma", "x", [0.5, 4], (dy, x): Tensor =>
+  mul(dy, digamma(x)),
+);
 // d digamma x = polygamma(1, x)
-export const digamma = unaryOp({
-  name: "Digamma",
-  fn: "digamma",
-  js: "digamma(x)",
-  costly: true,
-  dtypes: "float",
-  reads: "x",
-  grad: ([dy], c): Grads => {
-    const x = saved(c.inputs[0]);
-    return [mul(dy, polygamma(cast(1, x.dtype), x))];
-  },
-  domain: [0.5, 4],
-  methods: ["digamma"],
-  namespaces: ["math"],
-});
-// d/dx polygamma(n, x) = polygamma(n + 1, x); none for the order n (as TensorFlow).
-export const polygamma = binaryOp({
-  name: "Polygamma",
-  fn: "polygamma",
-  methods: ["polygamma"],
-  js: "polygamma(a, b)",
-  costly: true,
-  dtypes: "float",
-  reads: "inputs",
-  grad: ([dy], c): Grads => {
-    const [n, x] = [saved(c.inputs[0]), saved(c.inputs[1])];
-    return [null, unbroadcast(mul(dy, polygamma(add(n, 1), x)), c, 1)];
-  },
-  check: {
-    cases: [
-      {
-        inputs: [
-          { value: [0, 1, 2], dtype: "float64" },
-          { shape: [2, 3], range: [0.5, 3] },
-        ],
-        attrs: {},
-      },
+export const digamma = specialUnary("Digamma", "digamma", "x", [0.5, 4], (dy, x): Tensor =>
+  mul(dy, polygamma(cast(1, x.dtype), x)),
+);
+/**
+ * A binary op of tf.math differentiable in its second operand only: the first is an order or
+ * exponent (TensorFlow registers no gradient for it), fixed in the gradient check to `first`.
+ * `dx` gives d op(p, x) / dx.
+ */
+function secondOperandOnly<const F extends string>(
+  name: string,
+  fn: F,
+  first: readonly number[],
+  dx: (p: Tensor, x: Tensor) => Tensor,
+) {
+  return binaryOp({
+    name,
+    fn,
+    methods: [fn],
+    js: `${fn}(a, b)`,
+    costly: true,
+    dtypes: "float",
+    reads: "inputs",
+    grad: ([dy], c): Grads => [
+      null,
+      unbroadcast(mul(dy, dx(saved(c.inputs[0]), saved(c.inputs[1]))), c, 1),
     ],
-  },
-  namespaces: ["math"],
-});
-// Hurwitz zeta(x, q): d/dq = -x zeta(x + 1, q); none for x (as TensorFlow).
-export const zeta = binaryOp({
-  name: "Zeta",
-  fn: "zeta",
-  methods: ["zeta"],
-  js: "zeta(a, b)",
-  costly: true,
-  dtypes: "float",
-  reads: "inputs",
-  grad: ([dy], c): Grads => {
-    const [x, q] = [saved(c.inputs[0]), saved(c.inputs[1])];
-    return [null, unbroadcast(mul(dy, neg(mul(x, zeta(add(x, 1), q)))), c, 1)];
-  },
-  check: {
-    cases: [
-      {
-        inputs: [
-          { value: [2, 3.5, 5], dtype: "float64" },
-          { shape: [2, 3], range: [0.5, 3] },
-        ],
-        attrs: {},
-      },
-    ],
-  },
-  namespaces: ["math"],
-});
+    check: {
+      cases: [
+        {
+          inputs: [
+            { value: first, dtype: "float64" },
+            { shape: [2, 3], range: [0.5, 3] },
+          ],
+          attrs: {},
+        },
+      ],
+    },
+    namespaces: ["math"],
+  });
+}
+
+// d/dx polygamma(n, x) = polygamma(n + 1, x)
+export const polygamma = secondOperandOnly("Polygamma", "polygamma", [0, 1, 2], (n, x): Tensor =>
+  polygamma(add(n, 1), x),
+);
+// Hurwitz zeta(x, q): d/dq = -x zeta(x + 1, q)
+export const zeta = secondOperandOnly("Zeta", "zeta", [2, 3.5, 5], (x, q): Tensor =>
+  neg(mul(x, zeta(add(x, 1), q))),
+);
 // i0e(x) = e^-|x| I0(x): d i0e = i1e - sign(x) i0e
-export const besselI0e = unaryOp({
-  name: "BesselI0e",
-  fn: "besselI0e",
-  methods: ["besselI0e"],
-  js: "besselI0e(x)",
-  costly: true,
-  dtypes: "float",
-  reads: "x",
-  grad: ([dy], c): Grads => {
-    const x = saved(c.inputs[0]);
-    return [mul(dy, sub(besselI1e(x), mul(sign(x), besselI0e(x))))];
-  },
-  domain: [-3, 3],
-  namespaces: ["math"],
-});
+export const besselI0e = specialUnary("BesselI0e", "besselI0e", "x", [-3, 3], (dy, x): Tensor =>
+  mul(dy, sub(besselI1e(x), mul(sign(x), besselI0e(x)))),
+);
 // i1e(x) = e^-|x| I1(x): d i1e = i0e - i1e (sign(x) + 1/x), which is 1/2 at x = 0
-export const besselI1e = unaryOp({
-  name: "BesselI1e",
-  fn: "besselI1e",
-  methods: ["besselI1e"],
-  js: "besselI1e(x)",
-  costly: true,
-  dtypes: "float",
-  reads: "x",
-  grad: ([dy], c): Grads => {
-    const x = saved(c.inputs[0]);
-    const zero = equal(x, 0);
-    const safeX = where(zero, 1, x);
-    const d = sub(besselI0e(x), mul(besselI1e(x), add(sign(x), divide(1, safeX))));
-    return [mul(dy, where(zero, 0.5, d))];
-  },
-  domain: [-3, 3],
-  namespaces: ["math"],
+export const besselI1e = specialUnary("BesselI1e", "besselI1e", "x", [-3, 3], (dy, x): Tensor => {
+  const zero = equal(x, 0);
+  const safeX = where(zero, 1, x);
+  const d = sub(besselI0e(x), mul(besselI1e(x), add(sign(x), divide(1, safeX))));
+  return mul(dy, where(zero, 0.5, d));
 });
 
 /** `tf.math.besselI0(x)`: the modified Bessel function I0, as e^|x| i0e(x). */
@@ -230,50 +174,40 @@ export const xdivy = binaryOp({
   ],
   namespaces: ["math"],
 });
-// xlogy(x, y) = x log y (0 where x = 0): d/dx = xlogy([x != 0], y), d/dy = xdivy(x, y)
-export const xlogy = binaryOp({
-  name: "Xlogy",
-  fn: "xlogy",
-  methods: ["xlogy"],
-  js: "xlogy(a, b)",
-  costly: true,
-  dtypes: "float",
-  reads: "inputs",
-  grad: ([dy], c): Grads => {
-    const [x, y] = [saved(c.inputs[0]), saved(c.inputs[1])];
-    return [
-      unbroadcast(mul(dy, xlogy(nonzero(x), y)), c, 0),
-      unbroadcast(mul(dy, xdivy(x, y)), c, 1),
-    ];
-  },
-  domain: [
-    [-1, 1],
-    [0.5, 2],
-  ],
-  namespaces: ["math"],
-});
-// xlog1py(x, y) = x log(1 + y) (0 where x = 0): d/dx = xlog1py([x != 0], y), d/dy = xdivy(x, 1 + y)
-export const xlog1py = binaryOp({
-  name: "Xlog1py",
-  fn: "xlog1py",
-  methods: ["xlog1py"],
-  js: "xlog1py(a, b)",
-  costly: true,
-  dtypes: "float",
-  reads: "inputs",
-  grad: ([dy], c): Grads => {
-    const [x, y] = [saved(c.inputs[0]), saved(c.inputs[1])];
-    return [
-      unbroadcast(mul(dy, xlog1py(nonzero(x), y)), c, 0),
-      unbroadcast(mul(dy, xdivy(x, add(y, 1))), c, 1),
-    ];
-  },
-  domain: [
-    [-1, 1],
-    [-0.5, 1],
-  ],
-  namespaces: ["math"],
-});
+/**
+ * x f(y), 0 where x = 0 (even where f(y) is infinite): d/dx = op([x != 0], y),
+ * d/dy = xdivy(x, 1 / f'(y)), with `slope(y)` = 1 / f'(y).
+ */
+function xWeighted<const F extends string>(
+  name: string,
+  fn: F,
+  yDomain: Domain,
+  slope: (y: Tensor) => Tensor,
+) {
+  const op = binaryOp({
+    name,
+    fn,
+    methods: [fn],
+    js: `${fn}(a, b)`,
+    costly: true,
+    dtypes: "float",
+    reads: "inputs",
+    grad: ([dy], c): Grads => {
+      const [x, y] = [saved(c.inputs[0]), saved(c.inputs[1])];
+      return [
+        unbroadcast(mul(dy, op(nonzero(x), y)), c, 0),
+        unbroadcast(mul(dy, xdivy(x, slope(y))), c, 1),
+      ];
+    },
+    domain: [[-1, 1], yDomain],
+    namespaces: ["math"],
+  });
+  return op;
+}
+// xlogy(x, y) = x log y: d/dy = xdivy(x, y)
+export const xlogy = xWeighted("Xlogy", "xlogy", [0.5, 2], (y): Tensor => y);
+// xlog1py(x, y) = x log(1 + y): d/dy = xdivy(x, 1 + y)
+export const xlog1py = xWeighted("Xlog1py", "xlog1py", [-0.5, 1], (y): Tensor => add(y, 1));
 // a / b, 0 where b = 0 (even for a NaN): d/da = divNoNan(dy, b), d/db = dy divNoNan(divNoNan(-a, b), b)
 export const divideNoNan = binaryOp({
   name: "DivNoNan",

@@ -1,0 +1,73 @@
+/**
+ * Native kernels of the sort and factorization families (native/sort.cc, lapack.cc): top-k (and
+ * so tf.sort / tf.argsort), Cholesky, LU, triangular solves and QR (the unsorted segment sum is
+ * movement's, ./movement.ts). Each falls back to the JS kernel below its crossover size, for data
+ * the addon does not take, or when the addon predates the kernel.
+ */
+import type { Backend } from "../types.js";
+import type { DataArray } from "../../tensor/dtype.js";
+import type { FloatArray, NativeAddon } from "./addon.js";
+
+/** Crossovers: elements read (top-k) or n^3 flops per batch (factorizations). */
+export const SPECIAL_THRESHOLDS = {
+  topK: 2048,
+  factorFlops: 4096,
+};
+
+type Numeric = Float32Array | Float64Array | Int32Array;
+
+function isNumeric(x: DataArray): x is Numeric {
+  return x instanceof Float32Array || x instanceof Float64Array || x instanceof Int32Array;
+}
+const isFloat = (x: DataArray): x is FloatArray =>
+  x instanceof Float32Array || x instanceof Float64Array;
+const sameFloat = (...xs: DataArray[]): boolean =>
+  isFloat(xs[0]) && xs.every((x) => x.constructor === xs[0].constructor);
+
+export function nativeSpecial(
+  addon: NativeAddon,
+  js: Backend,
+): Pick<Backend, "topK" | "cholesky" | "lu" | "triangularSolve" | "qr"> {
+  const T = SPECIAL_THRESHOLDS;
+  const topK = addon.topK?.bind(addon);
+  const cholesky = addon.cholesky?.bind(addon);
+  const lu = addon.lu?.bind(addon);
+  const triangularSolve = addon.triangularSolve?.bind(addon);
+  const qr = addon.qr?.bind(addon);
+  return {
+    topK(x, rows, n, k, sorted, values, indices) {
+      if (
+        topK !== undefined &&
+        x.length >= T.topK &&
+        isNumeric(x) &&
+        values.constructor === x.constructor
+      )
+        topK(x, rows, n, k, values, indices);
+      else js.topK(x, rows, n, k, sorted, values, indices);
+    },
+    cholesky(a, out, batch, n) {
+      if (cholesky !== undefined && batch * n ** 3 >= T.factorFlops && sameFloat(a, out))
+        return cholesky(a, out, batch, n);
+      return js.cholesky(a, out, batch, n);
+    },
+    lu(a, out, perm, batch, n) {
+      if (lu !== undefined && batch * n ** 3 >= T.factorFlops && sameFloat(a, out))
+        lu(a, out, perm, batch, n);
+      else js.lu(a, out, perm, batch, n);
+    },
+    triangularSolve(a, b, out, batch, n, k, lower, adjoint) {
+      if (
+        triangularSolve !== undefined &&
+        batch * n * n * k >= T.factorFlops &&
+        sameFloat(a, b, out)
+      )
+        triangularSolve(a, b, out, batch, n, k, lower, adjoint);
+      else js.triangularSolve(a, b, out, batch, n, k, lower, adjoint);
+    },
+    qr(a, q, r, batch, m, n, full) {
+      if (qr !== undefined && batch * m * n * Math.min(m, n) >= T.factorFlops && sameFloat(a, q, r))
+        qr(a, q, r, batch, m, n, full);
+      else js.qr(a, q, r, batch, m, n, full);
+    },
+  };
+}
