@@ -68,9 +68,12 @@ test("maxPool1d / avgPool1d and the N-d maxPool / avgPool", () => {
   const img = randomTensor([1, 4, 4, 2], 5);
   near(tf.nn.avgPool(img, 2, 2, "VALID"), vals(tf.nn.avgPool2d(img, 2, 2, "VALID")));
   checkGradients((t) => tf.nn.avgPool1d(t, 2, 1, "VALID"), [randomTensor([1, 4, 2], 6)]);
+  // Rank 5 is 3-D pooling (test/nn-conv3d.test.ts); rank 6 has no pooling.
+  const vol = randomTensor([1, 2, 2, 2, 1], 1);
+  near(tf.nn.maxPool(vol, 2, 2, "VALID"), [Math.max(...vals(vol))]);
   assert.throws(
-    () => tf.nn.maxPool(randomTensor([1, 2, 2, 2, 1], 1), 1, 1, "VALID"),
-    /maxPool: .*3-D pooling \(rank 5\) is not supported/,
+    () => tf.nn.maxPool(randomTensor([1, 2, 2, 2, 1, 1], 1), 1, 1, "VALID"),
+    /maxPool: input must be NWC \(rank 3\), NHWC \(rank 4\) or NDHWC \(rank 5\)/,
   );
 });
 
