@@ -12,7 +12,6 @@ import type { Shape } from "../../tensor/shape.js";
 import type { AxisParams, Conv2DParams, Pool2DParams } from "../nn.js";
 import type { Conv3DParams } from "../nn3d.js";
 import type { LapackKernels } from "../lapack.js";
-import type { MovementKernels } from "../movement.js";
 
 export type FloatArray = Float32Array | Float64Array;
 export type Isa = "avx2-fma" | "scalar";
