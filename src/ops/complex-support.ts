@@ -38,7 +38,7 @@ import { backend } from "../backend/index.js";
 import { unbroadcast } from "./broadcast.js";
 import { describe, saved } from "./checks.js";
 import { complex, conj, real } from "./complex.js";
-import { multiply, subtract } from "./elementwise/basic.js";
+import { divide, multiply, subtract } from "./elementwise/basic.js";
 import { log, pow } from "./elementwise/math.js";
 import { divideNoNan } from "./elementwise/special.js";
 import { zerosLike } from "./creation.js";
@@ -155,12 +155,27 @@ const unaryKernels: Record<string, ComplexUnaryFn> = {
   Square: "square",
   Reciprocal: "reciprocal",
 };
+/** The complex constant c + 0i in t's complex dtype. */
+const complexScalar = (c: number, t: Tensor): Tensor => cast(complex(c, 0), t.dtype);
+// Sqrt and Reciprocal's real gradients are the fused SqrtGrad / ReciprocalGrad ops, which take
+// real tensors only: on complex tensors their formulas in public ops, conjugated as the others:
+//   d sqrt(z) = dy / (2 conj(y)),   d (1/z) = -dy conj(y)^2.
+const complexGrads: Record<string, GradFn<Attrs>> = {
+  Sqrt: ([dy], c): Grads => {
+    const y = cj(saved(c.outputs[0])) as Tensor;
+    return [divide(dy, multiply(complexScalar(2, y), y))];
+  },
+  Reciprocal: ([dy], c): Grads => {
+    const y = cj(saved(c.outputs[0])) as Tensor;
+    return [multiply(multiply(complexScalar(-1, y), dy), multiply(y, y))];
+  },
+};
 for (const [name, fn] of Object.entries(unaryKernels)) {
   const o = op(name);
   allowComplex<Attrs>(o, {
     infer: unaryInfer(),
     kernel: (b, [x], [y]) => complexUnary(fn, b.read(x) as NumArray, b.read(y) as NumArray),
-    grad: conjugated(o.grad),
+    grad: complexGrads[name] ?? conjugated(o.grad),
   });
 }
 
