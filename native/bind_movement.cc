@@ -35,6 +35,33 @@ std::vector<int64_t> signed_list(const Call& c, size_t i, const char* name,
   return out;
 }
 
+// An array of sizes (concat's inners): non-negative integers below 2^53, any number of them
+// up to 2^20 (phase 1: may run JS). Unlike a shape, their product is not bounded; their sum is
+// checked by the caller.
+std::vector<int64_t> size_list(const Call& c, size_t i, const char* name,
+                               const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  bool isArray = false;
+  uint32_t n = 0;
+  if (i >= info.Length() || napi_is_array(env, info[i], &isArray) != napi_ok || !isArray ||
+      napi_get_array_length(env, info[i], &n) != napi_ok)
+    c.type_error(std::string(name) + " must be an array of sizes");
+  if (n > (1u << 20)) c.range_error(std::string(name) + " has too many entries");
+  std::vector<int64_t> out(n);
+  for (uint32_t k = 0; k < n; k++) {
+    napi_value v;
+    double x = 0;
+    if (napi_get_element(env, info[i], k, &v) != napi_ok ||
+        napi_get_value_double(env, v, &x) != napi_ok)
+      c.type_error(std::string(name) + " has a non-number at " + std::to_string(k));
+    if (!(x >= 0 && x <= kMaxSafe && std::floor(x) == x))
+      c.range_error(std::string(name) + "[" + std::to_string(k) +
+                    "] must be a non-negative integer, got " + std::to_string(x));
+    out[k] = static_cast<int64_t>(x);
+  }
+  return out;
+}
+
 // The elements of an array argument (phase 1: reading them may run JS).
 std::vector<napi_value> elements(const Call& c, size_t i, const char* name,
                                  const Napi::CallbackInfo& info) {
@@ -132,7 +159,7 @@ template <bool Split>
 Napi::Value ConcatSplit(const Napi::CallbackInfo& info) {
   Call c(info, Split ? "split" : "concat");
   const int64_t outer = c.count(1, "outer");
-  Shape inners = c.shape(2, "inners");
+  std::vector<int64_t> inners = size_list(c, 2, "inners", info);
   std::vector<napi_value> list = elements(c, Split ? 3 : 0, Split ? "outs" : "xs", info);
   if (list.size() != inners.size())
     c.range_error(std::string(Split ? "outs" : "xs") + " has " + std::to_string(list.size()) +

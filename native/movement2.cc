@@ -44,12 +44,43 @@ CopyPlan copy_plan(const Shape& dims, const std::vector<int64_t>& s, const std::
   return p;
 }
 
+// One row: len elements read with stride ss and written with stride ds.
+template <class E>
+inline void copy_run(const E* in, int64_t ss, E* out, int64_t ds, int64_t len) {
+  if (ss == 1 && ds == 1)
+    std::memcpy(out, in, static_cast<size_t>(len) * sizeof(E));
+  else if (ss == 0 && ds == 1)
+    std::fill(out, out + len, *in);
+  else
+    for (int64_t i = 0; i < len; i++) out[i * ds] = in[i * ss];
+}
+
 template <class E>
 void copy_rows(const CopyPlan& p, const E* src, E* dst) {
   const size_t r = p.dims.size();
   const int64_t len = p.dims[r - 1], ss = p.s[r - 1], ds = p.d[r - 1];
   int64_t rows = 1;
   for (size_t a = 0; a + 1 < r; a++) rows *= p.dims[a];
+  // Few long rows (a broadcast of one value, a slice of a long vector): the threads share
+  // 64 KB segments of the rows instead.
+  const int64_t seg = std::max<int64_t>(1, kChunkBytes / static_cast<int64_t>(sizeof(E)));
+  if (rows < 4 * ThreadPool::get().size() && len > 2 * seg) {
+    const int64_t segs = (len + seg - 1) / seg;
+    parallel_for(rows * segs, 1, [&](int64_t b, int64_t e) {
+      for (int64_t u = b; u < e; u++) {
+        const int64_t row = u / segs, i0 = (u % segs) * seg, i1 = std::min(len, i0 + seg);
+        int64_t so = 0, dof = 0, rem = row;
+        for (size_t a = r - 1; a-- > 0;) {
+          const int64_t q = rem % p.dims[a];
+          rem /= p.dims[a];
+          so += q * p.s[a];
+          dof += q * p.d[a];
+        }
+        copy_run(src + so + i0 * ss, ss, dst + dof + i0 * ds, ds, i1 - i0);
+      }
+    });
+    return;
+  }
   const int64_t grain =
       std::max<int64_t>(1, kChunkBytes / std::max<int64_t>(1, len * static_cast<int64_t>(sizeof(E))));
   parallel_for(rows, grain, [&](int64_t b, int64_t e) {
@@ -63,15 +94,7 @@ void copy_rows(const CopyPlan& p, const E* src, E* dst) {
       dof += idx[a] * p.d[a];
     }
     for (int64_t row = b; row < e; row++) {
-      const E* in = src + so;
-      E* out = dst + dof;
-      if (ss == 1 && ds == 1) {
-        std::memcpy(out, in, static_cast<size_t>(len) * sizeof(E));
-      } else if (ss == 0 && ds == 1) {
-        std::fill(out, out + len, *in);
-      } else {
-        for (int64_t i = 0; i < len; i++) out[i * ds] = in[i * ss];
-      }
+      copy_run(src + so, ss, dst + dof, ds, len);
       for (size_t a = r - 1; a-- > 0;) {
         so += p.s[a];
         dof += p.d[a];

@@ -156,6 +156,35 @@ test("native broadcastTo (tile) equals the JS kernel", (t) => {
   });
 });
 
+test("native copies of a few long rows (segments shared by the threads) equal the JS kernels", (t) => {
+  const s = setup(t);
+  if (s === null) return;
+  const r = rng(18);
+  eachIsa(s.a, (isa) => {
+    for (const C of CTORS) {
+      // One value broadcast to 100001 elements, a row broadcast to 3 long rows, a reversed slice.
+      const one = fill(C, 1, r);
+      same(`${isa} ${C.name} fill`, C, 100001, (b, o) => b.broadcastTo(one, [], o, [100001]), s.nb);
+      const row = fill(C, 70001, r);
+      same(
+        `${isa} ${C.name} rows`,
+        C,
+        3 * 70001,
+        (b, o) => b.broadcastTo(row, [1, 70001], o, [3, 70001]),
+        s.nb,
+      );
+      const x = fill(C, 2 * 90000, r);
+      same(
+        `${isa} ${C.name} reversed slice`,
+        C,
+        2 * 44999,
+        (b, o) => b.stridedSlice(x, [2, 90000], [0, 89999], [1, -2], o, [2, 44999]),
+        s.nb,
+      );
+    }
+  });
+});
+
 test("native concat and split equal the JS kernels", (t) => {
   const s = setup(t);
   if (s === null) return;
@@ -180,6 +209,27 @@ test("native concat and split equal the JS kernels", (t) => {
         `split ${what}`,
       );
     }
+  });
+});
+
+test("native concat and split of many parts (more than a shape's rank, sizes whose product is huge)", (t) => {
+  const s = setup(t);
+  if (s === null) return;
+  eachIsa(s.a, (isa) => {
+    const r = rng(19);
+    // unstack of 200 steps of 4096 each: 4096^200 passes any bound on a product.
+    const inners = new Array<number>(200).fill(4096);
+    const outer = 2;
+    const x = fill(Float32Array, outer * 200 * 4096, r);
+    const got = inners.map((n) => new Float32Array(outer * n));
+    const want = inners.map((n) => new Float32Array(outer * n));
+    s.nb.split(x, outer, inners, got);
+    jsBackend.split(x, outer, inners, want);
+    assert.ok(
+      got.every((g, k) => g.every((v, i) => v === want[k][i])),
+      `split ${isa}`,
+    );
+    same(`concat ${isa}`, Float32Array, x.length, (b, o) => b.concat(got, outer, inners, o), s.nb);
   });
 });
 

@@ -20,6 +20,8 @@ import type { NativeAddon } from "./addon.js";
  */
 export const MOVEMENT_THRESHOLDS = {
   copy: 512,
+  /** A broadcast of one value longer than this is filled by the threads. */
+  parallelFill: 65536,
   concat: 1024,
   gather: 512,
   segmentSum: 1024,
@@ -82,8 +84,9 @@ export function nativeMovement(addon: NativeAddon, js: Backend): Moves {
       if (copy === undefined || out.length < T.copy || !sameNum(x, out)) {
         return js.broadcastTo(x, inShape, out, outShape);
       }
-      // One value: a fill (TypedArray.fill runs at memset speed).
-      if (x.length === 1) (out as NumArray).fill((x as NumArray)[0]);
+      // One value: a fill; TypedArray.fill runs at memset speed on one thread, the native copy
+      // with a zero stride shares a long fill out over the thread pool.
+      if (x.length === 1 && out.length < T.parallelFill) (out as NumArray).fill((x as NumArray)[0]);
       else
         copy(
           x as NumArray,
