@@ -274,6 +274,12 @@ export class Graph implements GraphParts {
             plan = null;
             pool = null;
           }
+          if (pool !== null && plan !== null) {
+            // A checked node's fresh results may go to the pool when they die, too.
+            const h = held as DataArray[];
+            for (let i = 0; i < outSlots.length; i++)
+              if (plan.pooled[outSlots[i]] === 1) h[outSlots[i]] = (b as Backend).read(results[i]);
+          }
           if (rec !== null) {
             for (let i = 0; i < outSlots.length; i++) rec.note(outSlots[i], results[i]);
             rec.staticInfer[n] = inferIsStatic(node.op.infer, args, node.attrs, results);

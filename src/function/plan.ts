@@ -194,8 +194,8 @@ export class RunPlan {
       }
     });
 
-    // Storage groups: slots that may share storage (views, reads of variables; fused and
-    // control-flow results, which may hand an input back). A group's storage is free once every
+    // Storage groups: slots that may share storage (views, reads of variables; control-flow
+    // results, which may hand an input back). A group's storage is free once every
     // member is dead; it may be pooled only if no member escapes the run.
     const parent = new Int32Array(n);
     for (let s = 0; s < n; s++) parent[s] = s;
@@ -221,8 +221,9 @@ export class RunPlan {
     parts.nodes.forEach((node, i) => {
       switch (node.kind) {
         case "op":
+          // Fresh storage: a planned op's, or (through runOp) a checked one's.
           if (node.op.viewOf !== undefined) union(node.outputs[0], node.inputs[node.op.viewOf]);
-          else if (specs[i] !== null) for (const s of node.outputs) root[s] = 1;
+          else if (specs[i] !== null || guard[i] === 1) for (const s of node.outputs) root[s] = 1;
           // An op given a function (a user callback) may keep what it is handed.
           if (hasFunction(node.attrs)) for (const s of node.inputs) escapes[s] = 1;
           break;
@@ -242,7 +243,8 @@ export class RunPlan {
           for (const o of node.outputs) for (const s of readsOf(node)) union(o, s);
           break;
         case "fused":
-          for (const s of node.inputs) union(node.output, s);
+          // Its result is fresh storage (the fused loop's, or its last op's through runOp): a
+          // group of its own, which the pool does not take (the plan did not allocate it).
           break;
       }
     });
