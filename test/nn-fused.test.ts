@@ -11,7 +11,12 @@ import { jsBackend } from "../src/backend/js/index.js";
 import type { FloatArray, Isa, NativeAddon } from "../src/backend/native/addon.js";
 import { runOp } from "../src/engine/run-op.js";
 import { FusedBatchNormGradV3, FusedBatchNormV3 } from "../src/ops/nn-batchnorm.js";
-import { FusedLSTMCell, FusedLSTMCellGrad } from "../src/ops/nn-lstm.js";
+import {
+  FusedLSTMCell,
+  FusedLSTMCellGrad,
+  FusedLSTMSequence,
+  FusedLSTMSequenceGrad,
+} from "../src/ops/nn-lstm.js";
 import { checkGradients, randomTensor } from "./helpers/gradcheck.js";
 import { withAddon } from "./helpers/native.js";
 import { rng } from "./helpers/rng.js";
@@ -206,6 +211,21 @@ test("fused batch norm and LSTM cell ops: gradients to second order match finite
         [-1, 1],
       ],
     ],
+    [
+      FusedLSTMSequence,
+      [
+        [4, 2, 12],
+        [3, 12],
+        [2, 3],
+        [2, 3],
+      ],
+      [
+        [-1, 1],
+        [-1, 1],
+        [-1, 1],
+        [-1, 1],
+      ],
+    ],
   ];
   for (const [op, shapes, ranges] of cases) {
     const attrs = op === FusedBatchNormV3 || op === FusedBatchNormGradV3 ? { epsilon: 0.01 } : {};
@@ -387,16 +407,16 @@ test("Keras LSTM and BatchNormalization run the fused ops, with the composite's 
   };
   let got: [tf.Tensor, tf.Tensor[]] = [x, []];
   assert.equal(
-    countCalls(FusedLSTMCell, () => (got = run(fused))),
-    4,
+    countCalls(FusedLSTMSequence, () => (got = run(fused))),
+    1,
   );
   assert.equal(
-    countCalls(FusedLSTMCellGrad, () => run(fused)),
-    4,
+    countCalls(FusedLSTMSequenceGrad, () => run(fused)),
+    1,
   );
   let want: [tf.Tensor, tf.Tensor[]] = [x, []];
   assert.equal(
-    countCalls(FusedLSTMCell, () => (want = run(composite))),
+    countCalls(FusedLSTMSequence, () => (want = run(composite))),
     0,
   );
   close(got[0], want[0], 1e-12, "LSTM loss");
@@ -417,3 +437,152 @@ test("Keras LSTM and BatchNormalization run the fused ops, with the composite's 
     "BatchNormalization",
   );
 });
+
+test("FusedLSTMSequence: the steps of FusedLSTMCell; its fused gradient equals the per-step one", () => {
+  const [T, B, U] = [5, 3, 4];
+  const xp = randomTensor([T, B, 4 * U], 51);
+  const wh = randomTensor([U, 4 * U], 52, -0.5, 0.5);
+  const h0 = randomTensor([B, U], 53);
+  const c0 = randomTensor([B, U], 54);
+  const [hs, cs, zs] = runOp(FusedLSTMSequence, [xp, wh, h0, c0], {});
+  let h = h0;
+  let c = c0;
+  const steps = tf.unstack(xp, T, 0);
+  for (let t = 0; t < T; t++) {
+    const z = tf.add(steps[t], tf.matmul(h, wh));
+    close(tf.gather(zs, t), z, 1e-12, `zs[${t}]`);
+    [c, h] = runOp(FusedLSTMCell, [z, c], {});
+    close(tf.gather(hs, t), h, 1e-12, `hs[${t}]`);
+    close(tf.gather(cs, t), c, 1e-12, `cs[${t}]`);
+  }
+  // Weights on every output; the gradient with no tape recording it (FusedLSTMSequenceGrad)
+  // against the one a recording tape gets (per-step FusedLSTMCellGrad and matmul).
+  const w = [
+    randomTensor([T, B, U], 55),
+    randomTensor([T, B, U], 56),
+    randomTensor([T, B, 4 * U], 57),
+  ];
+  const inputs = [xp, wh, h0, c0];
+  const grads = (): tf.Tensor[] => {
+    const tape = new tf.GradientTape();
+    tape.watch(inputs);
+    const y = tape.record(() =>
+      tf.addN(
+        runOp(FusedLSTMSequence, inputs, {}).map((o, i) => tf.reduceSum(tf.multiply(o, w[i]))),
+      ),
+    );
+    return tape.gradient(y, inputs) as tf.Tensor[];
+  };
+  let fused: tf.Tensor[] = [];
+  assert.equal(
+    countCalls(FusedLSTMSequenceGrad, () => (fused = grads())),
+    1,
+  );
+  const outer = new tf.GradientTape();
+  let perStep: tf.Tensor[] = [];
+  assert.equal(
+    countCalls(FusedLSTMSequenceGrad, () => outer.record(() => (perStep = grads()))),
+    0,
+  );
+  fused.forEach((g, i) => close(g, perStep[i], 1e-10, `gradient ${i}`));
+  const z = (s: number[]) => tf.zeros(s);
+  assert.throws(
+    () => runOp(FusedLSTMSequence, [z([0, 2, 8]), z([2, 8]), z([2, 2]), z([2, 2])], {}),
+    /FusedLSTMSequence: xp must be \[steps >= 1/,
+  );
+  assert.throws(
+    () => runOp(FusedLSTMSequence, [z([3, 2, 8]), z([2, 4]), z([2, 2]), z([2, 2])], {}),
+    /FusedLSTMSequence: wh must be float32 \[2,8\]/,
+  );
+});
+
+test("native LSTM sequence kernels match js: odd shapes, both dtypes and ISAs", (t) =>
+  withAddon(t, (a) => {
+    assert.ok(a.lstmSequence && a.lstmSequenceGrad);
+    const r = rng(61);
+    forEachIsa(a, (isa) =>
+      forEachThreads(a, () => {
+        for (const dtype of ["float32", "float64"] as const) {
+          const tol = dtype === "float32" ? 1e-4 : 1e-11;
+          for (const [steps, batch, units] of [
+            [1, 1, 1],
+            [3, 5, 7],
+            [6, 32, 33],
+          ]) {
+            const what = `${isa} ${dtype} [${steps}, ${batch}, ${units}]`;
+            const p = { steps, batch, units };
+            const n = batch * units;
+            const xp = rand(dtype, steps * 4 * n, r);
+            const wh = rand(dtype, units * 4 * units, r, -0.3, 0.3);
+            const h0 = rand(dtype, n, r);
+            const c0 = rand(dtype, n, r);
+            const outs = (): FloatArray[] => [
+              alloc(dtype, steps * n),
+              alloc(dtype, steps * n),
+              alloc(dtype, steps * 4 * n),
+            ];
+            const [hs0, cs0, zs0] = outs();
+            const [hs1, cs1, zs1] = outs();
+            jsBackend.lstmSequence(xp, wh, h0, c0, hs0, cs0, zs0, p);
+            a.lstmSequence?.(xp, wh, h0, c0, hs1, cs1, zs1, steps, batch, units);
+            assertClose(hs1, hs0, tol, `lstmSequence hs ${what}`);
+            assertClose(cs1, cs0, tol, `lstmSequence cs ${what}`);
+            assertClose(zs1, zs0, tol, `lstmSequence zs ${what}`);
+            const dhs = rand(dtype, steps * n, r);
+            const dcs = rand(dtype, steps * n, r);
+            const dzs = rand(dtype, steps * 4 * n, r);
+            const gouts = (): FloatArray[] => [
+              alloc(dtype, steps * 4 * n),
+              alloc(dtype, units * 4 * units),
+              alloc(dtype, n),
+              alloc(dtype, n),
+            ];
+            const g0 = gouts();
+            const g1 = gouts();
+            jsBackend.lstmSequenceGrad(
+              zs0,
+              cs0,
+              hs0,
+              wh,
+              h0,
+              c0,
+              dhs,
+              dcs,
+              dzs,
+              g0[0],
+              g0[1],
+              g0[2],
+              g0[3],
+              p,
+            );
+            a.lstmSequenceGrad?.(
+              zs0,
+              cs0,
+              hs0,
+              wh,
+              h0,
+              c0,
+              dhs,
+              dcs,
+              dzs,
+              g1[0],
+              g1[1],
+              g1[2],
+              g1[3],
+              steps,
+              batch,
+              units,
+            );
+            ["dxp", "dwh", "dh0", "dc0"].forEach((name, i) =>
+              assertClose(
+                g1[i],
+                g0[i],
+                tol * Math.sqrt(steps * batch),
+                `lstmSequenceGrad ${name} ${what}`,
+              ),
+            );
+          }
+        }
+      }),
+    );
+  }));

@@ -18,6 +18,11 @@ export interface LstmCellParams {
   readonly units: number;
 }
 
+/** A whole LSTM sequence of `steps` steps, time-major. */
+export interface LstmSequenceParams extends LstmCellParams {
+  readonly steps: number;
+}
+
 export interface NnFusedKernels {
   /**
    * Per channel over the rows (rows >= 1): mean, population variance v, and
@@ -68,5 +73,43 @@ export interface NnFusedKernels {
     dz: FloatArray,
     dcPrev: FloatArray,
     p: LstmCellParams,
+  ): void;
+  /**
+   * A whole LSTM sequence, time-major: xp [steps, batch, 4 units] (projected inputs, bias
+   * included), wh [units, 4 units], h0 and c0 [batch, units]. For each step t,
+   * zs[t] = xp[t] + h wh, then lstmCell(zs[t], c) gives cs[t] and hs[t] (h, c: the previous
+   * step's, h0 and c0 first).
+   */
+  lstmSequence(
+    xp: FloatArray,
+    wh: FloatArray,
+    h0: FloatArray,
+    c0: FloatArray,
+    hs: FloatArray,
+    cs: FloatArray,
+    zs: FloatArray,
+    p: LstmSequenceParams,
+  ): void;
+  /**
+   * lstmSequence's gradient for upstream dhs, dcs and dzs (steps >= 1), backward through the
+   * steps: dz_t = lstmCellGrad(zs[t], c_{t-1}, dc, dh) + dzs[t] with dh = dhs[t] + dz_{t+1} wh^T
+   * and dc = dcs[t] + dcPrev_{t+1}; dxp[t] = dz_t, dwh = sum_t h_{t-1}^T dz_t, dh0 and dc0 those
+   * reaching the first step.
+   */
+  lstmSequenceGrad(
+    zs: FloatArray,
+    cs: FloatArray,
+    hs: FloatArray,
+    wh: FloatArray,
+    h0: FloatArray,
+    c0: FloatArray,
+    dhs: FloatArray,
+    dcs: FloatArray,
+    dzs: FloatArray,
+    dxp: FloatArray,
+    dwh: FloatArray,
+    dh0: FloatArray,
+    dc0: FloatArray,
+    p: LstmSequenceParams,
   ): void;
 }

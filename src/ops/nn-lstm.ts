@@ -28,10 +28,12 @@ import { InvalidArgumentError } from "../tensor/errors.js";
 import { shapeMsg } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { FloatArray } from "../backend/optim.js";
-import type { LstmCellParams } from "../backend/nn-fused.js";
+import type { LstmCellParams, LstmSequenceParams } from "../backend/nn-fused.js";
+import { activeRecorders } from "../engine/recorder.js";
 import { checkDType, describe, saved } from "./checks.js";
 import { add, mul, sigmoid, square, sub, tanh } from "./elementwise.js";
-import { concat, split } from "./movement-core.js";
+import { concat, split, stack, unstack } from "./movement-core.js";
+import { matmul } from "./linalg.js";
 
 type NoAttrs = Record<string, never>;
 
@@ -168,4 +170,187 @@ export const FusedLSTMCellGrad: OpDef<NoAttrs> = defineOp<NoAttrs>({
 export function lstmCellStep(z: Tensor, cPrev: Tensor): [Tensor, Tensor] {
   const [c, h] = runOp(FusedLSTMCell, [z, cPrev], {});
   return [c, h];
+}
+
+/**
+ * A whole LSTM sequence as one op, time-major (the recurrence of tf.keras.layers.LSTM with the
+ * default activations, no mask and no recurrent dropout):
+ *
+ *   FusedLSTMSequence(xp [steps, batch, 4 units], wh [units, 4 units], h0, c0 [batch, units])
+ *     -> hs, cs [steps, batch, units], zs [steps, batch, 4 units]
+ *     zs[t] = xp[t] + h_{t-1} wh;  cs[t], hs[t] = FusedLSTMCell(zs[t], c_{t-1})
+ *
+ * Its gradient is FusedLSTMSequenceGrad: backward through the steps in one native call (the
+ * cell gradient, dh_{t-1} = dz_t wh^T, and dwh = sum_t h_{t-1}^T dz_t as one product), which
+ * leaves out every per-step op of the unrolled tape. When a tape records the gradient itself
+ * (a higher derivative), the same gradient is built from FusedLSTMCellGrad and matmul per
+ * step instead, whose own gradients are known; FusedLSTMSequenceGrad is never differentiated.
+ */
+function seqParams(
+  op: string,
+  xp: Tensor,
+  others: readonly [string, Tensor, number[]][],
+): LstmSequenceParams {
+  checkDType(op, xp, "float", "xp");
+  if (xp.rank !== 3 || xp.shape[2] % 4 !== 0 || xp.shape[0] < 1) {
+    throw new InvalidArgumentError(
+      `${op}: xp must be [steps >= 1, batch, 4 units] (time-major projected inputs), got ${describe(xp)}`,
+    );
+  }
+  const [steps, batch, four] = xp.shape;
+  const units = four / 4;
+  for (const [name, t, shape] of others) {
+    const want = shape.map((d) =>
+      d === -1 ? steps : d === -2 ? batch : d === -3 ? units : 4 * units,
+    );
+    if (t.dtype !== xp.dtype || t.rank !== want.length || want.some((d, i) => d !== t.shape[i])) {
+      throw new InvalidArgumentError(
+        `${op}: ${name} must be ${xp.dtype} ${shapeMsg(want)} to match xp ${shapeMsg(xp.shape)}, got ${describe(t)}`,
+      );
+    }
+  }
+  return { steps, batch, units };
+}
+
+// Shape codes for seqParams: -1 steps, -2 batch, -3 units, -4 4 units.
+const S = -1,
+  Bt = -2,
+  Un = -3,
+  G4 = -4;
+
+export const FusedLSTMSequence: OpDef<NoAttrs> = defineOp<NoAttrs>({
+  name: "FusedLSTMSequence",
+  kind: "nn",
+  check: {
+    cases: [
+      {
+        inputs: [
+          { shape: [3, 2, 8], range: [-1, 1] },
+          { shape: [2, 8] },
+          { shape: [2, 2] },
+          { shape: [2, 2] },
+        ],
+        attrs: {},
+      },
+    ],
+    rtol: 1e-4,
+    atol: 1e-6,
+  },
+  overwritesOutputs: true,
+  infer: ([xp, wh, h0, c0]) => {
+    const { steps, batch, units } = seqParams("FusedLSTMSequence", xp, [
+      ["wh", wh, [Un, G4]],
+      ["h0", h0, [Bt, Un]],
+      ["c0", c0, [Bt, Un]],
+    ]);
+    const st = { shape: [steps, batch, units], dtype: xp.dtype };
+    return [st, st, { shape: xp.shape, dtype: xp.dtype }];
+  },
+  kernel: (b, [xp, wh, h0, c0], [hs, cs, zs]) =>
+    b.lstmSequence(
+      b.read(xp) as FloatArray,
+      b.read(wh) as FloatArray,
+      b.read(h0) as FloatArray,
+      b.read(c0) as FloatArray,
+      b.read(hs) as FloatArray,
+      b.read(cs) as FloatArray,
+      b.read(zs) as FloatArray,
+      seqParams("FusedLSTMSequence", xp, []),
+    ),
+  saveInputs: [1, 2, 3],
+  saveOutputs: [0, 1, 2],
+  grad: ([dhs, dcs, dzs], c): Grads => {
+    const wh = saved(c.inputs[1]);
+    const h0 = saved(c.inputs[2]);
+    const c0 = saved(c.inputs[3]);
+    const hs = saved(c.outputs[0]);
+    const cs = saved(c.outputs[1]);
+    const zs = saved(c.outputs[2]);
+    if (activeRecorders.length === 0) {
+      return runOp(FusedLSTMSequenceGrad, [zs, cs, hs, wh, h0, c0, dhs, dcs, dzs], {});
+    }
+    const T = zs.shape[0];
+    const [zT, cT, hT, dhT, dcT, dzT] = [zs, cs, hs, dhs, dcs, dzs].map((t) => unstack(t, T, 0));
+    const dxp: Tensor[] = new Array<Tensor>(T);
+    let dh = dhT[T - 1];
+    let dc = dcT[T - 1];
+    let dwh: Tensor | null = null;
+    let dh0 = dh;
+    let dc0 = dc;
+    for (let t = T - 1; t >= 0; t--) {
+      const cp = t > 0 ? cT[t - 1] : c0;
+      const hp = t > 0 ? hT[t - 1] : h0;
+      const [dzc, dcp] = runOp(FusedLSTMCellGrad, [zT[t], cp, dc, dh], {});
+      const dz = add(dzc, dzT[t]);
+      dxp[t] = dz;
+      const w = matmul(hp, dz, { transposeA: true });
+      dwh = dwh === null ? w : add(dwh, w);
+      const dhPrev = matmul(dz, wh, { transposeB: true });
+      if (t > 0) {
+        dh = add(dhT[t - 1], dhPrev);
+        dc = add(dcT[t - 1], dcp);
+      } else {
+        dh0 = dhPrev;
+        dc0 = dcp;
+      }
+    }
+    return [stack(dxp, 0), dwh, dh0, dc0];
+  },
+});
+
+export const FusedLSTMSequenceGrad: OpDef<NoAttrs> = defineOp<NoAttrs>({
+  name: "FusedLSTMSequenceGrad",
+  kind: "nn",
+  check: {
+    skip: "FusedLSTMSequence's gradient when no tape records it; a recorded gradient is built from FusedLSTMCellGrad and matmul instead, so this op is never differentiated (its values are checked against that path in test/nn-fused.test.ts)",
+  },
+  overwritesOutputs: true,
+  infer: ([zs, cs, hs, wh, h0, c0, dhs, dcs, dzs]) => {
+    const op = "FusedLSTMSequenceGrad";
+    const { batch, units } = seqParams(op, zs, [
+      ["cs", cs, [S, Bt, Un]],
+      ["hs", hs, [S, Bt, Un]],
+      ["wh", wh, [Un, G4]],
+      ["h0", h0, [Bt, Un]],
+      ["c0", c0, [Bt, Un]],
+      ["dhs", dhs, [S, Bt, Un]],
+      ["dcs", dcs, [S, Bt, Un]],
+      ["dzs", dzs, [S, Bt, G4]],
+    ]);
+    const state = { shape: [batch, units], dtype: zs.dtype };
+    return [
+      { shape: zs.shape, dtype: zs.dtype },
+      { shape: wh.shape, dtype: zs.dtype },
+      state,
+      state,
+    ];
+  },
+  kernel: (b, [zs, cs, hs, wh, h0, c0, dhs, dcs, dzs], [dxp, dwh, dh0, dc0]) =>
+    b.lstmSequenceGrad(
+      b.read(zs) as FloatArray,
+      b.read(cs) as FloatArray,
+      b.read(hs) as FloatArray,
+      b.read(wh) as FloatArray,
+      b.read(h0) as FloatArray,
+      b.read(c0) as FloatArray,
+      b.read(dhs) as FloatArray,
+      b.read(dcs) as FloatArray,
+      b.read(dzs) as FloatArray,
+      b.read(dxp) as FloatArray,
+      b.read(dwh) as FloatArray,
+      b.read(dh0) as FloatArray,
+      b.read(dc0) as FloatArray,
+      seqParams("FusedLSTMSequenceGrad", zs, []),
+    ),
+  grad: null,
+});
+
+/**
+ * An LSTM over a whole time-major sequence: xp [steps, batch, 4 units] the projected inputs
+ * (bias included), wh the recurrent kernel [units, 4 units], h0 and c0 the initial states.
+ * Returns `[hs, cs]`, every step's h and c, [steps, batch, units].
+ */
+export function lstmSequence(xp: Tensor, wh: Tensor, h0: Tensor, c0: Tensor): [Tensor, Tensor] {
+  const [hs, cs] = runOp(FusedLSTMSequence, [xp, wh, h0, c0], {});
+  return [hs, cs];
 }

@@ -1,5 +1,10 @@
 /** The JS reference of the fused batch-norm and LSTM-cell kernels (sums in float64). */
-import type { BatchNormParams, LstmCellParams, NnFusedKernels } from "../nn-fused.js";
+import type {
+  BatchNormParams,
+  LstmCellParams,
+  LstmSequenceParams,
+  NnFusedKernels,
+} from "../nn-fused.js";
 import type { FloatArray } from "../optim.js";
 
 /** Per-channel mean over the rows of x [rows, C]. */
@@ -11,6 +16,28 @@ function channelMean(x: FloatArray, rows: number, C: number): Float64Array {
 }
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
+/** out[m, n] (+)= op(a) [m, k] op(b) [k, n], row-major, sums in float64. */
+function matmulInto(
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
+  m: number,
+  n: number,
+  k: number,
+  ta: boolean,
+  tb: boolean,
+  acc: boolean,
+): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = acc ? out[i * n + j] : 0;
+      for (let p = 0; p < k; p++)
+        s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      out[i * n + j] = s;
+    }
+  }
+}
 
 export const jsNnFused: NnFusedKernels = {
   batchNormTrain(
@@ -108,6 +135,54 @@ export const jsNnFused: NnFusedKernels = {
         dz[zb + 2 * U + u] = e * i * (1 - g * g);
         dz[zb + 3 * U + u] = dh[k] * t * o * (1 - o);
         dcPrev[k] = e * f;
+      }
+    }
+  },
+
+  lstmSequence(xp, wh, h0, c0, hs, cs, zs, p: LstmSequenceParams) {
+    const { steps, batch: B, units: U } = p;
+    const n = B * U;
+    for (let t = 0; t < steps; t++) {
+      const z = zs.subarray(t * 4 * n, (t + 1) * 4 * n);
+      z.set(xp.subarray(t * 4 * n, (t + 1) * 4 * n));
+      const hp = t === 0 ? h0 : hs.subarray((t - 1) * n, t * n);
+      const cp = t === 0 ? c0 : cs.subarray((t - 1) * n, t * n);
+      matmulInto(hp, wh, z, B, 4 * U, U, false, false, true);
+      jsNnFused.lstmCell(
+        z,
+        cp,
+        cs.subarray(t * n, (t + 1) * n),
+        hs.subarray(t * n, (t + 1) * n),
+        p,
+      );
+    }
+  },
+
+  lstmSequenceGrad(zs, cs, hs, wh, h0, c0, dhs, dcs, dzs, dxp, dwh, dh0, dc0, p) {
+    const { steps, batch: B, units: U } = p;
+    const n = B * U;
+    const make = (len: number): FloatArray =>
+      zs instanceof Float32Array ? new Float32Array(len) : new Float64Array(len);
+    const dh = make(n);
+    const dc = make(n);
+    const dcp = make(n);
+    dh.set(dhs.subarray((steps - 1) * n, steps * n));
+    dc.set(dcs.subarray((steps - 1) * n, steps * n));
+    dwh.fill(0);
+    for (let t = steps - 1; t >= 0; t--) {
+      const cp = t === 0 ? c0 : cs.subarray((t - 1) * n, t * n);
+      const hp = t === 0 ? h0 : hs.subarray((t - 1) * n, t * n);
+      const dz = dxp.subarray(t * 4 * n, (t + 1) * 4 * n);
+      jsNnFused.lstmCellGrad(zs.subarray(t * 4 * n, (t + 1) * 4 * n), cp, dc, dh, dz, dcp, p);
+      for (let i = 0; i < 4 * n; i++) dz[i] += dzs[t * 4 * n + i];
+      matmulInto(hp, dz, dwh, U, 4 * U, B, true, false, true);
+      if (t > 0) {
+        dh.set(dhs.subarray((t - 1) * n, t * n));
+        matmulInto(dz, wh, dh, B, U, 4 * U, false, true, true);
+        for (let i = 0; i < n; i++) dc[i] = dcs[(t - 1) * n + i] + dcp[i];
+      } else {
+        matmulInto(dz, wh, dh0, B, U, 4 * U, false, true, false);
+        dc0.set(dcp);
       }
     }
   },

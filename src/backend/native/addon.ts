@@ -236,6 +236,36 @@ export interface NativeAddon {
     batch: number,
     units: number,
   ): void;
+  lstmSequence?(
+    xp: FloatArray,
+    wh: FloatArray,
+    h0: FloatArray,
+    c0: FloatArray,
+    hs: FloatArray,
+    cs: FloatArray,
+    zs: FloatArray,
+    steps: number,
+    batch: number,
+    units: number,
+  ): void;
+  lstmSequenceGrad?(
+    zs: FloatArray,
+    cs: FloatArray,
+    hs: FloatArray,
+    wh: FloatArray,
+    h0: FloatArray,
+    c0: FloatArray,
+    dhs: FloatArray,
+    dcs: FloatArray,
+    dzs: FloatArray,
+    dxp: FloatArray,
+    dwh: FloatArray,
+    dh0: FloatArray,
+    dc0: FloatArray,
+    steps: number,
+    batch: number,
+    units: number,
+  ): void;
   lstmCellGrad?(
     z: FloatArray,
     cPrev: FloatArray,

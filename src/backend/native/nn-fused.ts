@@ -14,6 +14,8 @@ export function nativeNnFused(addon: NativeAddon, js: Backend): NnFusedKernels {
   const grad = addon.batchNormGrad?.bind(addon);
   const cell = addon.lstmCell?.bind(addon);
   const cellGrad = addon.lstmCellGrad?.bind(addon);
+  const seq = addon.lstmSequence?.bind(addon);
+  const seqGrad = addon.lstmSequenceGrad?.bind(addon);
   const T = NN_FUSED_THRESHOLDS;
   return {
     batchNormTrain(x, scale, offset, y, mean, variance, p) {
@@ -34,6 +36,33 @@ export function nativeNnFused(addon: NativeAddon, js: Backend): NnFusedKernels {
       if (cellGrad !== undefined && dc.length >= T.lstmCell)
         cellGrad(z, cPrev, dc, dh, dz, dcPrev, p.batch, p.units);
       else js.lstmCellGrad(z, cPrev, dc, dh, dz, dcPrev, p);
+    },
+    lstmSequence(xp, wh, h0, c0, hs, cs, zs, p) {
+      if (seq !== undefined && xp.length >= T.lstmCell)
+        seq(xp, wh, h0, c0, hs, cs, zs, p.steps, p.batch, p.units);
+      else js.lstmSequence(xp, wh, h0, c0, hs, cs, zs, p);
+    },
+    lstmSequenceGrad(zs, cs, hs, wh, h0, c0, dhs, dcs, dzs, dxp, dwh, dh0, dc0, p) {
+      if (seqGrad !== undefined && zs.length >= T.lstmCell)
+        seqGrad(
+          zs,
+          cs,
+          hs,
+          wh,
+          h0,
+          c0,
+          dhs,
+          dcs,
+          dzs,
+          dxp,
+          dwh,
+          dh0,
+          dc0,
+          p.steps,
+          p.batch,
+          p.units,
+        );
+      else js.lstmSequenceGrad(zs, cs, hs, wh, h0, c0, dhs, dcs, dzs, dxp, dwh, dh0, dc0, p);
     },
   };
 }

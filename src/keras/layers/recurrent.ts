@@ -24,14 +24,17 @@ import {
   ones,
   onesLike,
   reshape,
+  reverse,
+  slice,
   split,
   stack,
   subtract,
+  transpose,
   unstack,
   where,
   zeros,
 } from "../../ops/index.js";
-import { lstmCellStep } from "../../ops/nn-lstm.js";
+import { lstmCellStep, lstmSequence } from "../../ops/nn-lstm.js";
 import * as activations from "../activations.js";
 import * as initializers from "../initializers.js";
 import {
@@ -307,6 +310,27 @@ export class LSTMCell extends RNNCell {
     const h = multiply(o, this.activation(c));
     return [h, h, c];
   }
+  /**
+   * The whole recurrence as one op (FusedLSTMSequence) when the activations are the defaults:
+   * from the projected inputs xp [batch, time, 4 units] and the states [h, c], every step's h
+   * [batch, time, units] in processing order (reversed with `reverse`) and the last h and c;
+   * null when the activations are not tanh and sigmoid.
+   */
+  fusedSequence(
+    xp: Tensor,
+    states: readonly Tensor[],
+    reverseTime: boolean,
+  ): [Tensor, Tensor, Tensor] | null {
+    if (this.activation !== TANH || this.recurrentActivation !== SIGMOID) return null;
+    let xt = transpose(xp, [1, 0, 2]);
+    if (reverseTime) xt = reverse(xt, [0]);
+    const [hs, cs] = lstmSequence(xt, this.recurrentKernel, states[0], states[1]);
+    const [steps, batch] = hs.shape;
+    const lastOf = (t: Tensor): Tensor =>
+      reshape(slice(t, [steps - 1, 0, 0], [1, batch, this.units]), [batch, this.units]);
+    return [transpose(hs, [1, 0, 2]), lastOf(hs), lastOf(cs)];
+  }
+
   override getConfig(): LayerConfig {
     return { ...this.cellConfig(), unit_forget_bias: this.unitForgetBias };
   }
@@ -459,7 +483,7 @@ export abstract class RNN<O extends LayerOutputs = Tensor> extends Layer<
         hMask = dropoutMask(states[0], cell.recurrentDropout, cell.seed);
     }
     // Every step's input projection in one product: [batch, time, gates units].
-    const projected = unstack(cell.projectInputs(xin), steps, 1);
+    const projectedAll = cell.projectInputs(xin);
     let mask: Tensor[] | null = null;
     const m = options.mask;
     if (m !== undefined && m !== null) {
@@ -473,6 +497,15 @@ export abstract class RNN<O extends LayerOutputs = Tensor> extends Layer<
         mask = unstack(reshape(cast(mt, "bool"), [batch, steps, 1]), steps, 1);
       }
     }
+    if (mask === null && hMask === null && cell instanceof LSTMCell) {
+      const fused = cell.fusedSequence(projectedAll, states, this.goBackwards);
+      if (fused !== null) {
+        const [hs, h, c] = fused;
+        const y = this.returnSequences ? hs : h;
+        return (this.returnState ? [y, h, c] : y) as O;
+      }
+    }
+    const projected = unstack(projectedAll, steps, 1);
     const order = [...Array(steps).keys()];
     if (this.goBackwards) order.reverse();
     const outputs: Tensor[] = [];
