@@ -133,13 +133,10 @@ function numericOrComplex(fn: string, x: Tensor): void {
  * `tf.complex(real, imag)`: the complex tensor real + i imag (float32 parts make complex64,
  * float64 complex128), the two parts broadcast. JS numbers are float32 unless beside a tensor.
  */
-export const complex = api(
-  function complex(real: TensorLike, imag: TensorLike): Tensor {
-    const [re, im] = toOperands("complex", real, imag);
-    return runOp1(Complex, [re, im], NO_ATTRS);
-  },
-  { namespaces: ["math"] },
-);
+export const complex = api(function complex(real: TensorLike, imag: TensorLike): Tensor {
+  const [re, im] = toOperands("complex", real, imag);
+  return runOp1(Complex, [re, im], NO_ATTRS);
+}, {});
 
 /** `tf.math.real(x)`: the real part (a real tensor is returned as it is). */
 export const real = api(
@@ -148,7 +145,7 @@ export const real = api(
     numericOrComplex("real", x);
     return isComplex(x.dtype) ? runOp1(Real, [x], NO_ATTRS) : x;
   },
-  { namespaces: ["math"] },
+  { methods: ["real"], namespaces: ["math"] },
 );
 
 /** `tf.math.imag(x)`: the imaginary part (zeros for a real tensor). */
@@ -158,7 +155,7 @@ export const imag = api(
     numericOrComplex("imag", x);
     return isComplex(x.dtype) ? runOp1(Imag, [x], NO_ATTRS) : zerosLike(x);
   },
-  { namespaces: ["math"] },
+  { methods: ["imag"], namespaces: ["math"] },
 );
 
 /** `tf.math.conj(x)`: the complex conjugate (a real tensor is returned as it is). */
@@ -168,7 +165,7 @@ export const conj = api(
     numericOrComplex("conj", x);
     return isComplex(x.dtype) ? runOp1(Conj, [x], NO_ATTRS) : x;
   },
-  { namespaces: ["math"] },
+  { methods: ["conj"], namespaces: ["math"] },
 );
 
 /**
@@ -183,5 +180,5 @@ export const angle = api(
       throw new TypeError(`angle: input must be float or complex, got ${describe(x)}`);
     return runOp1(Angle, [runOp1(Complex, [x, zerosLike(x)], NO_ATTRS)], NO_ATTRS);
   },
-  { namespaces: ["math"] },
+  { methods: ["angle"], namespaces: ["math"] },
 );

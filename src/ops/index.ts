@@ -9,6 +9,7 @@ import "./nn-layernorm.js";
 import "./movement-methods.js";
 import "./math-methods.js";
 import "./variable-ops.js";
+import "./complex-methods.js";
 import { namespaceOf } from "./api.js";
 import { checkNativeKernelNames } from "./native-check.js";
 import * as basic from "./elementwise/basic.js";
@@ -215,7 +216,7 @@ export const linalg = namespaceOf(tagged, "linalg");
  * inverseStft, inverseStftWindowFn, overlapAndAdd, frame, hannWindow.
  */
 export const signal = namespaceOf(tagged, "signal");
-export type { ComplexPair, ComplexSpectrum } from "./signal.js";
+export type { ComplexPair } from "./signal.js";
 export type { WindowFn } from "./signal-stft.js";
 export type * from "./namespaces/linalg.js";
 export type * from "./namespaces/nn.js";

@@ -21,7 +21,8 @@ import {
 } from "../tensor/dtype.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { sizeOf } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
+import { describeValue } from "../tensor/describe-value.js";
 import { api } from "./api.js";
 import { reshape } from "./broadcast.js";
 import {
@@ -178,7 +179,13 @@ export function fftLengths(
   let list: readonly number[];
   if (typeof v === "number") list = [v];
   else if (Array.isArray(v)) list = v as readonly number[];
-  else list = Array.from((v as Tensor).dataSync() as ArrayLike<number>);
+  else if (v instanceof Tensor && v.dtype === "int32")
+    list = Array.from(v.dataSync() as Int32Array);
+  else {
+    throw new TypeError(
+      `${fn}: fft_length must be a positive integer, an array of them or an int32 tensor, got ${describeValue(v)}`,
+    );
+  }
   if (list.length !== k) {
     throw new InvalidArgumentError(
       `${fn}: fft_length must have ${k} element(s), got [${list.join(", ")}]`,

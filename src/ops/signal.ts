@@ -4,9 +4,8 @@
  *
  * The transforms take and return complex64 / complex128 tensors, as TensorFlow's do, and run in
  * O(n log n) at every length (signal-fft.ts). The older form, a complex value as a pair of real
- * tensors `{real, imag}`, still works: `fft(real, imag)` or `fft({real, imag})` return a pair;
- * and a complex result also carries `.real` and `.imag` (computed on first read) so that code
- * written for the pair form keeps working.
+ * tensors `{real, imag}`, still works where a pair goes in: `fft(real, imag)`, `fft({real, imag})`,
+ * `ifft` alike, return a pair, and `irfft(real, imag, fftLength?)` a real signal.
  */
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { shapesEqual } from "../tensor/shape.js";
@@ -26,18 +25,6 @@ import { fftComplex, irfftComplex, rfftComplex } from "./signal-fft.js";
 export interface ComplexPair {
   real: Tensor;
   imag: Tensor;
-}
-
-/** A complex result that also shows its parts, as the pair form did. */
-export type ComplexSpectrum = Tensor & { readonly real: Tensor; readonly imag: Tensor };
-
-/** Puts lazy `.real` and `.imag` on a complex tensor (each computed once, on first read). */
-function withParts(z: Tensor): ComplexSpectrum {
-  let re: Tensor | undefined;
-  let im: Tensor | undefined;
-  Object.defineProperty(z, "real", { get: () => (re ??= realPart(z)), enumerable: false });
-  Object.defineProperty(z, "imag", { get: () => (im ??= imagPart(z)), enumerable: false });
-  return z as ComplexSpectrum;
 }
 
 function isPair(x: unknown): x is ComplexPair {
@@ -73,24 +60,21 @@ function transform(
   input: TensorLike | ComplexPair,
   imag: TensorLike | null | undefined,
   inverse: boolean,
-): ComplexSpectrum | ComplexPair {
+): Tensor | ComplexPair {
   if (isPair(input)) return toPair(fftComplex(fn, fromPair(fn, input.real, input.imag), inverse));
   if (imag !== undefined) return toPair(fftComplex(fn, fromPair(fn, input, imag), inverse));
-  return withParts(fftComplex(fn, input, inverse));
+  return fftComplex(fn, input, inverse);
 }
 
 /**
  * `tf.signal.fft(input)`: the DFT over the innermost axis of a complex tensor (a float tensor
- * is taken as complex with zero imaginary parts). The pair form `fft(real, imag)` or
+ * is taken as complex with zero imaginary parts), complex. The pair form `fft(real, imag)` or
  * `fft({real, imag})` returns `{real, imag}`.
  */
-function fftImpl(input: TensorLike): ComplexSpectrum;
+function fftImpl(input: TensorLike): Tensor;
 function fftImpl(input: ComplexPair): ComplexPair;
 function fftImpl(real: TensorLike, imag: TensorLike | null): ComplexPair;
-function fftImpl(
-  input: TensorLike | ComplexPair,
-  imag?: TensorLike | null,
-): ComplexSpectrum | ComplexPair {
+function fftImpl(input: TensorLike | ComplexPair, imag?: TensorLike | null): Tensor | ComplexPair {
   return transform("fft", input, imag, false);
 }
 export const fft = api(Object.defineProperty(fftImpl, "name", { value: "fft" }), {
@@ -98,13 +82,10 @@ export const fft = api(Object.defineProperty(fftImpl, "name", { value: "fft" }),
 });
 
 /** `tf.signal.ifft(input)`: the inverse DFT (with the 1/n) over the innermost axis; pair form as fft. */
-function ifftImpl(input: TensorLike): ComplexSpectrum;
+function ifftImpl(input: TensorLike): Tensor;
 function ifftImpl(input: ComplexPair): ComplexPair;
 function ifftImpl(real: TensorLike, imag: TensorLike | null): ComplexPair;
-function ifftImpl(
-  input: TensorLike | ComplexPair,
-  imag?: TensorLike | null,
-): ComplexSpectrum | ComplexPair {
+function ifftImpl(input: TensorLike | ComplexPair, imag?: TensorLike | null): Tensor | ComplexPair {
   return transform("ifft", input, imag, true);
 }
 export const ifft = api(Object.defineProperty(ifftImpl, "name", { value: "ifft" }), {
@@ -113,15 +94,12 @@ export const ifft = api(Object.defineProperty(ifftImpl, "name", { value: "ifft" 
 
 /**
  * `tf.signal.rfft(input, fftLength?)`: the DFT of a real signal over the innermost axis
- * (cropped or zero-padded to fftLength), its fftLength/2 + 1 non-negative bins, complex (with
- * `.real` and `.imag`, as the pair form gave).
+ * (cropped or zero-padded to fftLength), its fftLength/2 + 1 non-negative bins, complex
+ * (`tf.real` / `tf.imag` give the parts the pair form gave).
  */
 export const rfft = api(
-  function rfft(
-    input: TensorLike,
-    fftLength: number | readonly number[] | null = null,
-  ): ComplexSpectrum {
-    return withParts(rfftComplex(input, fftLength));
+  function rfft(input: TensorLike, fftLength: number | readonly number[] | null = null): Tensor {
+    return rfftComplex(input, fftLength);
   },
   { namespaces: ["signal"] },
 );
