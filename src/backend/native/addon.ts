@@ -108,6 +108,17 @@ export interface NativeAddon {
   ): void;
   /** FusedKernels.softmaxGrad; optional as transpose. */
   softmaxGrad?(y: FloatArray, dy: FloatArray, out: FloatArray, p: AxisParams, log: boolean): void;
+  /** OptimKernels.sgdMomentumUpdate (argument order of native/bind_perf.cc); optional. */
+  sgdMomentumUpdate?(
+    variable: FloatArray,
+    vel: FloatArray,
+    g: FloatArray,
+    outVar: FloatArray,
+    outVel: FloatArray,
+    lr: number,
+    momentum: number,
+    nesterov: boolean,
+  ): void;
   /** FusedKernels.layerNorm (native/bind_layernorm.cc); optional as transpose. */
   layerNorm?(
     x: FloatArray,
@@ -119,6 +130,17 @@ export interface NativeAddon {
     rows: number,
     n: number,
     epsilon: number,
+  ): void;
+  /** OptimKernels.sgdMomentumUpdate (argument order of native/bind_perf.cc); optional. */
+  sgdMomentumUpdate?(
+    variable: FloatArray,
+    vel: FloatArray,
+    g: FloatArray,
+    outVar: FloatArray,
+    outVel: FloatArray,
+    lr: number,
+    momentum: number,
+    nesterov: boolean,
   ): void;
   /** FusedKernels.layerNormGrad; optional as transpose. */
   layerNormGrad?(
