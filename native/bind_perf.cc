@@ -61,6 +61,28 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   return c.env().Undefined();
 }
 
+// sgdMomentumUpdate(var, vel, grad, outVar, outVel, lr, momentum, nesterov): Keras's SGD step
+// with momentum, out of place.
+Napi::Value SgdMomentumUpdate(const Napi::CallbackInfo& info) {
+  Call c(info, "sgdMomentumUpdate");
+  const double lr = real_arg(c, info, 5, "lr");
+  const double momentum = real_arg(c, info, 6, "momentum");
+  const bool nesterov = c.flag(7, "nesterov");
+  Arr var = c.float_array(0, "var");
+  Arr vel = c.float_array(1, "vel");
+  Arr g = c.float_array(2, "grad");
+  Arr ovar = c.float_array(3, "outVar");
+  Arr ovel = c.float_array(4, "outVel");
+  c.same_dtype({&var, &vel, &g, &ovar, &ovel});
+  for (const Arr* a : {&vel, &g, &ovar, &ovel}) c.expect_len(*a, var.length);
+  c.disjoint({&ovar, &ovel}, {&var, &vel, &g});
+  c.disjoint({&ovar}, {&ovel});
+  if (var.length == 0) return c.env().Undefined();
+  tf::sgd_momentum_update(var.dtype == DType::F32, var.data, vel.data, g.data, ovar.data,
+                          ovel.data, var.length, lr, momentum, nesterov);
+  return c.env().Undefined();
+}
+
 // softmaxGrad(y, dy, out, {outer, n, inner}, log)
 Napi::Value SoftmaxGrad(const Napi::CallbackInfo& info) {
   Call c(info, "softmaxGrad");
@@ -85,3 +107,4 @@ Napi::Value SoftmaxGrad(const Napi::CallbackInfo& info) {
 TF_BIND("transpose", Transpose);
 TF_BIND("softmaxGrad", SoftmaxGrad);
 TF_BIND("adamUpdate", AdamUpdate);
+TF_BIND("sgdMomentumUpdate", SgdMomentumUpdate);

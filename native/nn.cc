@@ -98,7 +98,67 @@ TF_AVX2 double exp_shift_avx2(const float* x, double max, float* e, int64_t n) {
   _mm256_store_pd(v, _mm256_add_pd(s0, s1));
   return (v[0] + v[1]) + (v[2] + v[3]);
 }
+
+// The other two passes of a float32 row, vectorized: the max (NaN if any element is NaN) and
+// the final scaling, both in double as the generic loops compute them.
+TF_AVX2 double row_max_avx2(const float* x, int64_t n) {
+  __m256 m = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  __m256 nan = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    m = _mm256_max_ps(m, v);
+  }
+  if (_mm256_movemask_ps(nan) != 0) return kNaN;
+  alignas(32) float b[8];
+  _mm256_store_ps(b, m);
+  double r = -kInf;
+  for (int j = 0; j < 8; j++) r = std::max(r, double(b[j]));
+  for (; i < n; i++) {
+    const double v = x[i];
+    if (v != v) return kNaN;
+    if (v > r) r = v;
+  }
+  return r;
+}
+
+TF_AVX2 void scale_avx2(float* y, int64_t n, double inv) {
+  const __m256d f = _mm256_set1_pd(inv);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(y + i);
+    const __m128 lo = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), f));
+    const __m128 hi = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), f));
+    _mm256_storeu_ps(y + i, _mm256_set_m128(hi, lo));
+  }
+  for (; i < n; i++) y[i] = static_cast<float>(double(y[i]) * inv);
+}
+
+// y = (x - max) - log(sum), in double.
+TF_AVX2 void log_shift_avx2(const float* x, float* y, int64_t n, double mx, double ls) {
+  const __m256d m = _mm256_set1_pd(mx), l = _mm256_set1_pd(ls);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256d a = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+    const __m256d b = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+    const __m128 lo = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_sub_pd(a, m), l));
+    const __m128 hi = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_sub_pd(b, m), l));
+    _mm256_storeu_ps(y + i, _mm256_set_m128(hi, lo));
+  }
+  for (; i < n; i++) y[i] = static_cast<float>(double(x[i]) - mx - ls);
+}
 #endif
+
+template <class T>
+double row_max_any(const T* x, int64_t n) {
+#if TF_X86
+  if constexpr (std::is_same<T, float>::value)
+    if (isa() == Isa::Avx2) return row_max_avx2(x, n);
+#endif
+  return row_max(x, n);
+}
 
 template <class T>
 double exp_shift(const T* x, double max, T* e, int64_t n) {
@@ -144,8 +204,19 @@ void softmax_t(const T* x, T* out, const AxisParams& p, bool log) {
       for (int64_t o = o0; o < o1; o++) {
         const T* xr = x + o * n;
         T* yr = out + o * n;
-        double mx = row_max(xr, n);
+        double mx = row_max_any(xr, n);
         double s = exp_shift(xr, mx, yr, n);
+#if TF_X86
+        if constexpr (std::is_same<T, float>::value) {
+          if (isa() == Isa::Avx2) {
+            if (log)
+              log_shift_avx2(xr, yr, n, mx, std::log(s));
+            else
+              scale_avx2(yr, n, 1 / s);
+            continue;
+          }
+        }
+#endif
         if (log) {
           // log softmax = (x - max) - log(sum exp(x - max))
           double ls = std::log(s);

@@ -62,7 +62,61 @@ void adam(const void* var, const void* m, const void* v, const void* g, void* ov
   });
 }
 
+// SGD with momentum, Keras's rule: vel' = vel m - g lr; var' = var + vel', or with Nesterov
+// var' = var + (vel' m - g lr).
+#define TF_DEFINE_SGD(SUFFIX, ATTR)                                                           \
+  template <class T>                                                                          \
+  ATTR void sgd_##SUFFIX(const T* TF_RESTRICT var, const T* TF_RESTRICT vel,                  \
+                         const T* TF_RESTRICT g, T* TF_RESTRICT ovar, T* TF_RESTRICT ovel,    \
+                         int64_t n, T lr, T mom, bool nesterov) {                             \
+    if (nesterov) {                                                                           \
+      for (int64_t i = 0; i < n; i++) {                                                       \
+        const T step = g[i] * lr;                                                             \
+        const T nv = vel[i] * mom - step;                                                     \
+        ovel[i] = nv;                                                                         \
+        ovar[i] = var[i] + (nv * mom - step);                                                 \
+      }                                                                                       \
+    } else {                                                                                  \
+      for (int64_t i = 0; i < n; i++) {                                                       \
+        const T nv = vel[i] * mom - g[i] * lr;                                                \
+        ovel[i] = nv;                                                                         \
+        ovar[i] = var[i] + nv;                                                                \
+      }                                                                                       \
+    }                                                                                         \
+  }
+TF_DEFINE_SGD(generic, )
+#if TF_X86
+TF_DEFINE_SGD(avx2, TF_AVX2)
+#endif
+#undef TF_DEFINE_SGD
+
+template <class T>
+void sgd(const void* var, const void* vel, const void* g, void* ovar, void* ovel, int64_t n,
+         double lr, double momentum, bool nesterov) {
+  const T a = static_cast<T>(lr), m = static_cast<T>(momentum);
+  const T* pv = static_cast<const T*>(var);
+  const T* pm = static_cast<const T*>(vel);
+  const T* pg = static_cast<const T*>(g);
+  T* qv = static_cast<T*>(ovar);
+  T* qm = static_cast<T*>(ovel);
+  parallel_for(n, 32768, [&](int64_t b, int64_t end) {
+#if TF_X86
+    if (isa() == Isa::Avx2)
+      return sgd_avx2<T>(pv + b, pm + b, pg + b, qv + b, qm + b, end - b, a, m, nesterov);
+#endif
+    sgd_generic<T>(pv + b, pm + b, pg + b, qv + b, qm + b, end - b, a, m, nesterov);
+  });
+}
+
 }  // namespace
+
+void sgd_momentum_update(bool f32, const void* var, const void* vel, const void* g, void* ovar,
+                         void* ovel, int64_t n, double lr, double momentum, bool nesterov) {
+  if (f32)
+    sgd<float>(var, vel, g, ovar, ovel, n, lr, momentum, nesterov);
+  else
+    sgd<double>(var, vel, g, ovar, ovel, n, lr, momentum, nesterov);
+}
 
 void adam_update(bool f32, const void* var, const void* m, const void* v, const void* g,
                  void* ovar, void* om, void* ov, int64_t n, double alpha, double beta1,

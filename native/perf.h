@@ -25,6 +25,12 @@ void adam_update(bool f32, const void* var, const void* m, const void* v, const 
                  void* ovar, void* om, void* ov, int64_t n, double alpha, double beta1,
                  double beta2, double eps);
 
+// SGD with momentum (Keras's rule) on n elements, out of place: ovel = vel momentum - g lr,
+// ovar = var + ovel, or with nesterov ovar = var + (ovel momentum - g lr). Each step rounds to the
+// element type, as the JS optimizer's ops do.
+void sgd_momentum_update(bool f32, const void* var, const void* vel, const void* g, void* ovar,
+                         void* ovel, int64_t n, double lr, double momentum, bool nesterov);
+
 // The gradient of softmax (log false: dx = y (dy - sum(dy y))) or log-softmax (log true:
 // dx = dy - exp(y) sum(dy)) along the middle axis of [outer, n, inner], in one pass per row.
 void softmax_grad(bool f32, const void* y, const void* dy, void* dx, const AxisParams& p,

@@ -243,9 +243,13 @@ test("fuzz: every binary op with random broadcasting, both dtypes", (t) =>
           data(registryOp(name)(tensor(x, dtype, as), tensor(y, dtype, bs))),
         );
         const rtol = dtype === "float32" ? 2.4e-7 : 4.5e-16;
-        assertWithin(native, js, relBound(js, rtol, 0), () =>
-          describe(setting, name, dtype, as, bs),
-        );
+        // GELU's gradients call erf: libm's and scalar-math.ts's differ by a few ulp, and their
+        // factor Phi + x phi crosses zero near x = -0.75, where the error is absolute (|dy| <= 6).
+        const gelu = name.startsWith("Gelu");
+        const bound = gelu
+          ? relBound(js, dtype === "float32" ? 6e-7 : 1e-14, dtype === "float32" ? 6e-7 : 6e-15)
+          : relBound(js, rtol, 0);
+        assertWithin(native, js, bound, () => describe(setting, name, dtype, as, bs));
       }
     }
   }));

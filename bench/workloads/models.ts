@@ -55,15 +55,6 @@ function dense(x: Tensor, w: Tensor, b: Tensor): Tensor {
   return tf.add(tf.matmul(x, w), b);
 }
 
-/** Layer normalization over the last axis (Keras's LayerNormalization, epsilon 1e-6). */
-function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): Tensor {
-  const [mean, variance] = tf.nn.moments(x, [-1], { keepdims: true });
-  return tf.add(
-    tf.multiply(tf.multiply(tf.subtract(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma),
-    beta,
-  );
-}
-
 const transformer: Workload = {
   name: "transformer",
   what: "keras.io text-classification Transformer block, Adam step, batch 32 x 200 tokens",
@@ -86,14 +77,18 @@ const transformer: Workload = {
     const bv = zerosVar([H * K]);
     const wo = variable([H * K, E], 0.1);
     const bo = zerosVar([E]);
-    const g1 = onesVar([E]);
-    const be1 = zerosVar([E]);
+    // keras.io's layers.LayerNormalization(epsilon=1e-6) (the fused LayerNorm op, as the PyTorch
+    // twin uses F.layer_norm); gamma and beta are its weights.
+    const ln1 = new tf.keras.layers.LayerNormalization({ epsilon: 1e-6 });
+    const ln2 = new tf.keras.layers.LayerNormalization({ epsilon: 1e-6 });
+    ln1.build([B * T, E]);
+    ln2.build([B * T, E]);
+    const [g1, be1] = ln1.trainableWeights;
+    const [g2, be2] = ln2.trainableWeights;
     const w1 = variable([E, F], 0.1);
     const b1 = zerosVar([F]);
     const w2 = variable([F, E], 0.1);
     const b2 = zerosVar([E]);
-    const g2 = onesVar([E]);
-    const be2 = zerosVar([E]);
     const w3 = variable([E, 20], 0.1);
     const b3 = zerosVar([20]);
     const w4 = variable([20, 2], 0.1);
@@ -115,9 +110,9 @@ const transformer: Workload = {
       const p = tf.nn.softmax(scores);
       const ctx = tf.reshape(tf.transpose(tf.matmul(p, v), [0, 2, 1, 3]), [B * T, H * K]);
       const att = tf.nn.dropout(dense(ctx, wo, bo), 0.1);
-      const out1 = layerNorm(tf.add(x2, att), g1, be1, 1e-6);
+      const out1 = ln1.apply(tf.add(x2, att)) as Tensor;
       const ff = tf.nn.dropout(dense(tf.relu(dense(out1, w1, b1)), w2, b2), 0.1);
-      const out2 = layerNorm(tf.add(out1, ff), g2, be2, 1e-6);
+      const out2 = ln2.apply(tf.add(out1, ff)) as Tensor;
       const pooled = tf.nn.dropout(tf.reduceMean(tf.reshape(out2, [B, T, E]), 1), 0.1);
       const h = tf.nn.dropout(tf.relu(dense(pooled, w3, b3)), 0.1);
       const logits = dense(h, w4, b4);

@@ -24,4 +24,20 @@ export interface OptimKernels {
     outM: FloatArray,
     outV: FloatArray,
   ): void;
+  /**
+   * Keras's SGD step with momentum, out of place: outVel = vel momentum - g lr, and
+   * outVar = variable + outVel, or with nesterov variable + (outVel momentum - g lr); each
+   * product and sum rounded to the arrays' dtype (lr and momentum rounded to it first). One
+   * float dtype and length; outputs never alias inputs.
+   */
+  sgdMomentumUpdate(
+    variable: FloatArray,
+    vel: FloatArray,
+    g: FloatArray,
+    lr: number,
+    momentum: number,
+    nesterov: boolean,
+    outVar: FloatArray,
+    outVel: FloatArray,
+  ): void;
 }

@@ -19,6 +19,18 @@ export const jsOptim: OptimKernels = {
       outVar[i] = r(variable[i] - r(r(mi * a) / r(r(Math.sqrt(vi)) + e)));
     }
   },
+  sgdMomentumUpdate(variable, vel, g, lr, momentum, nesterov, outVar, outVel) {
+    const r: (x: number) => number = variable instanceof Float32Array ? Math.fround : (x) => x;
+    const a = r(lr);
+    const m = r(momentum);
+    const n = variable.length;
+    for (let i = 0; i < n; i++) {
+      const step = r(g[i] * a);
+      const nv = r(r(vel[i] * m) - step);
+      outVel[i] = nv;
+      outVar[i] = r(variable[i] + (nesterov ? r(r(nv * m) - step) : nv));
+    }
+  },
 };
 
 export type { FloatArray };

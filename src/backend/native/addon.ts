@@ -178,6 +178,17 @@ export interface NativeAddon {
     out: NumArray,
     shape: Shape,
   ): void;
+  /** OptimKernels.sgdMomentumUpdate (argument order of native/bind_perf.cc); optional. */
+  sgdMomentumUpdate?(
+    variable: FloatArray,
+    vel: FloatArray,
+    g: FloatArray,
+    outVar: FloatArray,
+    outVel: FloatArray,
+    lr: number,
+    momentum: number,
+    nesterov: boolean,
+  ): void;
   /** FusedKernels.layerNorm (native/bind_layernorm.cc); optional as transpose. */
   layerNorm?(
     x: FloatArray,
@@ -189,6 +200,17 @@ export interface NativeAddon {
     rows: number,
     n: number,
     epsilon: number,
+  ): void;
+  /** OptimKernels.sgdMomentumUpdate (argument order of native/bind_perf.cc); optional. */
+  sgdMomentumUpdate?(
+    variable: FloatArray,
+    vel: FloatArray,
+    g: FloatArray,
+    outVar: FloatArray,
+    outVel: FloatArray,
+    lr: number,
+    momentum: number,
+    nesterov: boolean,
   ): void;
   /** FusedKernels.layerNormGrad; optional as transpose. */
   layerNormGrad?(

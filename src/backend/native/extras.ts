@@ -26,9 +26,13 @@ function isNumeric(x: DataArray): x is Float32Array | Float64Array | Int32Array 
 export function nativeExtras(
   addon: NativeAddon,
   js: Backend,
-): Pick<Backend, "transpose" | "adamUpdate" | "softmaxGrad" | "layerNorm" | "layerNormGrad"> {
+): Pick<
+  Backend,
+  "transpose" | "adamUpdate" | "softmaxGrad" | "layerNorm" | "layerNormGrad" | "sgdMomentumUpdate"
+> {
   const transpose = addon.transpose?.bind(addon);
   const adamUpdate = addon.adamUpdate?.bind(addon);
+  const sgdMomentumUpdate = addon.sgdMomentumUpdate?.bind(addon);
   const softmaxGrad = addon.softmaxGrad?.bind(addon);
   const layerNorm = addon.layerNorm?.bind(addon);
   const layerNormGrad = addon.layerNormGrad?.bind(addon);
@@ -51,6 +55,13 @@ export function nativeExtras(
         adamUpdate(variable, m, v, g, outVar, outM, outV, alpha, beta1, beta2, epsilon);
       } else {
         js.adamUpdate(variable, m, v, g, alpha, beta1, beta2, epsilon, outVar, outM, outV);
+      }
+    },
+    sgdMomentumUpdate(variable, vel, g, lr, momentum, nesterov, outVar, outVel) {
+      if (sgdMomentumUpdate !== undefined && variable.length >= EXTRA_THRESHOLDS.adam) {
+        sgdMomentumUpdate(variable, vel, g, outVar, outVel, lr, momentum, nesterov);
+      } else {
+        js.sgdMomentumUpdate(variable, vel, g, lr, momentum, nesterov, outVar, outVel);
       }
     },
     softmaxGrad(y, dy, out, p, log) {
