@@ -558,6 +558,8 @@ describe("SPEC: Modules and Keras", () => {
   });
 
   test("Sequential, activations, losses, SGD and Adam with applyGradients(pairs)", () => {
+    // Seeded: SGD at 0.1 overshoots from about 1 in 200 random initializations of this model.
+    tf.random.setSeed(7);
     const model = new tf.keras.Sequential([
       new tf.keras.layers.Dense(4, { activation: "tanh" }),
       new tf.keras.layers.Dense(1),
