@@ -91,9 +91,87 @@ Napi::Value Qr(const Napi::CallbackInfo& info) {
   return c.env().Undefined();
 }
 
+// matrixSolve(a, b, out, batch, n, k, adjoint) -> the first singular batch index, or -1
+Napi::Value MatrixSolve(const Napi::CallbackInfo& info) {
+  Call c(info, "matrixSolve");
+  const int64_t batch = c.count(3, "batch");
+  const int64_t n = c.count(4, "n");
+  const int64_t k = c.count(5, "k");
+  const bool adjoint = c.flag(6, "adjoint");
+  Arr a = c.float_array(0, "a");
+  Arr b = c.float_array(1, "b");
+  Arr o = c.float_array(2, "out");
+  c.same_dtype({&a, &b, &o});
+  c.expect_len(a, c.product({batch, n, n}));
+  c.expect_len(b, c.product({batch, n, k}));
+  c.expect_len(o, c.product({batch, n, k}));
+  c.disjoint({&o}, {&a, &b});
+  if (a.length == 0 || o.length == 0) return Napi::Number::New(c.env(), -1);
+  const int64_t bad =
+      tf::matrix_solve(a.dtype == DType::F32, a.data, b.data, o.data, batch, n, k, adjoint);
+  return Napi::Number::New(c.env(), static_cast<double>(bad));
+}
+
+// matrixInverse(a, out, batch, n, adjoint) -> the first singular batch index, or -1
+Napi::Value MatrixInverse(const Napi::CallbackInfo& info) {
+  Call c(info, "matrixInverse");
+  const int64_t batch = c.count(2, "batch");
+  const int64_t n = c.count(3, "n");
+  const bool adjoint = c.flag(4, "adjoint");
+  const int64_t size = c.product({batch, n, n});
+  Arr a = c.float_array(0, "a");
+  Arr o = c.float_array(1, "out");
+  c.same_dtype({&a, &o});
+  c.expect_len(a, size);
+  c.expect_len(o, size);
+  c.disjoint({&o}, {&a});
+  if (size == 0) return Napi::Number::New(c.env(), -1);
+  const int64_t bad = tf::matrix_inverse(a.dtype == DType::F32, a.data, o.data, batch, n, adjoint);
+  return Napi::Number::New(c.env(), static_cast<double>(bad));
+}
+
+// determinant(a, out, batch, n)
+Napi::Value Determinant(const Napi::CallbackInfo& info) {
+  Call c(info, "determinant");
+  const int64_t batch = c.count(2, "batch");
+  const int64_t n = c.count(3, "n");
+  Arr a = c.float_array(0, "a");
+  Arr o = c.float_array(1, "out");
+  c.same_dtype({&a, &o});
+  c.expect_len(a, c.product({batch, n, n}));
+  c.expect_len(o, batch);
+  c.disjoint({&o}, {&a});
+  if (batch == 0) return c.env().Undefined();
+  tf::determinant(a.dtype == DType::F32, a.data, o.data, batch, n);
+  return c.env().Undefined();
+}
+
+// logDeterminant(a, sign, logAbs, batch, n)
+Napi::Value LogDeterminant(const Napi::CallbackInfo& info) {
+  Call c(info, "logDeterminant");
+  const int64_t batch = c.count(3, "batch");
+  const int64_t n = c.count(4, "n");
+  Arr a = c.float_array(0, "a");
+  Arr s = c.float_array(1, "sign");
+  Arr l = c.float_array(2, "logAbs");
+  c.same_dtype({&a, &s, &l});
+  c.expect_len(a, c.product({batch, n, n}));
+  c.expect_len(s, batch);
+  c.expect_len(l, batch);
+  c.disjoint({&s, &l}, {&a});
+  c.disjoint({&s}, {&l});
+  if (batch == 0) return c.env().Undefined();
+  tf::log_determinant(a.dtype == DType::F32, a.data, s.data, l.data, batch, n);
+  return c.env().Undefined();
+}
+
 }  // namespace
 
 TF_BIND("cholesky", Cholesky);
 TF_BIND("lu", Lu);
 TF_BIND("triangularSolve", TriangularSolve);
 TF_BIND("qr", Qr);
+TF_BIND("matrixSolve", MatrixSolve);
+TF_BIND("matrixInverse", MatrixInverse);
+TF_BIND("determinant", Determinant);
+TF_BIND("logDeterminant", LogDeterminant);

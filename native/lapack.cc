@@ -62,6 +62,88 @@ void over_batch(int64_t batch, double work_each, F fn) {
   pool.run(batch, [&](int64_t b, int) { fn(b); });
 }
 
+// getrf in place on the row-major w [n, n]: P A = L U packed (L unit lower below the diagonal),
+// p[i] the row of A that row i of P A comes from. Returns the permutation's parity (+1 / -1).
+// A zero pivot is skipped (U singular), as getrf does.
+int lu_in_place(double* w, int32_t* p, int64_t n) {
+  int parity = 1;
+  for (int64_t i = 0; i < n; i++) p[i] = static_cast<int32_t>(i);
+  for (int64_t k = 0; k < n; k++) {
+    int64_t piv = k;
+    double best = std::fabs(w[k * n + k]);
+    for (int64_t i = k + 1; i < n; i++) {
+      const double v = std::fabs(w[i * n + k]);
+      if (v > best) {
+        best = v;
+        piv = i;
+      }
+    }
+    if (piv != k) {
+      std::swap_ranges(w + k * n, w + (k + 1) * n, w + piv * n);
+      std::swap(p[k], p[piv]);
+      parity = -parity;
+    }
+    const double pivot = w[k * n + k];
+    if (pivot == 0) continue;
+    const double* rk = w + k * n;
+    for (int64_t i = k + 1; i < n; i++) {
+      double* ri = w + i * n;
+      const double f = (ri[k] /= pivot);
+      if (f == 0) continue;
+      for (int64_t j = k + 1; j < n; j++) ri[j] -= f * rk[j];
+    }
+  }
+  return parity;
+}
+
+bool lu_singular(const double* w, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    if (w[i * n + i] == 0) return true;
+  return false;
+}
+
+// Solves op(A) X = B in place in x [n, k] from the packed LU (w, p) of A, as getrs: with
+// P A = L U, A X = B is L U X = P B; A^T X = B is U^T L^T (P X) = B. y is scratch [n, k].
+void lu_solve(const double* w, const int32_t* p, double* x, double* y, int64_t n, int64_t k,
+              bool adjoint) {
+  auto axpy_rows = [k](double* yi, const double* yj, double f) {
+    for (int64_t c = 0; c < k; c++) yi[c] -= f * yj[c];
+  };
+  if (!adjoint) {
+    for (int64_t i = 0; i < n; i++) std::copy(x + p[i] * k, x + (p[i] + 1) * k, y + i * k);
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = 0; j < i; j++)
+        if (w[i * n + j] != 0) axpy_rows(y + i * k, y + j * k, w[i * n + j]);
+    for (int64_t i = n - 1; i >= 0; i--) {
+      for (int64_t j = i + 1; j < n; j++)
+        if (w[i * n + j] != 0) axpy_rows(y + i * k, y + j * k, w[i * n + j]);
+      const double d = w[i * n + i];
+      for (int64_t c = 0; c < k; c++) y[i * k + c] /= d;
+    }
+    std::copy(y, y + n * k, x);
+    return;
+  }
+  std::copy(x, x + n * k, y);
+  for (int64_t i = 0; i < n; i++) {
+    for (int64_t j = 0; j < i; j++)
+      if (w[j * n + i] != 0) axpy_rows(y + i * k, y + j * k, w[j * n + i]);
+    const double d = w[i * n + i];
+    for (int64_t c = 0; c < k; c++) y[i * k + c] /= d;
+  }
+  for (int64_t i = n - 1; i >= 0; i--)
+    for (int64_t j = i + 1; j < n; j++)
+      if (w[j * n + i] != 0) axpy_rows(y + i * k, y + j * k, w[j * n + i]);
+  for (int64_t i = 0; i < n; i++) std::copy(y + i * k, y + (i + 1) * k, x + p[i] * k);
+}
+
+// The first batch member flagged in bad, or -1.
+int64_t first_bad(const std::vector<char>& bad) {
+  for (size_t b = 0; b < bad.size(); b++)
+    if (bad[b]) return static_cast<int64_t>(b);
+  return -1;
+}
+
+
 }  // namespace
 
 int64_t cholesky(bool f32, const void* a, void* out, int64_t batch, int64_t n) {
@@ -96,32 +178,7 @@ void lu(bool f32, const void* a, void* out, int32_t* perm, int64_t batch, int64_
   over_batch(batch, 2.0 * nn * n / 3, [&](int64_t b) {
     std::vector<double> w(nn);
     load(f32, a, b * nn, nn, w.data());
-    int32_t* p = perm + b * n;
-    for (int64_t i = 0; i < n; i++) p[i] = static_cast<int32_t>(i);
-    for (int64_t k = 0; k < n; k++) {
-      int64_t piv = k;
-      double best = std::fabs(w[k * n + k]);
-      for (int64_t i = k + 1; i < n; i++) {
-        const double v = std::fabs(w[i * n + k]);
-        if (v > best) {
-          best = v;
-          piv = i;
-        }
-      }
-      if (piv != k) {
-        std::swap_ranges(w.begin() + k * n, w.begin() + (k + 1) * n, w.begin() + piv * n);
-        std::swap(p[k], p[piv]);
-      }
-      const double pivot = w[k * n + k];
-      if (pivot == 0) continue;  // U is singular; getrf goes on the same way
-      const double* rk = w.data() + k * n;
-      for (int64_t i = k + 1; i < n; i++) {
-        double* ri = w.data() + i * n;
-        const double f = (ri[k] /= pivot);
-        if (f == 0) continue;
-        for (int64_t j = k + 1; j < n; j++) ri[j] -= f * rk[j];
-      }
-    }
+    lu_in_place(w.data(), perm + b * n, n);
     store(f32, out, b * nn, nn, w.data());
   });
 }
@@ -211,6 +268,83 @@ void qr(bool f32, const void* a, void* q, void* r, int64_t batch, int64_t m, int
     store(f32, q, b * m * qcols, m * qcols, qout.data());
     store(f32, r, b * rrows * n, rrows * n, rout.data());
   });
+}
+
+int64_t matrix_solve(bool f32, const void* a, const void* rhs, void* out, int64_t batch,
+                     int64_t n, int64_t k, bool adjoint) {
+  const int64_t nn = n * n;
+  std::vector<char> bad(batch, 0);
+  over_batch(batch, 2.0 * nn * n / 3 + 2.0 * nn * k, [&](int64_t b) {
+    std::vector<double> w(nn), x(n * k), y(n * k);
+    std::vector<int32_t> p(n);
+    load(f32, a, b * nn, nn, w.data());
+    lu_in_place(w.data(), p.data(), n);
+    if (lu_singular(w.data(), n)) {
+      bad[b] = 1;
+      return;
+    }
+    load(f32, rhs, b * n * k, n * k, x.data());
+    lu_solve(w.data(), p.data(), x.data(), y.data(), n, k, adjoint);
+    store(f32, out, b * n * k, n * k, x.data());
+  });
+  return first_bad(bad);
+}
+
+int64_t matrix_inverse(bool f32, const void* a, void* out, int64_t batch, int64_t n,
+                       bool adjoint) {
+  const int64_t nn = n * n;
+  std::vector<char> bad(batch, 0);
+  over_batch(batch, 2.0 * nn * n, [&](int64_t b) {
+    std::vector<double> w(nn), x(nn, 0.0), y(nn);
+    std::vector<int32_t> p(n);
+    load(f32, a, b * nn, nn, w.data());
+    lu_in_place(w.data(), p.data(), n);
+    if (lu_singular(w.data(), n)) {
+      bad[b] = 1;
+      return;
+    }
+    for (int64_t i = 0; i < n; i++) x[i * n + i] = 1;
+    lu_solve(w.data(), p.data(), x.data(), y.data(), n, n, adjoint);
+    store(f32, out, b * nn, nn, x.data());
+  });
+  return first_bad(bad);
+}
+
+void log_determinant(bool f32, const void* a, void* sign, void* log_abs, int64_t batch,
+                     int64_t n) {
+  const int64_t nn = n * n;
+  std::vector<double> sg(batch), la(batch);
+  over_batch(batch, 2.0 * nn * n / 3, [&](int64_t b) {
+    std::vector<double> w(nn);
+    std::vector<int32_t> p(n);
+    load(f32, a, b * nn, nn, w.data());
+    double s = lu_in_place(w.data(), p.data(), n);
+    double l = 0;
+    for (int64_t i = 0; i < n; i++) {
+      const double d = w[i * n + i];
+      if (d < 0) s = -s;
+      l += std::log(std::fabs(d));
+    }
+    if (l == -INFINITY) s = 0;
+    sg[b] = s;
+    la[b] = l;
+  });
+  store(f32, sign, 0, batch, sg.data());
+  store(f32, log_abs, 0, batch, la.data());
+}
+
+void determinant(bool f32, const void* a, void* out, int64_t batch, int64_t n) {
+  const int64_t nn = n * n;
+  std::vector<double> det(batch);
+  over_batch(batch, 2.0 * nn * n / 3, [&](int64_t b) {
+    std::vector<double> w(nn);
+    std::vector<int32_t> p(n);
+    load(f32, a, b * nn, nn, w.data());
+    double d = lu_in_place(w.data(), p.data(), n);
+    for (int64_t i = 0; i < n; i++) d *= w[i * n + i];
+    det[b] = d;
+  });
+  store(f32, out, 0, batch, det.data());
 }
 
 }  // namespace tf

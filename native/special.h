@@ -26,5 +26,16 @@ void triangular_solve(bool f32, const void* a, const void* b, void* out, int64_t
 // Householder QR: Q [m, m] R [m, n] when full, else Q [m, p] R [p, n], p = min(m, n).
 void qr(bool f32, const void* a, void* q, void* r, int64_t batch, int64_t m, int64_t n,
         bool full);
+// The LU-based solvers (getrf + getrs): X = op(A)^-1 B and op(A)^-1; each returns the first
+// singular batch member (a zero pivot), or -1, having written the members before it.
+int64_t matrix_solve(bool f32, const void* a, const void* b, void* out, int64_t batch, int64_t n,
+                     int64_t k, bool adjoint);
+int64_t matrix_inverse(bool f32, const void* a, void* out, int64_t batch, int64_t n,
+                       bool adjoint);
+// det(A[b]) as the product of the LU pivots with the permutation's sign; and sign / log|det|
+// (a singular matrix gives 0, -Inf).
+void determinant(bool f32, const void* a, void* out, int64_t batch, int64_t n);
+void log_determinant(bool f32, const void* a, void* sign, void* log_abs, int64_t batch,
+                     int64_t n);
 
 }  // namespace tf

@@ -14,7 +14,8 @@ import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
 import { rng } from "./helpers/rng.js";
 
 const addon = nativeAddon();
-type Name = "topK" | "unsortedSegmentSum" | "cholesky" | "lu" | "triangularSolve" | "qr";
+type Name =
+  "topK" | "unsortedSegmentSum" | "cholesky" | "lu" | "triangularSolve" | "qr" | "matrixSolve";
 
 function need(t: TestContext, name: Name): Required<NativeAddon> | null {
   if (addon === null || addon[name] === undefined) {
@@ -209,6 +210,93 @@ test("native cholesky, lu, triangularSolve and qr equal the JS kernels (odd size
   });
 });
 
+test("native matrixSolve, matrixInverse, determinant and logDeterminant equal the JS kernels", (t) => {
+  const a = need(t, "matrixSolve");
+  if (a === null) return;
+  eachPath(a, (path) => {
+    for (const C of FLOATS) {
+      const tol = C === Float32Array ? 2e-5 : 1e-10;
+      for (const [batch, n] of [
+        [1, 1],
+        [3, 5],
+        [2, 33],
+        [6, 17],
+      ]) {
+        const what = `${path} ${C.name} [${batch}, ${n}, ${n}]`;
+        const g = matrices(C, batch, n, n, false, 2 * n + 1);
+        for (const k of [1, 3]) {
+          const rhs = matrices(C, batch, n, k, false, k + 7);
+          for (const adjoint of [false, true]) {
+            const x1 = new C(batch * n * k);
+            const x2 = new C(batch * n * k);
+            assert.equal(
+              a.matrixSolve(g, rhs, x1, batch, n, k, adjoint),
+              jsBackend.matrixSolve(g, rhs, x2, batch, n, k, adjoint),
+            );
+            close(x1, x2, tol * 10, `matrixSolve ${adjoint} ${what}`);
+          }
+        }
+        for (const adjoint of [false, true]) {
+          const i1 = new C(g.length);
+          const i2 = new C(g.length);
+          assert.equal(
+            a.matrixInverse(g, i1, batch, n, adjoint),
+            jsBackend.matrixInverse(g, i2, batch, n, adjoint),
+          );
+          close(i1, i2, tol * 10, `matrixInverse ${adjoint} ${what}`);
+        }
+        const d1 = new C(batch);
+        const d2 = new C(batch);
+        a.determinant(g, d1, batch, n);
+        jsBackend.determinant(g, d2, batch, n);
+        close(d1, d2, tol * 10, `determinant ${what}`);
+        const [s1, l1, s2, l2] = [new C(batch), new C(batch), new C(batch), new C(batch)];
+        a.logDeterminant(g, s1, l1, batch, n);
+        jsBackend.logDeterminant(g, s2, l2, batch, n);
+        assert.deepEqual(Array.from(s1), Array.from(s2), `logDeterminant sign ${what}`);
+        close(l1, l2, tol * 10, `logDeterminant ${what}`);
+      }
+    }
+    // a singular member: its index, as the JS kernel; sign 0 and log|det| -Inf
+    const sing = matrices(Float64Array, 4, 6, 6, false, 3);
+    for (let j = 0; j < 6; j++) sing[2 * 36 + 6 + j] = 2 * sing[2 * 36 + j]; // row 1 = 2 row 0
+    const x = new Float64Array(4 * 6 * 2);
+    assert.equal(a.matrixSolve(sing, new Float64Array(48), x, 4, 6, 2, false), 2);
+    assert.equal(a.matrixInverse(sing, new Float64Array(sing.length), 4, 6, false), 2);
+    assert.equal(jsBackend.matrixInverse(sing, new Float64Array(sing.length), 4, 6, false), 2);
+    const s = new Float64Array(4);
+    const l = new Float64Array(4);
+    a.logDeterminant(sing, s, l, 4, 6);
+    assert.equal(s[2], 0);
+    assert.equal(l[2], -Infinity);
+    const d = new Float64Array(4);
+    a.determinant(sing, d, 4, 6);
+    assert.ok(Math.abs(d[2]) < 1e-12 * Math.abs(d[0]), `det of a singular member ${d[2]}`);
+  });
+  // through the ops, above the crossover: A X = B and A A^-1 = I
+  const A = tf.add(
+    tf.random.normal([4, 40, 40], { seed: 3, dtype: "float64" }),
+    tf.cast(tf.eye(40), "float64").mul(8),
+  );
+  const B = tf.random.normal([4, 40, 3], { seed: 4, dtype: "float64" });
+  const X = tf.linalg.solve(A, B);
+  close(tf.matmul(A, X).dataSync(), B.dataSync(), 1e-10, "A solve(A, B)");
+  const I = tf.matmul(A, tf.linalg.inv(A));
+  close(
+    I.dataSync(),
+    tf.broadcastTo(tf.cast(tf.eye(40), "float64"), [4, 40, 40]).dataSync(),
+    1e-10,
+    "A inv(A)",
+  );
+  const [sign, logAbs] = tf.linalg.slogdet(A);
+  close(
+    tf.multiply(sign, tf.exp(logAbs)).dataSync(),
+    tf.linalg.det(A).dataSync(),
+    1e-9,
+    "slogdet against det",
+  );
+});
+
 test("the native sort / segment / factorization entry points reject bad arguments", (t) => {
   const a = need(t, "topK");
   if (a === null) return;
@@ -260,6 +348,14 @@ test("the native sort / segment / factorization entry points reject bad argument
       () => a.triangularSolve(f, new Float32Array(12), new Float64Array(12), 3, 2, 2, true, false),
       /dtypes differ/,
     ],
+    [
+      "solve mix",
+      () => a.matrixSolve(f, new Float32Array(12), new Float64Array(12), 3, 2, 2, false),
+      /dtypes differ/,
+    ],
+    ["inv alias", () => a.matrixInverse(f, f, 3, 2, false), /shares memory/],
+    ["det len", () => a.determinant(f, new Float64Array(2), 3, 2), /elements/],
+    ["slogdet int", () => a.logDeterminant(i as never, f, f, 3, 2), /float32 or float64/],
     ["qr len", () => a.qr(f, new Float64Array(8), new Float64Array(12), 1, 3, 4, true), /elements/],
     ["qr args", () => (a.qr as unknown as () => void)(), /typed array|number/],
   ];

@@ -338,6 +338,11 @@ export interface NativeAddon {
   lu?: LapackKernels["lu"];
   triangularSolve?: LapackKernels["triangularSolve"];
   qr?: LapackKernels["qr"];
+  /** LapackKernels.matrixSolve, matrixInverse, determinant, logDeterminant (native/lapack.cc). */
+  matrixSolve?: LapackKernels["matrixSolve"];
+  matrixInverse?: LapackKernels["matrixInverse"];
+  determinant?: LapackKernels["determinant"];
+  logDeterminant?: LapackKernels["logDeterminant"];
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;

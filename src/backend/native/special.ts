@@ -1,6 +1,7 @@
 /**
  * Native kernels of the sort and factorization families (native/sort.cc, lapack.cc): top-k (and
- * so tf.sort / tf.argsort), Cholesky, LU, triangular solves and QR (the unsorted segment sum is
+ * so tf.sort / tf.argsort), Cholesky, LU, triangular solves, QR and the LU-based solve, inverse and
+ * determinants (the unsorted segment sum is
  * movement's, ./movement.ts). Each falls back to the JS kernel below its crossover size, for data
  * the addon does not take, or when the addon predates the kernel.
  */
@@ -27,13 +28,29 @@ const sameFloat = (...xs: DataArray[]): boolean =>
 export function nativeSpecial(
   addon: NativeAddon,
   js: Backend,
-): Pick<Backend, "topK" | "cholesky" | "lu" | "triangularSolve" | "qr"> {
+): Pick<
+  Backend,
+  | "topK"
+  | "cholesky"
+  | "lu"
+  | "triangularSolve"
+  | "qr"
+  | "matrixSolve"
+  | "matrixInverse"
+  | "determinant"
+  | "logDeterminant"
+> {
   const T = SPECIAL_THRESHOLDS;
   const topK = addon.topK?.bind(addon);
   const cholesky = addon.cholesky?.bind(addon);
   const lu = addon.lu?.bind(addon);
   const triangularSolve = addon.triangularSolve?.bind(addon);
   const qr = addon.qr?.bind(addon);
+  const matrixSolve = addon.matrixSolve?.bind(addon);
+  const matrixInverse = addon.matrixInverse?.bind(addon);
+  const determinant = addon.determinant?.bind(addon);
+  const logDeterminant = addon.logDeterminant?.bind(addon);
+  const big = (batch: number, n: number): boolean => batch * n ** 3 >= T.factorFlops;
   return {
     topK(x, rows, n, k, sorted, values, indices) {
       if (
@@ -46,13 +63,12 @@ export function nativeSpecial(
       else js.topK(x, rows, n, k, sorted, values, indices);
     },
     cholesky(a, out, batch, n) {
-      if (cholesky !== undefined && batch * n ** 3 >= T.factorFlops && sameFloat(a, out))
+      if (cholesky !== undefined && big(batch, n) && sameFloat(a, out))
         return cholesky(a, out, batch, n);
       return js.cholesky(a, out, batch, n);
     },
     lu(a, out, perm, batch, n) {
-      if (lu !== undefined && batch * n ** 3 >= T.factorFlops && sameFloat(a, out))
-        lu(a, out, perm, batch, n);
+      if (lu !== undefined && big(batch, n) && sameFloat(a, out)) lu(a, out, perm, batch, n);
       else js.lu(a, out, perm, batch, n);
     },
     triangularSolve(a, b, out, batch, n, k, lower, adjoint) {
@@ -68,6 +84,26 @@ export function nativeSpecial(
       if (qr !== undefined && batch * m * n * Math.min(m, n) >= T.factorFlops && sameFloat(a, q, r))
         qr(a, q, r, batch, m, n, full);
       else js.qr(a, q, r, batch, m, n, full);
+    },
+    matrixSolve(a, b, out, batch, n, k, adjoint) {
+      if (matrixSolve !== undefined && big(batch, n) && sameFloat(a, b, out))
+        return matrixSolve(a, b, out, batch, n, k, adjoint);
+      return js.matrixSolve(a, b, out, batch, n, k, adjoint);
+    },
+    matrixInverse(a, out, batch, n, adjoint) {
+      if (matrixInverse !== undefined && big(batch, n) && sameFloat(a, out))
+        return matrixInverse(a, out, batch, n, adjoint);
+      return js.matrixInverse(a, out, batch, n, adjoint);
+    },
+    determinant(a, out, batch, n) {
+      if (determinant !== undefined && big(batch, n) && sameFloat(a, out))
+        determinant(a, out, batch, n);
+      else js.determinant(a, out, batch, n);
+    },
+    logDeterminant(a, sign, logAbs, batch, n) {
+      if (logDeterminant !== undefined && big(batch, n) && sameFloat(a, sign, logAbs))
+        logDeterminant(a, sign, logAbs, batch, n);
+      else js.logDeterminant(a, sign, logAbs, batch, n);
     },
   };
 }
