@@ -165,6 +165,53 @@ Napi::Value LogDeterminant(const Napi::CallbackInfo& info) {
   return c.env().Undefined();
 }
 
+// eigh(a, e, v, batch, n, vectors): v is empty when vectors is false
+Napi::Value Eigh(const Napi::CallbackInfo& info) {
+  Call c(info, "eigh");
+  const int64_t batch = c.count(3, "batch");
+  const int64_t n = c.count(4, "n");
+  const bool vectors = c.flag(5, "vectors");
+  Arr a = c.float_array(0, "a");
+  Arr e = c.float_array(1, "e");
+  Arr v = c.float_array(2, "v");
+  c.same_dtype({&a, &e, &v});
+  c.expect_len(a, c.product({batch, n, n}));
+  c.expect_len(e, c.product({batch, n}));
+  c.expect_len(v, vectors ? c.product({batch, n, n}) : 0);
+  c.disjoint({&e, &v}, {&a});
+  c.disjoint({&e}, {&v});
+  if (e.length == 0) return c.env().Undefined();
+  tf::eigh(a.dtype == DType::F32, a.data, e.data, vectors ? v.data : nullptr, batch, n);
+  return c.env().Undefined();
+}
+
+// svd(a, s, u, v, batch, m, n, full, vectors): u and v are empty when vectors is false
+Napi::Value Svd(const Napi::CallbackInfo& info) {
+  Call c(info, "svd");
+  const int64_t batch = c.count(4, "batch");
+  const int64_t m = c.count(5, "m");
+  const int64_t n = c.count(6, "n");
+  const bool full = c.flag(7, "full");
+  const bool vectors = c.flag(8, "vectors");
+  const int64_t p = std::min(m, n);
+  Arr a = c.float_array(0, "a");
+  Arr s = c.float_array(1, "s");
+  Arr u = c.float_array(2, "u");
+  Arr v = c.float_array(3, "v");
+  c.same_dtype({&a, &s, &u, &v});
+  c.expect_len(a, c.product({batch, m, n}));
+  c.expect_len(s, c.product({batch, p}));
+  c.expect_len(u, vectors ? c.product({batch, m, full ? m : p}) : 0);
+  c.expect_len(v, vectors ? c.product({batch, n, full ? n : p}) : 0);
+  c.disjoint({&s, &u, &v}, {&a});
+  c.disjoint({&s}, {&u, &v});
+  c.disjoint({&u}, {&v});
+  if (a.length == 0 && u.length == 0 && v.length == 0) return c.env().Undefined();
+  tf::svd(a.dtype == DType::F32, a.data, s.data, vectors ? u.data : nullptr,
+          vectors ? v.data : nullptr, batch, m, n, full);
+  return c.env().Undefined();
+}
+
 }  // namespace
 
 TF_BIND("cholesky", Cholesky);
@@ -175,3 +222,5 @@ TF_BIND("matrixSolve", MatrixSolve);
 TF_BIND("matrixInverse", MatrixInverse);
 TF_BIND("determinant", Determinant);
 TF_BIND("logDeterminant", LogDeterminant);
+TF_BIND("eigh", Eigh);
+TF_BIND("svd", Svd);

@@ -38,4 +38,12 @@ void determinant(bool f32, const void* a, void* out, int64_t batch, int64_t n);
 void log_determinant(bool f32, const void* a, void* sign, void* log_abs, int64_t batch,
                      int64_t n);
 
+// Symmetric eigendecomposition of the lower triangle (cyclic Jacobi, lapack_spectral.cc): e
+// ascending [batch, n], v [batch, n, n] eigenvectors as columns (nullptr: not wanted).
+void eigh(bool f32, const void* a, void* e, void* v, int64_t batch, int64_t n);
+// A [m, n] = U diag(s) V^T by one-sided Jacobi: s descending [batch, p], p = min(m, n); U
+// [m, m] / V [n, n] when full, else [m, p] / [n, p]; u / v nullptr when not wanted.
+void svd(bool f32, const void* a, void* s, void* u, void* v, int64_t batch, int64_t m, int64_t n,
+         bool full);
+
 }  // namespace tf

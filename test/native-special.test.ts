@@ -15,7 +15,14 @@ import { rng } from "./helpers/rng.js";
 
 const addon = nativeAddon();
 type Name =
-  "topK" | "unsortedSegmentSum" | "cholesky" | "lu" | "triangularSolve" | "qr" | "matrixSolve";
+  | "topK"
+  | "unsortedSegmentSum"
+  | "cholesky"
+  | "lu"
+  | "triangularSolve"
+  | "qr"
+  | "matrixSolve"
+  | "eigh";
 
 function need(t: TestContext, name: Name): Required<NativeAddon> | null {
   if (addon === null || addon[name] === undefined) {
@@ -290,6 +297,84 @@ test("native matrixSolve, matrixInverse, determinant and logDeterminant equal th
   close(num(tf.multiply(sign, tf.exp(logAbs))), det, 1e-9, "slogdet against det");
 });
 
+test("native eigh and svd equal the JS Jacobi kernels, vectors' signs included", (t) => {
+  const a = need(t, "eigh");
+  if (a === null) return;
+  eachPath(a, (path) => {
+    for (const C of FLOATS) {
+      const tol = C === Float32Array ? 1e-5 : 1e-10;
+      for (const [batch, n] of [
+        [1, 1],
+        [3, 6],
+        [2, 19],
+      ]) {
+        const what = `${path} ${C.name} [${batch}, ${n}, ${n}]`;
+        const g = matrices(C, batch, n, n, false, 3 * n); // eigh reads the lower triangle only
+        const [e1, e2] = [new C(batch * n), new C(batch * n)];
+        const [v1, v2] = [new C(batch * n * n), new C(batch * n * n)];
+        a.eigh(g, e1, v1, batch, n, true);
+        jsBackend.eigh(g, e2, v2, batch, n);
+        close(e1, e2, tol, `eigh values ${what}`);
+        close(v1, v2, tol * 10, `eigh vectors ${what}`);
+        const e3 = new C(batch * n);
+        a.eigh(g, e3, new C(0), batch, n, false);
+        close(e3, e2, tol, `eigh values only ${what}`);
+      }
+      for (const [batch, m, n, rank] of [
+        [1, 1, 1, 1],
+        [2, 7, 4, 4],
+        [2, 4, 7, 4],
+        [3, 9, 9, 9],
+        [2, 8, 5, 2], // rank 2: U's columns past the rank come from the basis completion
+        [2, 5, 8, 3],
+      ]) {
+        const what = `${path} ${C.name} [${batch}, ${m}, ${n}] rank ${rank}`;
+        // A = L R with L [m, rank], R [rank, n]
+        const l = matrices(Float64Array, batch, m, rank, false, m + n);
+        const r = matrices(Float64Array, batch, rank, n, false, m * n);
+        const g = new C(batch * m * n);
+        for (let b = 0; b < batch; b++)
+          for (let i = 0; i < m; i++)
+            for (let j = 0; j < n; j++) {
+              let x = 0;
+              for (let k = 0; k < rank; k++)
+                x += l[b * m * rank + i * rank + k] * r[b * rank * n + k * n + j];
+              g[b * m * n + i * n + j] = x;
+            }
+        const p = Math.min(m, n);
+        for (const full of [true, false]) {
+          const [uc, vc] = full ? [m, n] : [p, p];
+          const [s1, s2] = [new C(batch * p), new C(batch * p)];
+          const [u1, u2] = [new C(batch * m * uc), new C(batch * m * uc)];
+          const [w1, w2] = [new C(batch * n * vc), new C(batch * n * vc)];
+          a.svd(g, s1, u1, w1, batch, m, n, full, true);
+          jsBackend.svd(g, s2, u2, w2, batch, m, n, full);
+          close(s1, s2, tol, `svd s ${full} ${what}`);
+          // float32 rank-deficient inputs: the null space is set by rounding, compare the span
+          if (C === Float64Array || rank === p) {
+            close(u1, u2, tol * 100, `svd u ${full} ${what}`);
+            close(w1, w2, tol * 100, `svd v ${full} ${what}`);
+          }
+        }
+        const s3 = new C(batch * p);
+        a.svd(g, s3, new C(0), new C(0), batch, m, n, false, false);
+        const s4 = new C(batch * p);
+        jsBackend.svd(g, s4, null, null, batch, m, n, false);
+        close(s3, s4, tol, `svd values only ${what}`);
+      }
+    }
+  });
+  // through the ops, above the crossover: A = V diag(e) V^T and A = U diag(s) V^T
+  const x = tf.random.normal([3, 30, 30], { seed: 5, dtype: "float64" });
+  const sym = tf.add(x, tf.linalg.matrixTranspose(x));
+  const [e, v] = tf.linalg.eigh(sym);
+  const back = tf.matmul(tf.multiply(v, tf.expandDims(e, 1)), v, { transposeB: true });
+  close(back.dataSync() as Float64Array, sym.dataSync() as Float64Array, 1e-10, "V e V^T");
+  const [s, u, w] = tf.linalg.svd(x, { fullMatrices: false, computeUv: true });
+  const usv = tf.matmul(tf.multiply(u, tf.expandDims(s, 1)), w, { transposeB: true });
+  close(usv.dataSync() as Float64Array, x.dataSync() as Float64Array, 1e-10, "U s V^T");
+});
+
 test("the native sort / segment / factorization entry points reject bad arguments", (t) => {
   const a = need(t, "topK");
   if (a === null) return;
@@ -349,6 +434,28 @@ test("the native sort / segment / factorization entry points reject bad argument
     ["inv alias", () => a.matrixInverse(f, f, 3, 2, false), /shares memory/],
     ["det len", () => a.determinant(f, new Float64Array(2), 3, 2), /elements/],
     ["slogdet int", () => a.logDeterminant(i as never, f, f, 3, 2), /float32 or float64/],
+    [
+      "eigh v len",
+      () => a.eigh(f, new Float64Array(6), new Float64Array(3), 3, 2, true),
+      /elements/,
+    ],
+    ["eigh flag", () => a.eigh(f, new Float64Array(6), f, 3, 2, 0 as never), /boolean/],
+    [
+      "svd mix",
+      () =>
+        a.svd(
+          f,
+          new Float32Array(6),
+          new Float64Array(0),
+          new Float64Array(0),
+          3,
+          2,
+          2,
+          false,
+          false,
+        ),
+      /dtypes differ/,
+    ],
     ["qr len", () => a.qr(f, new Float64Array(8), new Float64Array(12), 1, 3, 4, true), /elements/],
     ["qr args", () => (a.qr as unknown as () => void)(), /typed array|number/],
   ];

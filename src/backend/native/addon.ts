@@ -343,6 +343,27 @@ export interface NativeAddon {
   matrixInverse?: LapackKernels["matrixInverse"];
   determinant?: LapackKernels["determinant"];
   logDeterminant?: LapackKernels["logDeterminant"];
+  /** LapackKernels.eigh (native/lapack_spectral.cc); v empty unless vectors. */
+  eigh?(
+    a: FloatArray,
+    e: FloatArray,
+    v: FloatArray,
+    batch: number,
+    n: number,
+    vectors: boolean,
+  ): void;
+  /** LapackKernels.svd (native/lapack_spectral.cc); u and v empty unless vectors. */
+  svd?(
+    a: FloatArray,
+    s: FloatArray,
+    u: FloatArray,
+    v: FloatArray,
+    batch: number,
+    m: number,
+    n: number,
+    full: boolean,
+    vectors: boolean,
+  ): void;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;

@@ -39,6 +39,8 @@ export function nativeSpecial(
   | "matrixInverse"
   | "determinant"
   | "logDeterminant"
+  | "eigh"
+  | "svd"
 > {
   const T = SPECIAL_THRESHOLDS;
   const topK = addon.topK?.bind(addon);
@@ -50,6 +52,10 @@ export function nativeSpecial(
   const matrixInverse = addon.matrixInverse?.bind(addon);
   const determinant = addon.determinant?.bind(addon);
   const logDeterminant = addon.logDeterminant?.bind(addon);
+  const eigh = addon.eigh?.bind(addon);
+  const svd = addon.svd?.bind(addon);
+  const empty = (a: FloatArray): FloatArray =>
+    a instanceof Float32Array ? new Float32Array(0) : new Float64Array(0);
   const big = (batch: number, n: number): boolean => batch * n ** 3 >= T.factorFlops;
   return {
     topK(x, rows, n, k, sorted, values, indices) {
@@ -104,6 +110,22 @@ export function nativeSpecial(
       if (logDeterminant !== undefined && big(batch, n) && sameFloat(a, sign, logAbs))
         logDeterminant(a, sign, logAbs, batch, n);
       else js.logDeterminant(a, sign, logAbs, batch, n);
+    },
+    eigh(a, e, v, batch, n) {
+      if (eigh !== undefined && big(batch, n) && sameFloat(a, e, ...(v === null ? [] : [v])))
+        eigh(a, e, v ?? empty(a), batch, n, v !== null);
+      else js.eigh(a, e, v, batch, n);
+    },
+    svd(a, s, u, v, batch, m, n, full) {
+      const vectors = u !== null && v !== null;
+      if (
+        svd !== undefined &&
+        batch * m * n * Math.min(m, n) >= T.factorFlops &&
+        (vectors || (u === null && v === null)) &&
+        sameFloat(a, s, ...(vectors ? [u, v] : []))
+      )
+        svd(a, s, u ?? empty(a), v ?? empty(a), batch, m, n, full, vectors);
+      else js.svd(a, s, u, v, batch, m, n, full);
     },
   };
 }
