@@ -1,16 +1,17 @@
 // The dense factorizations of tf.linalg in float64, batched and threaded over the batch (one
 // matrix per task): Cholesky (row-oriented Cholesky-Banachiewicz, whose inner products run
-// over contiguous rows in four partial sums), LU with partial pivoting (getrf's choices: the first largest |pivot|,
-// a zero pivot skipped), triangular solves (trtrs without its singularity check) and
-// Householder QR (geqrf's reflectors, dlarfg's signs, Q accumulated backward as orgqr). Each
-// follows the JS kernel (src/backend/js/linalg-lapack.ts) step for step, so the two agree to
-// rounding; row-wise updates replace the JS kernels' column walks.
+// over contiguous rows in four partial sums), LU with partial pivoting (getrf's choices: the
+// first largest |pivot|, a zero pivot skipped) and the solve, inverse and determinants on it
+// (getrs), triangular solves (trtrs without its singularity check) and Householder QR (geqrf's
+// reflectors, dlarfg's signs, Q accumulated backward as orgqr). Each follows the JS kernel
+// (src/backend/js/linalg-lapack.ts) step for step, so the two agree to rounding; row-wise
+// updates replace the JS kernels' column walks. The spectral ones are in lapack_spectral.cc.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "lapack_batch.h"
 #include "special.h"
-#include "threadpool.h"
 
 namespace tf {
 
@@ -49,17 +50,6 @@ inline double dot(const double* x, const double* y, int64_t n) {
   }
   for (; k < n; k++) s0 += x[k] * y[k];
   return (s0 + s1) + (s2 + s3);
-}
-
-// Runs fn(b) for every batch member, over the pool when there is enough work.
-template <typename F>
-void over_batch(int64_t batch, double work_each, F fn) {
-  ThreadPool& pool = ThreadPool::get();
-  if (batch <= 1 || work_each * static_cast<double>(batch) < 20000 || pool.size() <= 1) {
-    for (int64_t b = 0; b < batch; b++) fn(b);
-    return;
-  }
-  pool.run(batch, [&](int64_t b, int) { fn(b); });
 }
 
 // getrf in place on the row-major w [n, n]: P A = L U packed (L unit lower below the diagonal),
@@ -143,6 +133,20 @@ int64_t first_bad(const std::vector<char>& bad) {
   return -1;
 }
 
+
+// Loads and factors each batch member (getrf), then calls fn(b, lu, perm, parity); work_each is
+// fn's flops, for the threading decision.
+template <typename F>
+void each_lu(bool f32, const void* a, int64_t batch, int64_t n, double work_each, F fn) {
+  const int64_t nn = n * n;
+  over_batch(batch, 2.0 * nn * n / 3 + work_each, [&](int64_t b) {
+    std::vector<double> w(nn);
+    std::vector<int32_t> p(n);
+    load(f32, a, b * nn, nn, w.data());
+    const int parity = lu_in_place(w.data(), p.data(), n);
+    fn(b, w.data(), p.data(), parity);
+  });
+}
 
 }  // namespace
 
@@ -272,19 +276,16 @@ void qr(bool f32, const void* a, void* q, void* r, int64_t batch, int64_t m, int
 
 int64_t matrix_solve(bool f32, const void* a, const void* rhs, void* out, int64_t batch,
                      int64_t n, int64_t k, bool adjoint) {
-  const int64_t nn = n * n;
   std::vector<char> bad(batch, 0);
-  over_batch(batch, 2.0 * nn * n / 3 + 2.0 * nn * k, [&](int64_t b) {
-    std::vector<double> w(nn), x(n * k), y(n * k);
-    std::vector<int32_t> p(n);
-    load(f32, a, b * nn, nn, w.data());
-    lu_in_place(w.data(), p.data(), n);
-    if (lu_singular(w.data(), n)) {
+  const double work = 2.0 * n * n * k;
+  each_lu(f32, a, batch, n, work, [&](int64_t b, const double* w, const int32_t* p, int) {
+    if (lu_singular(w, n)) {
       bad[b] = 1;
       return;
     }
+    std::vector<double> x(n * k), y(n * k);
     load(f32, rhs, b * n * k, n * k, x.data());
-    lu_solve(w.data(), p.data(), x.data(), y.data(), n, k, adjoint);
+    lu_solve(w, p, x.data(), y.data(), n, k, adjoint);
     store(f32, out, b * n * k, n * k, x.data());
   });
   return first_bad(bad);
@@ -294,17 +295,15 @@ int64_t matrix_inverse(bool f32, const void* a, void* out, int64_t batch, int64_
                        bool adjoint) {
   const int64_t nn = n * n;
   std::vector<char> bad(batch, 0);
-  over_batch(batch, 2.0 * nn * n, [&](int64_t b) {
-    std::vector<double> w(nn), x(nn, 0.0), y(nn);
-    std::vector<int32_t> p(n);
-    load(f32, a, b * nn, nn, w.data());
-    lu_in_place(w.data(), p.data(), n);
-    if (lu_singular(w.data(), n)) {
+  const double work = 2.0 * nn * n;
+  each_lu(f32, a, batch, n, work, [&](int64_t b, const double* w, const int32_t* p, int) {
+    if (lu_singular(w, n)) {
       bad[b] = 1;
       return;
     }
+    std::vector<double> x(nn, 0.0), y(nn);
     for (int64_t i = 0; i < n; i++) x[i * n + i] = 1;
-    lu_solve(w.data(), p.data(), x.data(), y.data(), n, n, adjoint);
+    lu_solve(w, p, x.data(), y.data(), n, n, adjoint);
     store(f32, out, b * nn, nn, x.data());
   });
   return first_bad(bad);
@@ -312,21 +311,16 @@ int64_t matrix_inverse(bool f32, const void* a, void* out, int64_t batch, int64_
 
 void log_determinant(bool f32, const void* a, void* sign, void* log_abs, int64_t batch,
                      int64_t n) {
-  const int64_t nn = n * n;
   std::vector<double> sg(batch), la(batch);
-  over_batch(batch, 2.0 * nn * n / 3, [&](int64_t b) {
-    std::vector<double> w(nn);
-    std::vector<int32_t> p(n);
-    load(f32, a, b * nn, nn, w.data());
-    double s = lu_in_place(w.data(), p.data(), n);
+  each_lu(f32, a, batch, n, 0, [&](int64_t b, const double* w, const int32_t*, int parity) {
+    double s = parity;
     double l = 0;
     for (int64_t i = 0; i < n; i++) {
       const double d = w[i * n + i];
       if (d < 0) s = -s;
       l += std::log(std::fabs(d));
     }
-    if (l == -INFINITY) s = 0;
-    sg[b] = s;
+    sg[b] = l == -INFINITY ? 0 : s;
     la[b] = l;
   });
   store(f32, sign, 0, batch, sg.data());
@@ -334,13 +328,9 @@ void log_determinant(bool f32, const void* a, void* sign, void* log_abs, int64_t
 }
 
 void determinant(bool f32, const void* a, void* out, int64_t batch, int64_t n) {
-  const int64_t nn = n * n;
   std::vector<double> det(batch);
-  over_batch(batch, 2.0 * nn * n / 3, [&](int64_t b) {
-    std::vector<double> w(nn);
-    std::vector<int32_t> p(n);
-    load(f32, a, b * nn, nn, w.data());
-    double d = lu_in_place(w.data(), p.data(), n);
+  each_lu(f32, a, batch, n, 0, [&](int64_t b, const double* w, const int32_t*, int parity) {
+    double d = parity;
     for (int64_t i = 0; i < n; i++) d *= w[i * n + i];
     det[b] = d;
   });

@@ -9,24 +9,14 @@
 #include <numeric>
 #include <vector>
 
+#include "lapack_batch.h"
 #include "special.h"
-#include "threadpool.h"
 
 namespace tf {
 
 namespace {
 
 constexpr double kEps = 2.220446049250313e-16;
-
-template <typename F>
-void over_batch(int64_t batch, double work_each, F fn) {
-  ThreadPool& pool = ThreadPool::get();
-  if (batch <= 1 || work_each * static_cast<double>(batch) < 20000 || pool.size() <= 1) {
-    for (int64_t b = 0; b < batch; b++) fn(b);
-    return;
-  }
-  pool.run(batch, [&](int64_t b, int) { fn(b); });
-}
 
 inline double at(bool f32, const void* a, int64_t i) {
   return f32 ? static_cast<const float*>(a)[i] : static_cast<const double*>(a)[i];
