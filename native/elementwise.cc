@@ -287,23 +287,25 @@ TF_AVX2 void map_vec(const float* TF_RESTRICT x, float* TF_RESTRICT y, int64_t n
   }
 }
 
+// The wrappers are inlined into map_vec (always_inline): called through the template argument
+// they were otherwise out-of-line calls, one per vector, that reloaded every constant.
 #define TF_VEC_WRAP(NAME, FN) \
-  TF_AVX2 __m256 vwrap_##NAME(__m256 x) { return v8f::FN(x); }
+  TF_AVX2 TF_INLINE __m256 vwrap_##NAME(__m256 x) { return v8f::FN(x); }
 TF_VEC_UNARY(TF_VEC_WRAP)
 #undef TF_VEC_WRAP
 
 // Elu and Selu on top of expm1 (x > 0 keeps x; NaN goes to expm1 and stays NaN).
-TF_AVX2 __m256 vwrap_Elu(__m256 x) {
+TF_AVX2 TF_INLINE __m256 vwrap_Elu(__m256 x) {
   __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
   return _mm256_blendv_ps(v8f::expm1(x), x, pos);
 }
-TF_AVX2 __m256 vwrap_Selu(__m256 x) {
+TF_AVX2 TF_INLINE __m256 vwrap_Selu(__m256 x) {
   __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
   __m256 neg = _mm256_mul_ps(v8f::expm1(x), _mm256_set1_ps(float(kSeluScale * kSeluAlpha)));
   return _mm256_blendv_ps(neg, _mm256_mul_ps(x, _mm256_set1_ps(float(kSeluScale))), pos);
 }
-TF_AVX2 __m256 vwrap_Gelu(__m256 x) { return vgelu::gelu(x); }
-TF_AVX2 __m256 vwrap_GeluApproximate(__m256 x) { return vgelu::gelu_approx(x); }
+TF_AVX2 TF_INLINE __m256 vwrap_Gelu(__m256 x) { return vgelu::gelu(x); }
+TF_AVX2 TF_INLINE __m256 vwrap_GeluApproximate(__m256 x) { return vgelu::gelu_approx(x); }
 
 // Hand-vectorized float32 binary maps (both operands advancing), the tail padded as above.
 template <__m256 (*F)(__m256, __m256)>
@@ -321,8 +323,8 @@ TF_AVX2 void vv_vec(const float* TF_RESTRICT a, const float* TF_RESTRICT b, floa
     std::memcpy(y + i, ba, (n - i) * sizeof(float));
   }
 }
-TF_AVX2 __m256 vwrap2_GeluGrad(__m256 a, __m256 b) { return vgelu::gelu_grad(a, b); }
-TF_AVX2 __m256 vwrap2_GeluApproximateGrad(__m256 a, __m256 b) {
+TF_AVX2 TF_INLINE __m256 vwrap2_GeluGrad(__m256 a, __m256 b) { return vgelu::gelu_grad(a, b); }
+TF_AVX2 TF_INLINE __m256 vwrap2_GeluApproximateGrad(__m256 a, __m256 b) {
   return vgelu::gelu_approx_grad(a, b);
 }
 #define TF_VEC_BINARY(X) \
@@ -330,7 +332,7 @@ TF_AVX2 __m256 vwrap2_GeluApproximateGrad(__m256 a, __m256 b) {
   X(GeluApproximateGrad)
 
 // relu(x) = x where x > 0 or x is NaN, else +0 (a mask, so -0 gives +0 as in JS).
-TF_AVX2 __m256 vwrap_Relu(__m256 x) {
+TF_AVX2 TF_INLINE __m256 vwrap_Relu(__m256 x) {
   __m256 keep = _mm256_or_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ),
                              _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
   return _mm256_and_ps(keep, x);
