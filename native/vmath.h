@@ -166,10 +166,16 @@ TF_AVX2 TF_INLINE __m256 sigmoid(__m256 x) {
   return _mm256_div_ps(num, _mm256_add_ps(set1(1.0f), e));
 }
 
-// e^y for y in [-87, 88] (no overflow, no subnormal results, y not NaN): y = n ln 2 + r by the
-// magic-number rounding (n in the low mantissa bits of v), e^r by exp's polynomial above, 2^n
-// added to the result's exponent field as an integer.
-TF_AVX2 TF_INLINE __m256 exp_normal_range(__m256 y) {
+// tanh x = sign(x) t/(t + 2), t = expm1(2|x|) = 2^n (e^r - 1) + (2^n - 1): one exponential
+// reduction (magic-number rounding, n in the low mantissa bits), e^r - 1 by exp's polynomial
+// without its leading 1, so n = 0 (|x| < ln2/4) keeps full relative accuracy near 0 and tiny or
+// subnormal x give x; for n >= 1 the sum is at least 1/2 and 2^n - 1 is exact. Within 2 ulp.
+// |x| is capped at 10 (tanh rounds to 1 beyond 9.01); min(20, y) keeps a NaN y (the second
+// operand), -0 gives -0.
+TF_AVX2 TF_INLINE __m256 tanh(__m256 x) {
+  __m256 signbit = _mm256_and_ps(x, set1(-0.0f));
+  __m256 ax = _mm256_andnot_ps(set1(-0.0f), x);
+  __m256 y = _mm256_min_ps(set1(20.0f), _mm256_add_ps(ax, ax));
   __m256 v = _mm256_fmadd_ps(y, set1(1.44269504088896341f), set1(12582912.0f));
   __m256 n = _mm256_sub_ps(v, set1(12582912.0f));
   __m256 r = _mm256_fnmadd_ps(n, set1(0.693359375f), y);
@@ -180,33 +186,13 @@ TF_AVX2 TF_INLINE __m256 exp_normal_range(__m256 y) {
   p = _mm256_fmadd_ps(p, r, set1(4.1665795894E-2f));
   p = _mm256_fmadd_ps(p, r, set1(1.6666665459E-1f));
   p = _mm256_fmadd_ps(p, r, set1(5.0000001201E-1f));
-  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);
-  p = _mm256_add_ps(p, set1(1.0f));
-  __m256i e = _mm256_slli_epi32(_mm256_castps_si256(v), 23);
-  return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p), e));
-}
-
-// tanh: |x| < 0.625 by x + x^3 P(x^2), P of degree 4 fitted to relative error 4e-9 (0.07 ulp);
-// above, sign(x) (1 - 2/(e^(2|x|) + 1)), where the subtraction loses nothing (2/(e + 1) < 0.45)
-// and an error in e is damped by 2e/(e + 1)^2 relative. |x| is capped at 10 (2/(e + 1) < 2^-26), where tanh rounds to
-// 1 in float; NaN takes the polynomial branch (the comparison is false) and stays NaN; tiny and
-// subnormal x give x (x^3 P underflows), -0 gives -0.
-TF_AVX2 TF_INLINE __m256 tanh(__m256 x) {
-  __m256 signbit = _mm256_and_ps(x, set1(-0.0f));
-  __m256 ax = _mm256_andnot_ps(set1(-0.0f), x);
-  __m256 s = _mm256_mul_ps(x, x);
-  __m256 p = _mm256_fmadd_ps(set1(-5.704990588128567e-03f), s, set1(2.063908986747265e-02f));
-  p = _mm256_fmadd_ps(p, s, set1(-5.373971536755562e-02f));
-  p = _mm256_fmadd_ps(p, s, set1(1.3331441581249237e-01f));
-  p = _mm256_fmadd_ps(p, s, set1(-3.333328068256378e-01f));
-  __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(x, s), p, x);
-  __m256 a2 = _mm256_min_ps(_mm256_add_ps(ax, ax), set1(20.0f));
-  __m256 e = exp_normal_range(a2);
-  __m256 big = _mm256_fnmadd_ps(set1(2.0f), _mm256_div_ps(set1(1.0f), _mm256_add_ps(e, set1(1.0f))),
-                                set1(1.0f));
-  // The sign last: also turns the polynomial's +0 for -0 back into -0.
-  __m256 r = _mm256_blendv_ps(small, big, _mm256_cmp_ps(ax, set1(0.625f), _CMP_GE_OQ));
-  return _mm256_or_ps(r, signbit);
+  __m256 q = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);  // e^r - 1
+  // 2^n: n (0..29) added to 1.0's exponent field.
+  __m256 sc = _mm256_castsi256_ps(_mm256_add_epi32(
+      _mm256_slli_epi32(_mm256_castps_si256(v), 23), _mm256_castps_si256(set1(1.0f))));
+  __m256 t = _mm256_fmadd_ps(sc, q, _mm256_sub_ps(sc, set1(1.0f)));
+  __m256 res = _mm256_div_ps(t, _mm256_add_ps(t, set1(2.0f)));
+  return _mm256_or_ps(res, signbit);
 }
 
 // softplus x = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large x.
