@@ -5,6 +5,8 @@
 // where the compiler vectorizes them for AVX2; the transcendental float32 ops that the compiler
 // cannot vectorize (exp, log, tanh, sigmoid, ...) have hand-written AVX2 versions (vmath.h).
 // Float32 transcendental functions are evaluated in double on the scalar path, as JS does.
+// Float64 exp, expm1, log, log1p, sigmoid, tanh, sin and cos have AVX2 versions too
+// (vmath_f64.h, within 1-2 ulp of libm); the scalar path keeps libm.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +17,7 @@
 #include "threadpool.h"
 #include "vgelu.h"
 #include "vmath.h"
+#include "vmath_f64.h"
 
 namespace tf {
 
@@ -287,23 +290,59 @@ TF_AVX2 void map_vec(const float* TF_RESTRICT x, float* TF_RESTRICT y, int64_t n
   }
 }
 
+// The wrappers are inlined into map_vec (always_inline): called through the template argument
+// they were otherwise out-of-line calls, one per vector, that reloaded every constant.
 #define TF_VEC_WRAP(NAME, FN) \
-  TF_AVX2 __m256 vwrap_##NAME(__m256 x) { return v8f::FN(x); }
+  TF_AVX2 TF_INLINE __m256 vwrap_##NAME(__m256 x) { return v8f::FN(x); }
 TF_VEC_UNARY(TF_VEC_WRAP)
 #undef TF_VEC_WRAP
 
 // Elu and Selu on top of expm1 (x > 0 keeps x; NaN goes to expm1 and stays NaN).
-TF_AVX2 __m256 vwrap_Elu(__m256 x) {
+TF_AVX2 TF_INLINE __m256 vwrap_Elu(__m256 x) {
   __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
   return _mm256_blendv_ps(v8f::expm1(x), x, pos);
 }
-TF_AVX2 __m256 vwrap_Selu(__m256 x) {
+TF_AVX2 TF_INLINE __m256 vwrap_Selu(__m256 x) {
   __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
   __m256 neg = _mm256_mul_ps(v8f::expm1(x), _mm256_set1_ps(float(kSeluScale * kSeluAlpha)));
   return _mm256_blendv_ps(neg, _mm256_mul_ps(x, _mm256_set1_ps(float(kSeluScale))), pos);
 }
-TF_AVX2 __m256 vwrap_Gelu(__m256 x) { return vgelu::gelu(x); }
-TF_AVX2 __m256 vwrap_GeluApproximate(__m256 x) { return vgelu::gelu_approx(x); }
+TF_AVX2 TF_INLINE __m256 vwrap_Gelu(__m256 x) { return vgelu::gelu(x); }
+TF_AVX2 TF_INLINE __m256 vwrap_GeluApproximate(__m256 x) { return vgelu::gelu_approx(x); }
+
+// Hand-vectorized float64 maps (vmath_f64.h): 4 lanes, the tail padded the same way.
+#define TF_VEC64_UNARY(X) \
+  X(Exp, exp)             \
+  X(Expm1, expm1)         \
+  X(Log, log)             \
+  X(Log1p, log1p)         \
+  X(Sigmoid, sigmoid)     \
+  X(Tanh, tanh)           \
+  X(Sin, sin)             \
+  X(Cos, cos)
+
+template <__m256d (*F)(__m256d)>
+TF_AVX2 void map_vec64(const double* TF_RESTRICT x, double* TF_RESTRICT y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256d r0 = F(_mm256_loadu_pd(x + i));
+    __m256d r1 = F(_mm256_loadu_pd(x + i + 4));
+    _mm256_storeu_pd(y + i, r0);
+    _mm256_storeu_pd(y + i + 4, r1);
+  }
+  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(y + i, F(_mm256_loadu_pd(x + i)));
+  if (i < n) {
+    alignas(32) double buf[4] = {0, 0, 0, 0};
+    std::memcpy(buf, x + i, (n - i) * sizeof(double));
+    _mm256_store_pd(buf, F(_mm256_load_pd(buf)));
+    std::memcpy(y + i, buf, (n - i) * sizeof(double));
+  }
+}
+
+#define TF_VEC64_WRAP(NAME, FN) \
+  TF_AVX2 TF_INLINE __m256d vwrap64_##NAME(__m256d x) { return v4d::FN(x); }
+TF_VEC64_UNARY(TF_VEC64_WRAP)
+#undef TF_VEC64_WRAP
 
 // Hand-vectorized float32 binary maps (both operands advancing), the tail padded as above.
 template <__m256 (*F)(__m256, __m256)>
@@ -321,8 +360,8 @@ TF_AVX2 void vv_vec(const float* TF_RESTRICT a, const float* TF_RESTRICT b, floa
     std::memcpy(y + i, ba, (n - i) * sizeof(float));
   }
 }
-TF_AVX2 __m256 vwrap2_GeluGrad(__m256 a, __m256 b) { return vgelu::gelu_grad(a, b); }
-TF_AVX2 __m256 vwrap2_GeluApproximateGrad(__m256 a, __m256 b) {
+TF_AVX2 TF_INLINE __m256 vwrap2_GeluGrad(__m256 a, __m256 b) { return vgelu::gelu_grad(a, b); }
+TF_AVX2 TF_INLINE __m256 vwrap2_GeluApproximateGrad(__m256 a, __m256 b) {
   return vgelu::gelu_approx_grad(a, b);
 }
 #define TF_VEC_BINARY(X) \
@@ -330,7 +369,7 @@ TF_AVX2 __m256 vwrap2_GeluApproximateGrad(__m256 a, __m256 b) {
   X(GeluApproximateGrad)
 
 // relu(x) = x where x > 0 or x is NaN, else +0 (a mask, so -0 gives +0 as in JS).
-TF_AVX2 __m256 vwrap_Relu(__m256 x) {
+TF_AVX2 TF_INLINE __m256 vwrap_Relu(__m256 x) {
   __m256 keep = _mm256_or_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ),
                              _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
   return _mm256_and_ps(keep, x);
@@ -352,6 +391,10 @@ template <__m256 (*F)(__m256)>
 void map_vec_entry(const void* x, void* y, int64_t n) {
   map_vec<F>(static_cast<const float*>(x), static_cast<float*>(y), n);
 }
+template <__m256d (*F)(__m256d)>
+void map_vec64_entry(const void* x, void* y, int64_t n) {
+  map_vec64<F>(static_cast<const double*>(x), static_cast<double*>(y), n);
+}
 #endif
 
 struct UnaryEntry {
@@ -359,6 +402,7 @@ struct UnaryEntry {
   MapFn f32vec;  // AVX2 hand-written version, or null
   bool boolOut;
   int cost;
+  MapFn f64vec = nullptr;  // the same for float64
 };
 
 template <class Op, bool BoolOut>
@@ -385,9 +429,21 @@ struct UnaryTable {
     TF_FILL_VEC(Gelu, x)
     TF_FILL_VEC(GeluApproximate, x)
 #undef TF_FILL_VEC
+#define TF_FILL_VEC64(NAME, FN) e[U_##NAME].f64vec = &map_vec64_entry<&vwrap64_##NAME>;
+    TF_VEC64_UNARY(TF_FILL_VEC64)
+#undef TF_FILL_VEC64
 #endif
   }
 };
+
+// The loop a dtype runs under the current ISA: the hand-vectorized one where there is one.
+MapFn pick_map(const UnaryEntry& e, DType t) {
+  if (isa() == Isa::Avx2) {
+    if (t == DType::F32 && e.f32vec != nullptr) return e.f32vec;
+    if (t == DType::F64 && e.f64vec != nullptr) return e.f64vec;
+  }
+  return t == DType::F32 ? e.f32 : e.f64;
+}
 
 const UnaryEntry* unary_table() {
   static const UnaryTable table;  // thread-safe initialization
@@ -591,12 +647,8 @@ bool binary_bool_out(int fn) { return is_comparison(fn); }
 
 void unary(int fn, DType t, const void* x, void* y, int64_t n) {
   const UnaryEntry& e = unary_table()[fn];
-  MapFn f = t == DType::F32 ? e.f32 : e.f64;
-  int cost = e.cost;
-  if (t == DType::F32 && e.f32vec != nullptr && isa() == Isa::Avx2) {
-    f = e.f32vec;
-    cost = 1;
-  }
+  MapFn f = pick_map(e, t);
+  int cost = f == e.f32 || f == e.f64 ? e.cost : 1;
   const size_t is = dtype_size(t);
   const size_t os = e.boolOut ? 1 : is;
   parallel_for(n, grain_for(cost), [&](int64_t b, int64_t end) {
@@ -605,9 +657,7 @@ void unary(int fn, DType t, const void* x, void* y, int64_t n) {
 }
 
 UnarySpan unary_span(int fn, DType t) {
-  const UnaryEntry& e = unary_table()[fn];
-  if (t == DType::F32 && e.f32vec != nullptr && isa() == Isa::Avx2) return e.f32vec;
-  return t == DType::F32 ? e.f32 : e.f64;
+  return pick_map(unary_table()[fn], t);
 }
 
 int unary_cost(int fn) { return unary_table()[fn].cost; }

@@ -48,6 +48,39 @@ TF_AVX2 TF_INLINE __m256 exp(__m256 x) {
   return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
 }
 
+// e^(h + l) for a sum given as two floats, |l| below a few units (the low part of an argument
+// formed in extended precision): n = round((h + l) / ln 2) from the rounded sum, r = (h - n ln2)
+// + l with the exact Cody-Waite step on h first, so the rounding of h + l never enters r. As
+// exp above for the range: h + l clamped to [-104, 88.8], 2^n in two factors (subnormal results).
+// NaN h gives NaN.
+TF_AVX2 TF_INLINE __m256 exp_hl(__m256 h, __m256 l) {
+  __m256 y = _mm256_add_ps(h, l);
+  y = _mm256_min_ps(set1(88.8f), _mm256_max_ps(set1(-104.0f), y));
+  __m256 n = _mm256_round_ps(_mm256_mul_ps(y, set1(1.44269504088896341f)),
+                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, set1(0.693359375f), h);
+  r = _mm256_add_ps(r, l);
+  r = _mm256_fnmadd_ps(n, set1(-2.12194440e-4f), r);
+  // Clamped lanes: r may be far from 0 there; pin it so the polynomial stays finite (the
+  // scaling then gives inf or 0 as exp does; NaN passes through the min/max above).
+  r = _mm256_min_ps(set1(1.0f), _mm256_max_ps(set1(-1.0f), r));
+  __m256 p = set1(1.9875691500E-4f);
+  p = _mm256_fmadd_ps(p, r, set1(1.3981999507E-3f));
+  p = _mm256_fmadd_ps(p, r, set1(8.3334519073E-3f));
+  p = _mm256_fmadd_ps(p, r, set1(4.1665795894E-2f));
+  p = _mm256_fmadd_ps(p, r, set1(1.6666665459E-1f));
+  p = _mm256_fmadd_ps(p, r, set1(5.0000001201E-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);
+  p = _mm256_add_ps(p, set1(1.0f));
+  __m256i ni = _mm256_cvtps_epi32(n);
+  __m256i n1 = _mm256_srai_epi32(ni, 1);
+  __m256i n2 = _mm256_sub_epi32(ni, n1);
+  __m256i bias = _mm256_set1_epi32(127);
+  __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+  __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+  return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+}
+
 // e^x - 1 without cancellation near 0: the Taylor series to x^11/11! for |x| < 1 (its
 // remainder is below 3e-9 relative there), e^x - 1 elsewhere (no cancellation when |x| >= 1).
 TF_AVX2 TF_INLINE __m256 expm1(__m256 x) {
@@ -133,15 +166,33 @@ TF_AVX2 TF_INLINE __m256 sigmoid(__m256 x) {
   return _mm256_div_ps(num, _mm256_add_ps(set1(1.0f), e));
 }
 
-// tanh x = sign(x) t/(t + 2) with t = expm1(2|x|): no cancellation near 0; |x| is capped at
-// 9, where tanh already rounds to 1 in float (and t/(t+2) would be inf/inf).
+// tanh x = sign(x) t/(t + 2), t = expm1(2|x|) = 2^n (e^r - 1) + (2^n - 1): one exponential
+// reduction (magic-number rounding, n in the low mantissa bits), e^r - 1 by exp's polynomial
+// without its leading 1, so n = 0 (|x| < ln2/4) keeps full relative accuracy near 0 and tiny or
+// subnormal x give x; for n >= 1 the sum is at least 1/2 and 2^n - 1 is exact. Within 2 ulp.
+// |x| is capped at 10 (tanh rounds to 1 beyond 9.01); min(20, y) keeps a NaN y (the second
+// operand), -0 gives -0.
 TF_AVX2 TF_INLINE __m256 tanh(__m256 x) {
   __m256 signbit = _mm256_and_ps(x, set1(-0.0f));
   __m256 ax = _mm256_andnot_ps(set1(-0.0f), x);
-  ax = _mm256_min_ps(set1(9.0f), ax);  // NaN stays NaN (second operand)
-  __m256 t = expm1(_mm256_add_ps(ax, ax));
-  __m256 r = _mm256_div_ps(t, _mm256_add_ps(t, set1(2.0f)));
-  return _mm256_or_ps(r, signbit);
+  __m256 y = _mm256_min_ps(set1(20.0f), _mm256_add_ps(ax, ax));
+  __m256 v = _mm256_fmadd_ps(y, set1(1.44269504088896341f), set1(12582912.0f));
+  __m256 n = _mm256_sub_ps(v, set1(12582912.0f));
+  __m256 r = _mm256_fnmadd_ps(n, set1(0.693359375f), y);
+  r = _mm256_fnmadd_ps(n, set1(-2.12194440e-4f), r);
+  __m256 p = set1(1.9875691500E-4f);
+  p = _mm256_fmadd_ps(p, r, set1(1.3981999507E-3f));
+  p = _mm256_fmadd_ps(p, r, set1(8.3334519073E-3f));
+  p = _mm256_fmadd_ps(p, r, set1(4.1665795894E-2f));
+  p = _mm256_fmadd_ps(p, r, set1(1.6666665459E-1f));
+  p = _mm256_fmadd_ps(p, r, set1(5.0000001201E-1f));
+  __m256 q = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);  // e^r - 1
+  // 2^n: n (0..29) added to 1.0's exponent field.
+  __m256 sc = _mm256_castsi256_ps(_mm256_add_epi32(
+      _mm256_slli_epi32(_mm256_castps_si256(v), 23), _mm256_castps_si256(set1(1.0f))));
+  __m256 t = _mm256_fmadd_ps(sc, q, _mm256_sub_ps(sc, set1(1.0f)));
+  __m256 res = _mm256_div_ps(t, _mm256_add_ps(t, set1(2.0f)));
+  return _mm256_or_ps(res, signbit);
 }
 
 // softplus x = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large x.
@@ -220,20 +271,84 @@ TF_AVX2 TF_INLINE double sin_d(double v) { return std::sin(v); }
 TF_AVX2 TF_INLINE double cos_d(double v) { return std::cos(v); }
 TF_AVX2 TF_INLINE double tan_d(double v) { return std::tan(v); }
 
-TF_AVX2 TF_INLINE __m256 sin(__m256 x) {
+// The slow path of sin and cos for |x| > kTrigFast (up to 2^20, libm beyond): the double
+// reduction above and the quadrant polynomials. Out of line: rare, and kept out of the loops.
+__attribute__((noinline)) TF_AVX2 inline __m256 sin_slow(__m256 x) {
   __m256i q;
   __m256 r = reduce_pio2(x, &q);  // sets q: a statement of its own, before q is read
   r = sin_quadrant(r, q);
-  r = _mm256_blendv_ps(r, x, tiny(x));
   return fix_lanes<&sin_d>(x, r, trig_outside(x));
 }
-
-// cos x = sin(x + pi/2): the quadrant advanced by one.
-TF_AVX2 TF_INLINE __m256 cos(__m256 x) {
+__attribute__((noinline)) TF_AVX2 inline __m256 cos_slow(__m256 x) {
   __m256i q;
   __m256 r = reduce_pio2(x, &q);
   r = sin_quadrant(r, _mm256_add_epi32(q, _mm256_set1_epi32(1)));
   return fix_lanes<&cos_d>(x, r, trig_outside(x));
+}
+
+// The fast path of sin and cos works in float alone for |x| <= kTrigFast. x = q c + d with c =
+// pi (sin) or pi/2 (cos, q odd), c split in three floats C1 + C2 + C3 (c to 2^-72 relative).
+// With FMAs, x - q C1 is exact (q < 2^22, |x - q C1| < 2 is a multiple of ulp(C1) or of
+// ulp(x)); the next two steps round once each, so d is within about 1 ulp of its value, and the
+// neglected q (c - C1 - C2 - C3) stays below 2^-50 for |x| <= 2^15 (a float that near a
+// multiple of pi has |d| > 2^-30 there). Lanes above go to the slow path, lane by lane, so a
+// lane's result never depends on its neighbours.
+constexpr float kTrigFast = 32768.0f;
+constexpr float kPiA = 3.1415927410125732f, kPiB = -8.742277657347586e-08f,
+                kPiC = -3.4302490200117637e-15f;
+constexpr float kPio2A = 1.5707963705062866f, kPio2B = -4.371138828673793e-08f,
+                kPio2C = -1.7151245100058819e-15f;
+// 1.5 2^23: adding it rounds a float below 2^22 in magnitude to an integer held in the low
+// mantissa bits (bit 0 is the parity), subtracting it gives the integer as a float.
+constexpr float kRoundMagic = 12582912.0f;
+
+// sin d for |d| <= pi/2 (a little beyond after the reduction's rounding): d + d^3 u(d^2), u a
+// degree-3 polynomial fitted to relative error 6e-9 of sin d (0.1 ulp) on [0, pi/2]; the
+// final FMA rounds d + (d^3) u once.
+TF_AVX2 TF_INLINE __m256 sin_pi2(__m256 d) {
+  __m256 s = _mm256_mul_ps(d, d);
+  __m256 u = _mm256_fmadd_ps(set1(2.6057809918711428e-06f), s, set1(-1.9809603691101074e-04f));
+  u = _mm256_fmadd_ps(u, s, set1(8.33306647837162e-03f));
+  u = _mm256_fmadd_ps(u, s, set1(-1.6666659712791443e-01f));
+  return _mm256_fmadd_ps(_mm256_mul_ps(d, s), u, d);
+}
+
+// Lanes for the slow path: |x| > kTrigFast, infinities and NaN.
+TF_AVX2 TF_INLINE __m256 trig_slow_lanes(__m256 x) {
+  return _mm256_cmp_ps(_mm256_andnot_ps(set1(-0.0f), x), set1(kTrigFast), _CMP_NLE_UQ);
+}
+
+// sin x = (-1)^q sin d, x = q pi + d.
+TF_AVX2 TF_INLINE __m256 sin(__m256 x) {
+  __m256 v = _mm256_fmadd_ps(x, set1(0.31830987334251404f), set1(kRoundMagic));
+  __m256 q = _mm256_sub_ps(v, set1(kRoundMagic));
+  __m256 d = _mm256_fnmadd_ps(q, set1(kPiA), x);
+  d = _mm256_fnmadd_ps(q, set1(kPiB), d);
+  d = _mm256_fnmadd_ps(q, set1(kPiC), d);
+  __m256 odd = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(v), 31));
+  __m256 r = _mm256_xor_ps(sin_pi2(d), odd);
+  r = _mm256_blendv_ps(r, x, tiny(x));  // keeps -0 (q = 0 turns d = -0 into +0)
+  __m256 slow = trig_slow_lanes(x);
+  if (_mm256_movemask_ps(slow) == 0) return r;
+  return _mm256_blendv_ps(r, sin_slow(x), slow);
+}
+
+// cos x = (-1)^(m + 1) sin d, x = (2m + 1) pi/2 + d.
+TF_AVX2 TF_INLINE __m256 cos(__m256 x) {
+  __m256 t = _mm256_fmadd_ps(x, set1(0.31830987334251404f), set1(-0.5f));
+  __m256 v = _mm256_add_ps(t, set1(kRoundMagic));
+  __m256 m = _mm256_sub_ps(v, set1(kRoundMagic));
+  __m256 q = _mm256_fmadd_ps(m, set1(2.0f), set1(1.0f));  // exact: |m| < 2^15
+  __m256 d = _mm256_fnmadd_ps(q, set1(kPio2A), x);
+  d = _mm256_fnmadd_ps(q, set1(kPio2B), d);
+  d = _mm256_fnmadd_ps(q, set1(kPio2C), d);
+  // m even: negate (bit 0 of v is m's parity).
+  __m256 even = _mm256_castsi256_ps(_mm256_slli_epi32(
+      _mm256_andnot_si256(_mm256_castps_si256(v), _mm256_set1_epi32(1)), 31));
+  __m256 r = _mm256_xor_ps(sin_pi2(d), even);
+  __m256 slow = trig_slow_lanes(x);
+  if (_mm256_movemask_ps(slow) == 0) return r;
+  return _mm256_blendv_ps(r, cos_slow(x), slow);
 }
 
 // tan(r + q pi/2) = tan r for even q, -1/tan r for odd q; tan r by Cephes' tanf polynomial.
