@@ -426,3 +426,61 @@ test("addon present: fusion-native's program runs with the addon's own op tables
   // A guard that the tests above ran at all where the addon is built.
   if (addon !== null) assert.equal(typeof addon.fusedProgram, "function");
 });
+
+// Ops without an eager native loop that the fused program has instructions of its own for
+// (native/fused_program_ops.cc): zeros in the divisors and factors, NaN from 0/0 and inf.
+const safeOps = (x: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+  const fb = tf.floor(b); // zeros and negatives
+  const fx = tf.floor(x.mul(2)); // zeros in the numerators
+  let y = tf.math.divideNoNan(x, fb).add(tf.math.xdivy(fx, b.sub(0.5)));
+  y = y.mul(tf.math.multiplyNoNan(x.div(fb), fb)); // inf * 0 is 0 here
+  y = tf.math.rint(y.mul(2.5)).add(tf.math.nextafter(y, fb));
+  return y.add(tf.math.xdivy(fx, fx)); // 0/0: 0
+};
+
+test("DivNoNan, MulNoNan, Xdivy, Rint and NextAfter fuse natively, bitwise the eager result", (t) =>
+  withNative(t, (a) => {
+    const names = a.fusedProgramNames?.();
+    assert.deepEqual(names, {
+      unary: ["Rint"],
+      binary: ["Xdivy", "DivNoNan", "MulNoNan", "NextAfter"],
+    });
+    const f = tf.function(safeOps);
+    // Values read more than once (floor(b), floor(2x), y) end trees: several fused nodes, each
+    // one native call (an op without an instruction would make its node run op by op).
+    const g = f.getConcreteFunction(rnd([7], 1, "float32"), rnd([7], 2, "float32")).graph;
+    const fused = fusedOps(g);
+    assert.ok(fused.length >= 2);
+    for (const op of ["DivNoNan", "Xdivy", "MulNoNan", "Rint", "NextAfter"]) {
+      assert.ok(fused.flat().includes(op), `${op} in a fused node`);
+    }
+    onEachIsa(a, (isa) => {
+      for (const dtype of ["float32", "float64"] as const) {
+        const cases: [number[], number[]][] = [
+          [[1001], [1001]],
+          [[37, 29], [29]],
+          [
+            [29, 37],
+            [29, 1],
+          ],
+          [[3, 5000], [5000]],
+          [[300], []],
+        ];
+        cases.forEach(([xs, bs], c) => {
+          const x = rnd(xs, 60 + c, dtype);
+          const b = rnd(bs, 80 + c, dtype, -1, 2);
+          const what = `${isa} ${dtype} x[${xs.join(",")}] b[${bs.join(",")}]`;
+          f(x, b);
+          const [r, calls] = countCalls(a, () => f(x, b));
+          const e = safeOps(x, b);
+          same(r, e, what);
+          assert.equal(calls, fused.length, `${what}: one native call per fused node`);
+          // The case has zeros to guard against: NoNan results of 0 where the divisor is 0.
+          assert.ok(
+            (e.dataSync() as Float64Array).some((v) => v === 0),
+            `${what}: zeros`,
+          );
+        });
+      }
+    });
+  }));

@@ -44,10 +44,14 @@ function encode(node: FusedNode, ops: readonly FusedOp[]): Program | null {
   const addon = nativeAddon();
   if (addon === null || addon.fusedProgram === undefined) return null;
   if (names === null || names.addon !== addon) {
+    // The eager loops' names, then the program's own instructions (fused_program_ops.cc).
+    const extra = addon.fusedProgramNames?.() ?? { unary: [], binary: [] };
     names = {
       addon,
-      unary: new Map(addon.unaryNames.map((n, i) => [n, i])),
-      binary: new Map(addon.binaryNames.map((n, i) => [n, i])),
+      unary: new Map([...addon.unaryNames, ...extra.unary].map((n, i): [string, number] => [n, i])),
+      binary: new Map(
+        [...addon.binaryNames, ...extra.binary].map((n, i): [string, number] => [n, i]),
+      ),
     };
   }
   const k = node.inputs.length;
