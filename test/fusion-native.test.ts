@@ -484,3 +484,48 @@ test("DivNoNan, MulNoNan, Xdivy, Rint and NextAfter fuse natively, bitwise the e
       }
     });
   }));
+
+// Special functions without an instruction (their JS scalar code calls V8's Math.log / exp):
+// the tree runs as native pieces around them, each such op eagerly in between.
+const specials = (x: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+  const p = x.abs().add(0.5); // positive arguments
+  let y = tf.math.lgamma(p.mul(b)).add(tf.tanh(x)); // lgamma of a native piece
+  y = tf.math
+    .digamma(y.abs().add(1))
+    .mul(2)
+    .sub(tf.math.xlogy(x, b.add(1))); // chained
+  y = y.add(tf.math.erfc(x.mul(0.5)));
+  return tf.math.lgamma(y.abs().add(2)); // the root itself eager
+};
+
+test("trees with Lgamma, Digamma, Xlogy, Erfc fuse natively around them, bitwise the eager result", (t) =>
+  withNative(t, (a) => {
+    const f = tf.function(specials);
+    const sumOf = tf.function((x: tf.Tensor, b: tf.Tensor) => tf.reduceSum(specials(x, b), -1));
+    onEachIsa(a, (isa) => {
+      for (const dtype of ["float32", "float64"] as const) {
+        for (const [xs, bs] of [
+          [[1001], [1001]],
+          [[37, 29], [29]],
+          [
+            [3, 5000],
+            [3, 1],
+          ],
+        ] as [number[], number[]][]) {
+          const x = rnd(xs, 5, dtype);
+          const b = rnd(bs, 6, dtype, 0.5, 2);
+          const what = `${isa} ${dtype} x[${xs.join(",")}] b[${bs.join(",")}]`;
+          f(x, b);
+          const [r, calls] = countCalls(a, () => f(x, b));
+          same(r, specials(x, b), what);
+          assert.ok(calls >= 1, `${what}: native pieces ran`);
+          // A reduction after an eager root: the tree's pieces, then the reduction op.
+          closeTo(sumOf(x, b), tf.reduceSum(specials(x, b), -1), 1e-6, `sum ${what}`);
+        }
+      }
+    });
+    const fused = fusedOps(
+      f.getConcreteFunction(rnd([7], 1, "float32"), rnd([7], 2, "float32")).graph,
+    );
+    assert.ok(fused.flat().includes("Lgamma") && fused.flat().includes("Digamma"));
+  }));
