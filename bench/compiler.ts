@@ -1,11 +1,18 @@
 /**
  * tf.function as a compiler and vectorized Jacobians: ratios in one run on this machine.
  *
- *   npx tsx bench/compiler.ts [--reps N] [--only jacobian,chain,replay,steps]
+ *   npx tsx bench/compiler.ts [--reps N] [--only jacobian,chain,replay,steps] [--no-torch]
+ *
+ * The Jacobian cases also run their PyTorch twin (bench/compiler_torch.py, Debian's
+ * python3-torch, at 1 and 2 threads, the better kept) in a subprocess of the same invocation,
+ * and print tapeflow / PyTorch ratios (below 1.0x: tapeflow faster); --no-torch skips it.
  *
  * Each case is timed as the best (minimum) of N calls after a warm-up, the usual way to see
  * through a busy shared machine; both sides of a ratio run in the same process.
  */
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as tf from "../src/index.js";
 import { MODEL_WORKLOADS } from "./workloads/models.js";
 
@@ -14,6 +21,41 @@ const REPS = repsArg >= 0 ? Number(process.argv[repsArg + 1]) : 30;
 const onlyArg = process.argv.indexOf("--only");
 const ONLY = onlyArg >= 0 ? new Set(process.argv[onlyArg + 1].split(",")) : null;
 const want = (group: string): boolean => ONLY === null || ONLY.has(group);
+const TORCH = !process.argv.includes("--no-torch");
+
+/**
+ * The PyTorch twin's best time per case over its thread counts (ms), or the reason there is
+ * none. The system python (/usr/bin/python3, where Debian's python3-torch lives) first.
+ */
+function torchJacobians(): Map<string, number> | string {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "compiler_torch.py");
+  const env = { ...process.env };
+  // This machine's OpenBLAS tuning variables are for tapeflow's addon, not PyTorch's BLAS.
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  let why = "no python";
+  for (const py of [process.env.TAPEFLOW_PYTHON, "/usr/bin/python3", "python3"]) {
+    if (py === undefined || py === "") continue;
+    const r = spawnSync(py, [script, "--threads", "1,2", "--reps", String(REPS)], {
+      env,
+      encoding: "utf8",
+    });
+    if (r.error !== undefined || r.status !== 0) {
+      why = `${py}: ${r.error?.message ?? (r.stderr ?? "").trim().split("\n").slice(-1)[0]}`;
+      continue;
+    }
+    const bestOf = new Map<string, number>();
+    for (const line of r.stdout.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const o = JSON.parse(line) as { name?: string; threads?: number; ms?: number };
+      if (o.name === undefined || o.ms === undefined) continue;
+      console.log(`  PyTorch ${o.name.padEnd(42)} ${o.threads} thread(s) ${o.ms.toFixed(3)} ms`);
+      bestOf.set(o.name, Math.min(bestOf.get(o.name) ?? Infinity, o.ms));
+    }
+    return bestOf;
+  }
+  return why;
+}
 
 function best(fn: () => void, reps = REPS): number {
   for (let i = 0; i < 3; i++) fn();
@@ -67,8 +109,8 @@ function compareAlternating(name: string, base: () => void, fast: () => void, re
 
 console.log(`backend ${tf.getBackend()}, best of ${REPS}`);
 
-// Jacobian of a 256 -> 256 two-layer tanh network at one input (PyTorch's vectorized
-// jacobian: 1.3 ms on this machine, README).
+// Jacobian of a 256 -> 256 two-layer tanh network at one input, and per-example Jacobians of
+// the same network over a batch of 16, against PyTorch's vectorized jacobians (twin above).
 if (want("jacobian")) {
   const n = 256;
   const W1 = tf.random.normal([n, n], { seed: 1 }).mul(1 / 16);
@@ -95,6 +137,27 @@ if (want("jacobian")) {
     tape.batchJacobian(y, xb, { experimentalUsePfor: pfor });
   };
   compare("batchJacobian 16x256->256 (loop -> pfor)", bjac(false), bjac(true));
+  const ours = { jacobian: rows[rows.length - 2][2], batchJacobian: rows[rows.length - 1][2] };
+  if (TORCH) {
+    const t = torchJacobians();
+    if (typeof t === "string") {
+      console.log(`  PyTorch twin missing (${t}): no ratios`);
+    } else {
+      // PyTorch's batch Jacobian: the faster of its two spellings.
+      const torchBatch = Math.min(
+        ...[...t].filter(([k]) => k.startsWith("batchJacobian")).map(([, v]) => v),
+      );
+      for (const [name, mine, theirs] of [
+        ["jacobian 256->256 (pfor / PyTorch vectorize=True)", ours.jacobian, t.get("jacobian")],
+        ["batchJacobian 16x256->256 (pfor / PyTorch best)", ours.batchJacobian, torchBatch],
+      ] as const) {
+        if (theirs === undefined || !Number.isFinite(theirs)) continue;
+        console.log(
+          `${name.padEnd(48)} ${mine.toFixed(3).padStart(9)} ms vs ${theirs.toFixed(3).padStart(8)} ms  (${(mine / theirs).toFixed(2)}x PyTorch)`,
+        );
+      }
+    }
+  }
 }
 
 // Elementwise chains over 1e6 float32, eager against their tf.function, on each backend. On the

@@ -122,6 +122,23 @@ Napi::Value FusedProgram(const Napi::CallbackInfo& info) {
   return c.env().Undefined();
 }
 
+// fusedProgramNames(): {unary, binary}, the names of the instructions beyond the eager loops;
+// unary[i] is fn unaryNames.length + i, binary[i] is fn binaryNames.length + i.
+Napi::Value FusedProgramNames(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array u = Napi::Array::New(env, tf::kNumFusedExtraUnary);
+  for (int i = 0; i < tf::kNumFusedExtraUnary; i++)
+    u.Set(static_cast<uint32_t>(i), tf::kFusedExtraUnaryNames[i]);
+  Napi::Array b = Napi::Array::New(env, tf::kNumFusedExtraBinary);
+  for (int i = 0; i < tf::kNumFusedExtraBinary; i++)
+    b.Set(static_cast<uint32_t>(i), tf::kFusedExtraBinaryNames[i]);
+  o.Set("unary", u);
+  o.Set("binary", b);
+  return o;
+}
+
 }  // namespace
 
 TF_BIND("fusedProgram", FusedProgram);
+TF_BIND("fusedProgramNames", FusedProgramNames);

@@ -24,12 +24,14 @@ std::string plan_fused_program(FusedProgram& p) {
     const FusedInstr& in = p.code[j];
     const std::string at = "instruction " + std::to_string(j);
     if (in.binary) {
-      if (in.fn < 0 || in.fn >= kNumBinary) return at + ": unknown binary function " + std::to_string(in.fn);
-      if (binary_bool_out(in.fn))
+      if (in.fn < 0 || in.fn >= kNumBinary + kNumFusedExtraBinary)
+        return at + ": unknown binary function " + std::to_string(in.fn);
+      if (in.fn < kNumBinary && binary_bool_out(in.fn))
         return at + ": " + kBinaryNames[in.fn] + " has a bool output and cannot be fused";
     } else {
-      if (in.fn < 0 || in.fn >= kNumUnary) return at + ": unknown unary function " + std::to_string(in.fn);
-      if (unary_bool_out(in.fn))
+      if (in.fn < 0 || in.fn >= kNumUnary + kNumFusedExtraUnary)
+        return at + ": unknown unary function " + std::to_string(in.fn);
+      if (in.fn < kNumUnary && unary_bool_out(in.fn))
         return at + ": " + kUnaryNames[in.fn] + " has a bool output and cannot be fused";
     }
     const int nops = in.binary ? 2 : 1;
@@ -251,8 +253,12 @@ class Runner {
 // with a libm call, so a task outweighs its scheduling many times over.
 int64_t tiles_per_task(const FusedProgram& p, int64_t tile) {
   int64_t units = 0;
-  for (const FusedInstr& in : p.code)
-    units += (in.binary ? binary_spans(in.fn, DType::F64).cost : unary_cost(in.fn)) ? 10 : 1;
+  for (const FusedInstr& in : p.code) {
+    const bool extra = in.fn >= (in.binary ? kNumBinary : kNumUnary);
+    units += !extra && (in.binary ? binary_spans(in.fn, DType::F64).cost : unary_cost(in.fn))
+                 ? 10
+                 : 1;
+  }
   return std::max<int64_t>(1, (int64_t(1) << 17) / (std::max<int64_t>(units, 1) * tile));
 }
 
@@ -273,9 +279,11 @@ void run_t(const FusedProgram& p, const std::vector<FusedInput>& ins, T* out, in
   for (size_t j = 0; j < p.code.size(); j++) {
     const FusedInstr& in = p.code[j];
     if (in.binary)
-      steps[j].bin = binary_spans(in.fn, t);
+      steps[j].bin = in.fn < kNumBinary ? binary_spans(in.fn, t)
+                                        : fused_extra_binary_spans(in.fn - kNumBinary, t);
     else
-      steps[j].unary = unary_span(in.fn, t);
+      steps[j].unary = in.fn < kNumUnary ? unary_span(in.fn, t)
+                                         : fused_extra_unary_span(in.fn - kNumUnary, t);
   }
   const Runner<T> run(p, ins, steps);
   const bool avx2 = isa() == Isa::Avx2;

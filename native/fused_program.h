@@ -19,9 +19,18 @@ namespace tf {
 
 enum class FusedReduce { None = 0, Sum = 1, Mean = 2, Max = 3 };
 
+// Instructions beyond the eager loops (fused_program_ops.cc): fn kNumUnary + i is
+// kFusedExtraUnaryNames[i], kNumBinary + i is kFusedExtraBinaryNames[i].
+extern const char* const kFusedExtraUnaryNames[];
+extern const int kNumFusedExtraUnary;
+extern const char* const kFusedExtraBinaryNames[];
+extern const int kNumFusedExtraBinary;
+UnarySpan fused_extra_unary_span(int fn, DType t);
+BinarySpans fused_extra_binary_spans(int fn, DType t);
+
 struct FusedInstr {
   bool binary;
-  int fn;  // index into kUnaryNames / kBinaryNames
+  int fn;  // index into kUnaryNames / kBinaryNames, then the extra names
   // Operands: 0 .. numInputs-1 are the inputs, numInputs + j the result of instruction j.
   int a, b;
 };

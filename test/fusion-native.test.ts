@@ -426,3 +426,106 @@ test("addon present: fusion-native's program runs with the addon's own op tables
   // A guard that the tests above ran at all where the addon is built.
   if (addon !== null) assert.equal(typeof addon.fusedProgram, "function");
 });
+
+// Ops without an eager native loop that the fused program has instructions of its own for
+// (native/fused_program_ops.cc): zeros in the divisors and factors, NaN from 0/0 and inf.
+const safeOps = (x: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+  const fb = tf.floor(b); // zeros and negatives
+  const fx = tf.floor(x.mul(2)); // zeros in the numerators
+  let y = tf.math.divideNoNan(x, fb).add(tf.math.xdivy(fx, b.sub(0.5)));
+  y = y.mul(tf.math.multiplyNoNan(x.div(fb), fb)); // inf * 0 is 0 here
+  y = tf.math.rint(y.mul(2.5)).add(tf.math.nextafter(y, fb));
+  return y.add(tf.math.xdivy(fx, fx)); // 0/0: 0
+};
+
+test("DivNoNan, MulNoNan, Xdivy, Rint and NextAfter fuse natively, bitwise the eager result", (t) =>
+  withNative(t, (a) => {
+    const names = a.fusedProgramNames?.();
+    assert.deepEqual(names, {
+      unary: ["Rint"],
+      binary: ["Xdivy", "DivNoNan", "MulNoNan", "NextAfter"],
+    });
+    const f = tf.function(safeOps);
+    // Values read more than once (floor(b), floor(2x), y) end trees: several fused nodes, each
+    // one native call (an op without an instruction would make its node run op by op).
+    const g = f.getConcreteFunction(rnd([7], 1, "float32"), rnd([7], 2, "float32")).graph;
+    const fused = fusedOps(g);
+    assert.ok(fused.length >= 2);
+    for (const op of ["DivNoNan", "Xdivy", "MulNoNan", "Rint", "NextAfter"]) {
+      assert.ok(fused.flat().includes(op), `${op} in a fused node`);
+    }
+    onEachIsa(a, (isa) => {
+      for (const dtype of ["float32", "float64"] as const) {
+        const cases: [number[], number[]][] = [
+          [[1001], [1001]],
+          [[37, 29], [29]],
+          [
+            [29, 37],
+            [29, 1],
+          ],
+          [[3, 5000], [5000]],
+          [[300], []],
+        ];
+        cases.forEach(([xs, bs], c) => {
+          const x = rnd(xs, 60 + c, dtype);
+          const b = rnd(bs, 80 + c, dtype, -1, 2);
+          const what = `${isa} ${dtype} x[${xs.join(",")}] b[${bs.join(",")}]`;
+          f(x, b);
+          const [r, calls] = countCalls(a, () => f(x, b));
+          const e = safeOps(x, b);
+          same(r, e, what);
+          assert.equal(calls, fused.length, `${what}: one native call per fused node`);
+          // The case has zeros to guard against: NoNan results of 0 where the divisor is 0.
+          assert.ok(
+            (e.dataSync() as Float64Array).some((v) => v === 0),
+            `${what}: zeros`,
+          );
+        });
+      }
+    });
+  }));
+
+// Special functions without an instruction (their JS scalar code calls V8's Math.log / exp):
+// the tree runs as native pieces around them, each such op eagerly in between.
+const specials = (x: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+  const p = x.abs().add(0.5); // positive arguments
+  let y = tf.math.lgamma(p.mul(b)).add(tf.tanh(x)); // lgamma of a native piece
+  y = tf.math
+    .digamma(y.abs().add(1))
+    .mul(2)
+    .sub(tf.math.xlogy(x, b.add(1))); // chained
+  y = y.add(tf.math.erfc(x.mul(0.5)));
+  return tf.math.lgamma(y.abs().add(2)); // the root itself eager
+};
+
+test("trees with Lgamma, Digamma, Xlogy, Erfc fuse natively around them, bitwise the eager result", (t) =>
+  withNative(t, (a) => {
+    const f = tf.function(specials);
+    const sumOf = tf.function((x: tf.Tensor, b: tf.Tensor) => tf.reduceSum(specials(x, b), -1));
+    onEachIsa(a, (isa) => {
+      for (const dtype of ["float32", "float64"] as const) {
+        for (const [xs, bs] of [
+          [[1001], [1001]],
+          [[37, 29], [29]],
+          [
+            [3, 5000],
+            [3, 1],
+          ],
+        ] as [number[], number[]][]) {
+          const x = rnd(xs, 5, dtype);
+          const b = rnd(bs, 6, dtype, 0.5, 2);
+          const what = `${isa} ${dtype} x[${xs.join(",")}] b[${bs.join(",")}]`;
+          f(x, b);
+          const [r, calls] = countCalls(a, () => f(x, b));
+          same(r, specials(x, b), what);
+          assert.ok(calls >= 1, `${what}: native pieces ran`);
+          // A reduction after an eager root: the tree's pieces, then the reduction op.
+          closeTo(sumOf(x, b), tf.reduceSum(specials(x, b), -1), 1e-6, `sum ${what}`);
+        }
+      }
+    });
+    const fused = fusedOps(
+      f.getConcreteFunction(rnd([7], 1, "float32"), rnd([7], 2, "float32")).graph,
+    );
+    assert.ok(fused.flat().includes("Lgamma") && fused.flat().includes("Digamma"));
+  }));

@@ -324,3 +324,75 @@ test("vectorized jacobian and vectorizedMap inside tf.function match eager", () 
   const { messages } = tf.logging.capture(() => g(x));
   assert.equal(messages.length, 1);
 });
+
+test("one-hot seeds (pfor-onehot): jacobian and batchJacobian equal the loop through every kept rule", () => {
+  // Vector target: TanhGrad / SigmoidGrad / ReluGrad of a one-hot seed, a matvec's column
+  // (matmulRight), Mul, Neg, Cast; then an op that needs the dense stack (Add of a constant
+  // after the seed is scaled is zero-preserving only for Mul, so Sub densifies).
+  const n = 7;
+  const W1 = randomTensor([n, 5], 90);
+  const W2 = randomTensor([n, n], 91);
+  const c = randomTensor([n], 92);
+  const x = randomTensor([5], 93);
+  const fns: [string, (v: tf.Tensor) => tf.Tensor][] = [
+    ["tanh matvec", (v) => tf.tanh(tf.linalg.matvec(W2, tf.tanh(tf.linalg.matvec(W1, v))))],
+    ["sigmoid/relu", (v) => tf.sigmoid(tf.relu(tf.linalg.matvec(W1, v)).mul(c)).neg()],
+    ["dense fallback", (v) => tf.square(tf.linalg.matvec(W1, v)).sub(c).mul(c)],
+    ["float32 cast", (v) => tf.cast(tf.tanh(tf.linalg.matvec(W1, v)), "float32").mul(2)],
+  ];
+  for (const [what, f] of fns) {
+    const jac = (pfor: boolean) => {
+      const tape = new tf.GradientTape();
+      tape.watch(x);
+      const y = tape.record(() => f(x));
+      return tape.jacobian(y, x, { experimentalUsePfor: pfor });
+    };
+    near(jac(true), jac(false), what);
+  }
+  // Per-example vectors through matmuls with and without transposeB (matmulLeft).
+  const xb = randomTensor([4, 5], 94);
+  const V = randomTensor([6, n], 95);
+  const g = (v: tf.Tensor) =>
+    tf.tanh(tf.matmul(tf.sigmoid(tf.matmul(v, W1, { transposeB: true })), V, { transposeB: true }));
+  const bj = (pfor: boolean) => {
+    const tape = new tf.GradientTape();
+    tape.watch(xb);
+    const y = tape.record(() => g(xb));
+    return tape.batchJacobian(y, xb, { experimentalUsePfor: pfor });
+  };
+  const a = bj(true);
+  assert.deepEqual(a?.shape, [4, 6, 5]);
+  near(a, bj(false));
+  // Known values: J of tanh(W x) is diag(1 - tanh^2) W.
+  const W = tf.constant(
+    [
+      [1, 2],
+      [3, -1],
+      [0.5, 0],
+    ],
+    "float64",
+  );
+  const x2 = tf.constant([0.1, -0.2], "float64");
+  const tape = new tf.GradientTape();
+  tape.watch(x2);
+  const y2 = tape.record(() => tf.tanh(tf.linalg.matvec(W, x2)));
+  const yv = y2.dataSync() as Float64Array;
+  const Wv = W.dataSync() as Float64Array;
+  const expected = new Float64Array(6).map((_, k) => (1 - yv[Math.floor(k / 2)] ** 2) * Wv[k]);
+  near(tape.jacobian(y2, x2), new tf.Tensor(expected, [3, 2], "float64"));
+});
+
+test("OneHot.dense is the scaled identity stack on its axis", async () => {
+  const { OneHot } = await import("../src/autodiff/pfor-onehot.js");
+  const s = tf.constant([1, 2, 3, 4, 5, 6], "float64", [2, 3, 1]);
+  const d = new OneHot(s, 1).dense();
+  assert.deepEqual(d.shape, [3, 2, 3, 1]);
+  const v = d.dataSync();
+  for (let i = 0; i < 3; i++) {
+    for (let a = 0; a < 2; a++) {
+      for (let b = 0; b < 3; b++) {
+        assert.equal(v[i * 6 + a * 3 + b], b === i ? (s.dataSync()[a * 3 + b] as number) : 0);
+      }
+    }
+  }
+});

@@ -7,10 +7,11 @@
  * passes of matrix-vector work.
  */
 import { broadcastTo, reshape } from "../ops/broadcast.js";
-import { eye } from "../ops/creation.js";
+import { eye, ones } from "../ops/creation.js";
 import { transpose } from "../ops/movement-core.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { runBatched, traceProgram } from "./pfor.js";
+import { OneHot } from "./pfor-onehot.js";
 
 type Vjp = (seed: Tensor) => (Tensor | null)[];
 
@@ -27,7 +28,11 @@ export function pforJacobian(
 ): (Tensor | null)[] | null {
   const n = target.size;
   const { program } = traceProgram(([v]) => vjp(v), [seed0]);
-  const seeds = reshape(eye(n, n, seed0.dtype), [n, ...target.shape]);
+  // A vector target's seeds are one-hot on its axis (pfor-onehot.ts); others, the dense stack.
+  const seeds =
+    target.rank === 1
+      ? new OneHot(ones(target.shape, seed0.dtype), 0)
+      : reshape(eye(n, n, seed0.dtype), [n, ...target.shape]);
   const r = runBatched(program, [seeds], n);
   if ("reason" in r) return null;
   return r.outputs.map((g, k) =>
@@ -50,10 +55,10 @@ export function pforBatchJacobian(
   const m = b === 0 ? 0 : target.size / b;
   const { program } = traceProgram(([v]) => vjp(v), [seed0]);
   const perExample = target.shape.slice(1);
-  const seeds = broadcastTo(reshape(eye(m, m, seed0.dtype), [m, 1, ...perExample]), [
-    m,
-    ...target.shape,
-  ]);
+  const seeds =
+    target.rank === 2
+      ? new OneHot(ones(target.shape, seed0.dtype), 1)
+      : broadcastTo(reshape(eye(m, m, seed0.dtype), [m, 1, ...perExample]), [m, ...target.shape]);
   const r = runBatched(program, [seeds], m);
   if ("reason" in r) return null;
   const g = r.outputs[0];

@@ -23,6 +23,7 @@ import { broadcastTo, reshape } from "../ops/broadcast.js";
 import { matmul } from "../ops/linalg.js";
 import { expandDims, transpose } from "../ops/movement-core.js";
 import { Tensor } from "../tensor/tensor.js";
+import { OneHot, oneHotOp } from "./pfor-onehot.js";
 
 /** An op input: a slot of the program, or a tensor made outside it (the same for every example). */
 type Ref = number | Tensor;
@@ -136,25 +137,53 @@ class NoRule extends Error {}
  */
 export function runBatched(
   program: Program,
-  inputs: readonly Tensor[],
+  inputs: readonly (Tensor | OneHot)[],
   batch: number,
 ): { outputs: (Tensor | null)[] } | { reason: string } {
   if (program.failure !== null) return { reason: program.failure };
+  // The steps the outputs need (a reverse pass also computes gradients nobody asked for, such
+  // as a bias's when only the input's are wanted), found backwards from the outputs.
+  const needed = new Uint8Array(program.numSlots);
+  for (const r of program.outputs) if (typeof r === "number") needed[r] = 1;
+  const live = new Array<boolean>(program.steps.length).fill(false);
+  for (let k = program.steps.length - 1; k >= 0; k--) {
+    const step = program.steps[k];
+    if (!step.outputs.some((s) => needed[s] === 1)) continue;
+    live[k] = true;
+    for (const r of step.inputs) if (typeof r === "number") needed[r] = 1;
+  }
   // Which slots depend on the batch, decided before anything runs.
   const batched = new Uint8Array(program.numSlots);
   for (const s of program.inputs) batched[s] = 1;
-  for (const step of program.steps) {
-    if (!step.inputs.some((r) => typeof r === "number" && batched[r] === 1)) continue;
+  for (const [k, step] of program.steps.entries()) {
+    if (!live[k] || !step.inputs.some((r) => typeof r === "number" && batched[r] === 1)) {
+      continue;
+    }
     if (!hasRule(step.op)) return { reason: `${step.op.name} has no batching rule` };
     for (const s of step.outputs) batched[s] = 1;
   }
-  const env = new Array<Tensor>(program.numSlots);
+  const env = new Array<Tensor | OneHot>(program.numSlots);
   program.inputs.forEach((s, i) => (env[s] = inputs[i]));
-  const val = (r: Ref): Tensor => (typeof r === "number" ? env[r] : r);
+  // A slot's value as a tensor: a one-hot one made dense (once).
+  const val = (r: Ref): Tensor => {
+    if (typeof r !== "number") return r;
+    const v = env[r];
+    if (v instanceof OneHot) return (env[r] = v.dense());
+    return v;
+  };
   try {
-    for (const step of program.steps) {
-      const xs = step.inputs.map(val);
+    for (const [k, step] of program.steps.entries()) {
+      if (!live[k]) continue;
       const flags = step.inputs.map((r) => typeof r === "number" && batched[r] === 1);
+      if (step.inputs.some((r) => typeof r === "number" && env[r] instanceof OneHot)) {
+        const raw = step.inputs.map((r) => (typeof r === "number" ? env[r] : r));
+        const out = oneHotOp(step.op, step.attrs, raw, flags);
+        if (out !== null) {
+          env[step.outputs[0]] = out;
+          continue;
+        }
+      }
+      const xs = step.inputs.map(val);
       const outs = flags.some((f) => f)
         ? batchedOp(step.op, step.attrs, xs, flags, batch)
         : runOp(step.op, xs, step.attrs as never);
@@ -269,6 +298,12 @@ const RULES: Record<string, Rule> = {
       const rows = reshape(x, [-1, x.shape[x.rank - 1]]);
       const out = matmul(rows, y, { transposeB: tb });
       return [reshape(out, [...x.shape.slice(0, -1), out.shape[1]])];
+    }
+    if (!batched[0] && batched[1] && x.rank === 2 && y.rank === 3 && y.shape[tb ? 1 : 2] === 1) {
+      // [m, k] x [B, k, 1] (a matrix times a batch of columns): the columns are the rows of a
+      // [B, k] matrix, out[b] = op(x) @ y[b] is row b of Y op(x)^T; no transposes.
+      const out = matmul(reshape(y, [batch, -1]), x, { transposeB: !ta });
+      return [reshape(out, [batch, out.shape[1], 1])];
     }
     if (!batched[0] && batched[1] && x.rank === 2 && y.rank === 3) {
       // [m, k] x [B, k, n]: the batch folded into the columns, [k, B*n], and back.

@@ -34,6 +34,7 @@ import { Identity } from "../ops/movement-core.js";
 import { captureRandomState } from "../ops/random.js";
 import { convertToTensor } from "../tensor/convert.js";
 import { allocate } from "../tensor/dtype.js";
+import { InvalidArgumentError } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Variable } from "../tensor/variable.js";
 import {
@@ -51,6 +52,8 @@ import {
   packStructure,
   TensorSpec,
 } from "./structure.js";
+import { type JitCheck, jitChecks } from "./jit.js";
+import { bakesIn, differingDims, sameGraph } from "./relax.js";
 import { Tracer } from "./tracer.js";
 
 /** A tf.TensorSpec may stand wherever the function takes a tensor (getConcreteFunction). */
@@ -65,6 +68,45 @@ export interface FunctionOptions {
    * dtype. A trace is still made per concrete shape.
    */
   inputSignature?: readonly TensorSpec[];
+  /**
+   * TensorFlow compiles such a function with XLA or fails. Here: the function is traced into
+   * one graph with every pass run, and a trace that cannot be a static graph throws
+   * InvalidArgumentError naming the cause (an op whose output shape depends on input values,
+   * an op calling a JS function, a tensor value read into JS while tracing); the failed call
+   * leaves variables and random streams as they were.
+   */
+  jitCompile?: boolean;
+  /**
+   * Relax shapes (TensorFlow's reduce_retracing): when a call's tensor shapes differ from an
+   * earlier trace's only in some dimensions and the two traces give the same graph, that
+   * graph serves every size of those dimensions from then on (relax.ts).
+   */
+  reduceRetracing?: boolean;
+}
+
+/** A graph that serves calls whose shapes differ from its trace's in the `dims` marked. */
+interface Relaxed {
+  readonly traced: Traced;
+  readonly shapes: readonly (readonly number[])[];
+  readonly dims: readonly (readonly boolean[])[];
+}
+
+/** The key with each tensor leaf's shape replaced by its rank: traces a relaxed graph may serve. */
+function rankKey(flat: Flattened<Tensor>): string {
+  let i = 0;
+  const leaves = flat.leaves;
+  return flat.key.replace(
+    /(^| )T(float32|float64|int32|bool|string|complex64|complex128)\[[\d,]*\](?= |$)/g,
+    (_m, pre: string, dt: string) => {
+      while (i < leaves.length && leaves[i] instanceof Variable) i++;
+      const r = i < leaves.length ? leaves[i++].rank : -1;
+      return `${pre}T${dt}[rank ${r}]`;
+    },
+  );
+}
+
+function tensorShapes(flat: Flattened<Tensor>): number[][] {
+  return flat.leaves.map((t) => (t instanceof Variable ? [] : [...t.shape]));
 }
 
 export interface PolymorphicFunction<F extends AnyFunction = AnyFunction> {
@@ -103,20 +145,79 @@ export class FunctionImpl {
    */
   warnOnValueReads = true;
 
+  /** Shape-relaxed graphs by rankKey (relax.ts). */
+  private readonly relaxed = new Map<string, Relaxed>();
+  /** Each exact trace's argument shapes, by rankKey (reduceRetracing compares traces). */
+  private readonly byRank = new Map<string, { traced: Traced; shapes: number[][] }[]>();
+  readonly jitCompile: boolean;
+  readonly reduceRetracing: boolean;
+
   constructor(
     readonly fn: AnyFunction,
     readonly name: string,
     readonly inputSignature: readonly TensorSpec[] | null,
-  ) {}
+    options: { jitCompile?: boolean; reduceRetracing?: boolean } = {},
+  ) {
+    this.jitCompile = options.jitCompile ?? false;
+    this.reduceRetracing = options.reduceRetracing ?? false;
+  }
+
+  /** Whether any relaxation is asked for: reduceRetracing or a null dimension in the signature. */
+  private get relaxes(): boolean {
+    return (
+      this.reduceRetracing ||
+      (this.inputSignature?.some((s) => s.shape.some((d) => d === null)) ?? false)
+    );
+  }
 
   call(args: unknown[]): unknown {
     const checked = this.checkArgs(args);
     const flat = flattenStructure(checked, this.name, "arguments");
     const hit = this.cache.get(flat.key);
     if (hit !== undefined) return hit.impl.runLeaves(flat.leaves);
+    if (this.relaxes) {
+      const r = this.relaxed.get(rankKey(flat));
+      if (r !== undefined) {
+        const dims = differingDims(r.shapes, tensorShapes(flat));
+        if (dims !== null && dims.every((d, i) => d.every((x, k) => !x || r.dims[i][k]))) {
+          this.cache.set(flat.key, r.traced);
+          return r.traced.impl.runLeaves(flat.leaves);
+        }
+      }
+    }
     const { traced, result } = this.trace(flat, false);
     this.cache.set(flat.key, traced);
+    if (this.relaxes) this.noteTrace(flat, traced);
     return result;
+  }
+
+  /** After an exact trace: make it (or find it) a shape-relaxed graph where allowed. */
+  private noteTrace(flat: Flattened<Tensor>, traced: Traced): void {
+    const key = rankKey(flat);
+    if (this.relaxed.has(key)) return;
+    const shapes = tensorShapes(flat);
+    const sig = this.inputSignature;
+    if (sig !== null && sig.some((s) => s.shape.some((d) => d === null))) {
+      // The signature's leaves are its arguments, one tensor each.
+      const dims = sig.map((s) => s.shape.map((d) => d === null));
+      const sizes = new Set(dims.flatMap((d, i) => shapes[i].filter((_, k) => d[k])));
+      if (!bakesIn(traced.impl.graph, sizes)) {
+        this.relaxed.set(key, { traced, shapes, dims });
+        return;
+      }
+    }
+    if (!this.reduceRetracing) return;
+    const earlier = this.byRank.get(key) ?? [];
+    for (const e of earlier) {
+      const dims = differingDims(e.shapes, shapes);
+      if (dims === null || !dims.some((d) => d.some((x) => x))) continue;
+      if (sameGraph(e.traced.impl.graph, traced.impl.graph)) {
+        this.relaxed.set(key, { traced, shapes, dims });
+        return;
+      }
+    }
+    earlier.push({ traced, shapes });
+    this.byRank.set(key, earlier);
   }
 
   getConcrete(args: unknown[]): Traced {
@@ -174,8 +275,11 @@ export class FunctionImpl {
   /** Runs the body eagerly with a tracer listening; returns the concrete function and the body's result. */
   private trace(flat: Flattened<Tensor>, dry: boolean): { traced: Traced; result: unknown } {
     const tracer = new Tracer();
-    // A dry trace leaves no effects: the random streams go back as well as the variables.
-    const restoreRandom = dry ? captureRandomState() : null;
+    // A dry trace leaves no effects: the random streams go back as well as the variables (and
+    // so does a jitCompile trace that fails).
+    const restoreRandom = dry || this.jitCompile ? captureRandomState() : null;
+    const jit: JitCheck | null = this.jitCompile ? { failure: null } : null;
+    let failed = false;
     // Each tensor argument enters as a fresh tensor (an Identity, recorded on the tapes that
     // watch the argument), so the graph's inputs are distinct even when the caller passes one
     // tensor twice or also closes over it. Variables enter as themselves: the body may assign
@@ -184,8 +288,23 @@ export class FunctionImpl {
     for (const t of inner) tracer.addInput(t);
     const innerArgs = packStructure(flat.structure, inner) as unknown[];
     const body = this.fn as unknown as (...a: unknown[]) => unknown;
+    if (jit !== null) jitChecks.push(jit);
     try {
-      const result = tracer.run(() => body(...innerArgs));
+      let result: unknown;
+      try {
+        result = tracer.run(() => body(...innerArgs));
+      } finally {
+        if (jit !== null) jitChecks.splice(jitChecks.indexOf(jit), 1);
+      }
+      if (jit !== null && (jit.failure !== null || tracer.valueReads > 0)) {
+        failed = true;
+        const why =
+          jit.failure ??
+          "the function reads tensor values into JS while it is traced (numpy() or dataSync(), directly or through an op whose output shape depends on values, such as tf.unique, tf.booleanMask or tf.math.bincount), so the graph would fix what was decided from them (for control flow, use tf.cond, tf.switchCase or tf.whileLoop)";
+        throw new InvalidArgumentError(
+          `tf.function '${this.name}' with jitCompile: true cannot be compiled into a static graph: ${why}`,
+        );
+      }
       if (
         result !== null &&
         typeof result === "object" &&
@@ -215,8 +334,8 @@ export class FunctionImpl {
       }
       return { traced: { impl, callable: makeConcreteFunction(impl) }, result };
     } finally {
-      if (dry) tracer.restoreVariables();
-      restoreRandom?.();
+      if (dry || failed) tracer.restoreVariables();
+      if (dry || failed) restoreRandom?.();
     }
   }
 }
@@ -275,7 +394,16 @@ export function tfFunction<F extends AnyFunction>(
   if (sig !== null && (!Array.isArray(sig) || !sig.every((s) => s instanceof TensorSpec))) {
     throw new TypeError("tf.function: inputSignature must be an array of tf.TensorSpec");
   }
-  const impl = new FunctionImpl(fn, fn.name === "" ? "function" : fn.name, sig);
+  for (const k of ["jitCompile", "reduceRetracing"] as const) {
+    const v = options[k];
+    if (v !== undefined && typeof v !== "boolean") {
+      throw new TypeError(`tf.function: ${k} must be a boolean, got ${typeof v}`);
+    }
+  }
+  const impl = new FunctionImpl(fn, fn.name === "" ? "function" : fn.name, sig, {
+    jitCompile: options.jitCompile,
+    reduceRetracing: options.reduceRetracing,
+  });
   const f = function (...args: unknown[]): unknown {
     return impl.call(args);
   };

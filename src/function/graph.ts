@@ -24,6 +24,9 @@ import {
   type SlotSpec,
 } from "./plan.js";
 
+/** Run plans a graph keeps (input shapes it runs with, for a shape-relaxed graph). */
+const MAX_PLANS = 8;
+
 /** An op run through runOp. `paused`: it ran with every tape paused at trace time (assignAdd's arithmetic, customGradient's forward pass), so it runs so again. */
 export interface OpNode {
   readonly kind: "op";
@@ -167,8 +170,11 @@ export class Graph implements GraphParts {
    * soon as nothing needs it, as in eager code (buffer reuse by lifetime).
    */
   private readonly release: readonly (readonly number[])[];
-  /** Made by the first run (plan.ts); undefined until then. */
-  private plan: RunPlan | undefined = undefined;
+  /**
+   * Run plans (plan.ts), one per input shapes the graph has run with (a shape-relaxed graph,
+   * relax.ts, runs with several): each made by the first run with its shapes, up to MAX_PLANS.
+   */
+  private plans: RunPlan[] = [];
   /** Free storage of dead temporaries, for the planned nodes of later runs. */
   private readonly pool = new BufferPool();
 
@@ -190,20 +196,23 @@ export class Graph implements GraphParts {
   run(inputs: readonly Tensor[], outer: readonly Tensor[] = []): (Tensor | null)[] {
     // A tracer must hear every op (a graph run inside a trace becomes part of that graph).
     if (activeTracers.length > 0) return this.exec(inputs, outer, null, null);
-    const plan = this.plan;
+    const plan = this.plans.find((p) => p.matches(inputs, outer));
     if (plan === undefined) {
-      // The first run records the specs the plan is made of.
+      if (this.plans.length >= MAX_PLANS) return this.exec(inputs, outer, null, null);
+      // The first run with these shapes records the specs the plan is made of.
       const rec = new Recording(this.numSlots, this.nodes.length);
       const results = this.exec(inputs, outer, null, rec);
-      this.plan = new RunPlan(
-        this,
-        this.inputs.map((s) => rec.slots[s]),
-        this.outer.map((s) => rec.slots[s]),
-        rec,
+      this.plans.push(
+        new RunPlan(
+          this,
+          this.inputs.map((s) => rec.slots[s]),
+          this.outer.map((s) => rec.slots[s]),
+          rec,
+        ),
       );
       return results;
     }
-    return this.exec(inputs, outer, plan.matches(inputs, outer) ? plan : null, null);
+    return this.exec(inputs, outer, plan, null);
   }
 
   /** Whether the results of unplanned node n have the specs the rest of the plan assumes. */
@@ -220,7 +229,12 @@ export class Graph implements GraphParts {
 
   /** The run plan (plan.ts) once the graph has run, else null. */
   get runPlan(): RunPlan | null {
-    return this.plan ?? null;
+    return this.plans[0] ?? null;
+  }
+
+  /** How many run plans the graph has (one per input shapes it ran with). */
+  get runPlanCount(): number {
+    return this.plans.length;
   }
 
   /** How many buffers wait in this graph's pool (for tests). */

@@ -30,6 +30,7 @@ import {
   Graph,
   type GraphNode,
 } from "./graph.js";
+import { jitCheckOp, jitChecks } from "./jit.js";
 import { optimize } from "./passes.js";
 
 export class Tracer implements OpTracer {
@@ -133,6 +134,7 @@ export class Tracer implements OpTracer {
     outputs: readonly Tensor[],
     attrs: unknown,
   ): void {
+    if (jitChecks.length > 0) jitCheckOp(op, inputs, outputs, attrs);
     const ins = inputs.map((t) => this.slotFor(t));
     const outs = outputs.map((t) => this.define(t));
     for (let i = 0; i < outputs.length; i++) {

@@ -315,6 +315,11 @@ export interface NativeAddon {
     ...inputs: FloatArray[]
   ): void;
   /**
+   * The fused program's instructions beyond the eager loops (native/fused_program_ops.cc):
+   * unary[i] is fn unaryNames.length + i, binary[i] is fn binaryNames.length + i.
+   */
+  fusedProgramNames?(): { unary: string[]; binary: string[] };
+  /**
    * The DFT (inverse: with the 1/n) of `rows` rows of n complex numbers, interleaved (re, im)
    * pairs of one float dtype in x and out (native/fft.cc); optional as transpose.
    */
