@@ -3,6 +3,7 @@ import type { TensorLike } from "../tensor/convert.js";
 import type { Callback, Writable } from "./callbacks.js";
 import type { LossIdentifier, OptimizerIdentifier } from "./compile-utils.js";
 import type { Batch, DataX } from "./data-adapter.js";
+import type { ClassWeight } from "./class-weight.js";
 import type * as metricsModule from "./metrics/index.js";
 
 export interface CompileOptions {
@@ -46,6 +47,12 @@ export interface FitOptions {
   shuffle?: boolean;
   /** A weight per sample (arrays only). */
   sampleWeight?: TensorLike;
+  /**
+   * A weight per class index ({0: 1, 1: 5} or a Map), applied to each training sample by its
+   * target's class (integer label, or the argmax of a one-hot row); classes not named weigh 1.
+   * Single-output models; not with sampleWeight. Validation data is not weighted (as Keras).
+   */
+  classWeight?: ClassWeight;
   /** The epoch to start from (to resume a run; default 0). */
   initialEpoch?: number;
   /** Batches per epoch (default: all the data; with an iterable, the iterator carries on). */

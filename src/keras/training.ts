@@ -35,6 +35,12 @@ import { Mean, type Metric } from "./metrics/index.js";
 import * as optimizers from "./optimizers.js";
 import { ProgbarLogger } from "./progress.js";
 import { StepFunction } from "./step-function.js";
+import {
+  classWeightLookup,
+  classWeightsToSampleWeights,
+  refuseBoth,
+  withClassWeights,
+} from "./class-weight.js";
 import type {
   CompileOptions,
   EvaluateOptions,
@@ -444,7 +450,25 @@ export class Trainer<I extends LayerInputs, O extends LayerOutputs> {
       options.stepsPerEpoch === undefined
         ? undefined
         : checkPositiveInt(where, "stepsPerEpoch", options.stepsPerEpoch);
-    let train = this.#data(where, x, y, options.sampleWeight, options.batchSize);
+    let train: Data;
+    if (options.classWeight !== undefined && options.classWeight !== null) {
+      // Keras turns class weights into sample weights from the targets.
+      const lookup = classWeightLookup(where, options.classWeight);
+      refuseBoth(where, options.sampleWeight);
+      if (isIterableData(x)) {
+        train = this.#data(
+          where,
+          withClassWeights(where, x, lookup),
+          y,
+          undefined,
+          options.batchSize,
+        );
+      } else {
+        if (y === undefined || y === null) throw new TypeError(`${where}: classWeight needs y`);
+        const w = classWeightsToSampleWeights(where, y, lookup);
+        train = this.#data(where, x, y, w, options.batchSize);
+      }
+    } else train = this.#data(where, x, y, options.sampleWeight, options.batchSize);
     let val: Data | null = null;
     const split = options.validationSplit ?? 0;
     if (typeof split !== "number" || !(split >= 0 && split < 1)) {
