@@ -65,7 +65,9 @@ export interface FunctionOptions {
   /**
    * The arguments' specs (tf.TensorSpec, one per argument; a null dimension accepts any size).
    * Calls whose arguments do not fit throw; JS numbers and arrays are converted to the spec's
-   * dtype. A trace is still made per concrete shape.
+   * dtype. One trace serves every size of the null dimensions when its graph bakes none of
+   * the traced sizes in (relax.ts; else a trace is made per concrete shape). The body must
+   * not steer its JS code by those sizes (as TensorFlow, where they are None).
    */
   inputSignature?: readonly TensorSpec[];
   /**
