@@ -63,7 +63,8 @@ export class GradientTape implements Recorder {
   readonly watchAccessedVariables: boolean;
   private nodes: TapeNode[] = [];
   /** Ids of the tensors on the tape: watched ones and the floating outputs of recorded ops. */
-  private tracked = new IdSet();
+  // A Set, not an IdSet: a long tape adds every op's outputs, and wants() runs on every op.
+  private tracked = new Set<number>();
   /** Watched variables by id (made on the first one: most tapes of a step watch none by hand). */
   private variables: Map<number, Variable> | null = null;
   private recording = false;
@@ -124,7 +125,7 @@ export class GradientTape implements Recorder {
   /** Forgets everything recorded so far; the tape keeps recording if it was. */
   reset(): void {
     this.nodes = [];
-    this.tracked = new IdSet();
+    this.tracked = new Set<number>();
     this.variables = null;
     this.used = false;
   }
@@ -348,7 +349,7 @@ export class GradientTape implements Recorder {
       // variables stays, as in TensorFlow (watchedVariables() after gradient()).
       this.used = true;
       this.nodes = [];
-      this.tracked = new IdSet();
+      this.tracked = new Set<number>();
     }
   }
 

@@ -138,15 +138,6 @@ function recordRead(v: Tensor, snapshot: Tensor, recorders: readonly Recorder[])
   }
 }
 
-/** Frozen arrays of nulls, shared by the tape nodes that save nothing (index: length). */
-const NULLS: readonly (readonly null[])[] = [0, 1, 2, 3, 4].map((n) =>
-  Object.freeze(new Array<null>(n).fill(null)),
-);
-
-function nullsOf(n: number): (Tensor | null)[] {
-  return n < NULLS.length ? (NULLS[n] as null[]) : new Array<null>(n).fill(null);
-}
-
 /** Records an op that already ran on the active tapes (runOp does; so does customGradient). */
 export function recordOp<A>(
   op: OpDef<A>,
@@ -165,11 +156,7 @@ export function recordOp<A>(
     }
   }
   // Not differentiable, or nothing floating comes out: the gradient stops here, quietly.
-  if (gradientOf(op) === "none") return;
-  const nOut = outputs.length;
-  let floating = false;
-  for (let i = 0; i < nOut && !floating; i++) floating = isDifferentiable(outputs[i].dtype);
-  if (!floating) return;
+  if (gradientOf(op) === "none" || !outputs.some((t) => isDifferentiable(t.dtype))) return;
   let wanting: Recorder[] | null = null;
   let keepAll = false;
   for (const r of activeRecorders) {
@@ -182,29 +169,26 @@ export function recordOp<A>(
   // Plain loops: this runs once per recorded op, and is most of what recording costs.
   const saveIn = op.saveInputs;
   const saveOut = op.saveOutputs;
+  const nOut = outputs.length;
   const inputIds = new Array<number>(nIn);
-  // Nothing saved (Add, Sub, reshapes): a shared array of nulls instead of a new one.
-  const savedIn = keepAll || saveIn !== undefined ? new Array<Tensor | null>(nIn) : nullsOf(nIn);
+  const savedIn = new Array<Tensor | null>(nIn);
   const inputShapes = new Array<Shape>(nIn);
   const inputDtypes = new Array<DType>(nIn);
   for (let i = 0; i < nIn; i++) {
     const t = inputs[i];
     inputIds[i] = t.id;
-    if (savedIn !== NULLS[nIn])
-      savedIn[i] = keepAll || (saveIn !== undefined && saveIn.includes(i)) ? readValue(t) : null;
+    savedIn[i] = keepAll || (saveIn !== undefined && saveIn.includes(i)) ? readValue(t) : null;
     inputShapes[i] = t.shape;
     inputDtypes[i] = t.dtype;
   }
   const outputIds = new Array<number>(nOut);
-  const savedOut =
-    keepAll || saveOut !== undefined ? new Array<Tensor | null>(nOut) : nullsOf(nOut);
+  const savedOut = new Array<Tensor | null>(nOut);
   const outputShapes = new Array<Shape>(nOut);
   const outputDtypes = new Array<DType>(nOut);
   for (let i = 0; i < nOut; i++) {
     const t = outputs[i];
     outputIds[i] = t.id;
-    if (savedOut !== NULLS[nOut])
-      savedOut[i] = keepAll || (saveOut !== undefined && saveOut.includes(i)) ? t : null;
+    savedOut[i] = keepAll || (saveOut !== undefined && saveOut.includes(i)) ? t : null;
     outputShapes[i] = t.shape;
     outputDtypes[i] = t.dtype;
   }
