@@ -195,13 +195,14 @@ export class GradientTape implements Recorder {
         ? [sources]
         : flatten(sources, isTensor, "GradientTape.gradient sources");
       const grads = this.computeGradient(target, sourceList, options.outputGradients ?? null);
-      const leaves = sourceList.map(
-        (s, i) =>
-          grads[i] ??
-          (unconnected === "zero"
-            ? zeros(s.shape, s.dtype === "float64" ? "float64" : "float32")
-            : null),
-      );
+      // computeGradient's array is ours: fill the unconnected sources in place.
+      const leaves = grads;
+      if (unconnected === "zero") {
+        for (let i = 0; i < leaves.length; i++) {
+          const src = sourceList[i];
+          leaves[i] ??= zeros(src.shape, src.dtype === "float64" ? "float64" : "float32");
+        }
+      }
       return single
         ? (leaves[0] as GradientResult<S, Z>)
         : packLike<GradientResult<S, Z>>(sources, leaves, isTensor);
@@ -349,7 +350,7 @@ export class GradientTape implements Recorder {
       // variables stays, as in TensorFlow (watchedVariables() after gradient()).
       this.used = true;
       this.nodes = [];
-      this.tracked = new Set<number>();
+      this.tracked.clear();
     }
   }
 
