@@ -2,8 +2,14 @@
  * Reverse mode over a list of recorded nodes: walks only the nodes between the sources and the
  * targets, last to first, summing cotangents. Gradient rules run as ordinary ops, so any tape
  * that is recording meanwhile records them (that is how higher derivatives are taken).
+ *
+ * This runs once per gradient() call, and for small tensors its bookkeeping is most of the
+ * cost: every JS object made here is young-generation garbage, and V8 hands the young
+ * generation fresh pages after each scavenge, so each 4 KB of garbage costs a page fault
+ * (10-20 us on a loaded VM). Hence plain loops, no closures, and no map or set copied that can
+ * be shared.
  */
-import { gradientOf } from "../engine/op.js";
+import { type GradContext, gradientOf } from "../engine/op.js";
 import { gradientScopes, type TapeNode } from "../engine/recorder.js";
 import { isDifferentiable } from "../tensor/dtype.js";
 import { InternalError, LookupError } from "../tensor/errors.js";
@@ -11,80 +17,113 @@ import { shapeMsg, shapesEqual } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { add } from "../ops/elementwise.js";
 import { zeros } from "../ops/creation.js";
+import { IdMap, IdSet } from "./id-set.js";
+
+/** Node flags of the two passes. */
+const FROM_SOURCE = 1;
+const RELEVANT = 2;
 
 /**
- * Cotangents of `sourceIds` given the seed cotangents of the targets (id -> cotangent).
- * Returns a map holding an entry only for connected sources.
+ * Cotangents of `sourceIds` given the seed cotangents of the targets (id -> cotangent; the map
+ * is used up: it becomes the result). Returns a map whose entry for a source is its cotangent, absent for an unconnected source
+ * (it may hold entries for other ids too: read only the sources).
  */
 export function backprop(
   nodes: readonly TapeNode[],
-  seeds: ReadonlyMap<number, Tensor>,
-  sourceIds: ReadonlySet<number>,
-): Map<number, Tensor> {
-  // Forward pass over ids: which nodes depend on a source.
-  const reached = new Set<number>(sourceIds);
-  const fromSource = new Array<boolean>(nodes.length).fill(false);
-  for (let i = 0; i < nodes.length; i++) {
+  seeds: IdMap<Tensor>,
+  sourceIds: IdSet,
+): IdMap<Tensor> {
+  const n = nodes.length;
+  const flags = new Array<number>(n).fill(0);
+  // Forward pass over ids: which nodes depend on a source. `reached` starts as the sources.
+  const reached = new IdSet();
+  sourceIds.forEach((id) => reached.add(id));
+  for (let i = 0; i < n; i++) {
     const node = nodes[i];
-    if (node.inputIds.some((id) => reached.has(id))) {
-      fromSource[i] = true;
-      for (const id of node.outputIds) reached.add(id);
+    const ins = node.inputIds;
+    let hit = false;
+    for (let k = 0; k < ins.length; k++) {
+      if (reached.has(ins[k])) {
+        hit = true;
+        break;
+      }
     }
+    if (!hit) continue;
+    flags[i] = FROM_SOURCE;
+    const outs = node.outputIds;
+    for (let k = 0; k < outs.length; k++) reached.add(outs[k]);
   }
   // Backward pass: of those, which lead to a target.
-  const needed = new Set<number>(seeds.keys());
-  const relevant = new Array<boolean>(nodes.length).fill(false);
-  for (let i = nodes.length - 1; i >= 0; i--) {
+  const needed = new IdSet();
+  seeds.forEachKey((id) => needed.add(id));
+  for (let i = n - 1; i >= 0; i--) {
+    if (flags[i] !== FROM_SOURCE) continue;
     const node = nodes[i];
-    if (fromSource[i] && node.outputIds.some((id) => needed.has(id))) {
-      relevant[i] = true;
-      for (const id of node.inputIds) needed.add(id);
+    const outs = node.outputIds;
+    let hit = false;
+    for (let k = 0; k < outs.length; k++) {
+      if (needed.has(outs[k])) {
+        hit = true;
+        break;
+      }
     }
+    if (!hit) continue;
+    flags[i] = RELEVANT;
+    const ins = node.inputIds;
+    for (let k = 0; k < ins.length; k++) needed.add(ins[k]);
   }
 
-  const cotangents = new Map<number, Tensor>(seeds);
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    if (!relevant[i]) continue;
+  // The seeds map becomes the cotangents map (the caller made it for this call).
+  const cotangents = seeds;
+  for (let i = n - 1; i >= 0; i--) {
+    if (flags[i] !== RELEVANT) continue;
     const node = nodes[i];
+    const outs = node.outputIds;
+    const nOut = outs.length;
     let any = false;
-    const dys = node.outputIds.map((id, k) => {
-      const g = cotangents.get(id);
+    const dys = new Array<Tensor>(nOut);
+    for (let k = 0; k < nOut; k++) {
+      const g = cotangents.get(outs[k]);
       if (g !== undefined) {
         any = true;
-        return g;
+        dys[k] = g;
       }
-      // An output nobody used still needs a cotangent for the rule: zeros, as TensorFlow gives.
-      return zeros(
-        node.outputShapes[k],
-        isDifferentiable(node.outputDtypes[k]) ? node.outputDtypes[k] : "float32",
-      );
-    });
+    }
     if (!any) continue;
     const grad = gradientOf(node.op);
     if (grad === null) throw new LookupError(`gradient registry has no entry for: ${node.op.name}`);
     if (grad === "none") continue;
+    // An output nobody used still needs a cotangent for the rule: zeros, as TensorFlow gives.
+    for (let k = 0; k < nOut; k++) {
+      if (dys[k] !== undefined) continue;
+      const d = node.outputDtypes[k];
+      dys[k] = zeros(node.outputShapes[k], isDifferentiable(d) ? d : "float32");
+    }
     // Only inputs reached from a source need a cotangent; the rule may skip the others.
-    const needsInputGrad = node.inputIds.map(
-      (id, k) => reached.has(id) && isDifferentiable(node.inputDtypes[k]),
-    );
+    const ins = node.inputIds;
+    const nIn = ins.length;
+    const needsInputGrad = new Array<boolean>(nIn);
+    for (let k = 0; k < nIn; k++)
+      needsInputGrad[k] = reached.has(ins[k]) && isDifferentiable(node.inputDtypes[k]);
+    const ctx: GradContext<unknown> = {
+      inputs: node.inputs,
+      outputs: node.outputs,
+      attrs: node.attrs,
+      inputShapes: node.inputShapes,
+      inputDtypes: node.inputDtypes,
+      needsInputGrad,
+    };
     // The rule's ops run inside this op's gradient (tf.debugging.enableCheckNumerics says so).
     gradientScopes.push(node.op.name);
     let inputGrads: readonly (Tensor | null)[];
     try {
-      inputGrads = grad(dys, {
-        inputs: node.inputs,
-        outputs: node.outputs,
-        attrs: node.attrs,
-        inputShapes: node.inputShapes,
-        inputDtypes: node.inputDtypes,
-        needsInputGrad,
-      });
+      inputGrads = grad(dys, ctx);
     } finally {
       gradientScopes.pop();
     }
     // The outputs' cotangents are spent, unless an output is itself a source.
-    for (const id of node.outputIds) if (!sourceIds.has(id)) cotangents.delete(id);
-    for (let k = 0; k < node.inputIds.length; k++) {
+    for (let k = 0; k < nOut; k++) if (!sourceIds.has(outs[k])) cotangents.delete(outs[k]);
+    for (let k = 0; k < nIn; k++) {
       const g = inputGrads[k];
       if (g === null || g === undefined || !needsInputGrad[k]) continue;
       if (!shapesEqual(g.shape, node.inputShapes[k])) {
@@ -92,15 +131,10 @@ export function backprop(
           `${node.op.name}: the gradient rule gave a cotangent of shape ${shapeMsg(g.shape)} for input ${k} of shape ${shapeMsg(node.inputShapes[k])}`,
         );
       }
-      const id = node.inputIds[k];
+      const id = ins[k];
       const prev = cotangents.get(id);
       cotangents.set(id, prev === undefined ? g : add(prev, g));
     }
   }
-  const out = new Map<number, Tensor>();
-  for (const id of sourceIds) {
-    const g = cotangents.get(id);
-    if (g !== undefined) out.set(id, g);
-  }
-  return out;
+  return cotangents;
 }

@@ -24,6 +24,10 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 /** Flattens a structure into its leaves. `what` names the argument in errors. */
 export function flatten<T>(structure: unknown, isLeaf: (x: unknown) => x is T, what: string): T[] {
+  // The common cases (one leaf, a flat array of leaves) without the walk's closure and paths:
+  // this runs on every gradient() call.
+  if (isLeaf(structure)) return [structure];
+  if (Array.isArray(structure) && allLeaves(structure, isLeaf)) return structure.slice() as T[];
   const out: T[] = [];
   const walk = (x: unknown, path: string): void => {
     if (isLeaf(x)) out.push(x);
@@ -45,6 +49,9 @@ export function packLike<R>(
   leaves: readonly unknown[],
   isLeaf: (x: unknown) => boolean,
 ): R {
+  if (isLeaf(structure)) return leaves[0] as R;
+  if (Array.isArray(structure) && allLeaves(structure, isLeaf))
+    return leaves.slice(0, structure.length) as R;
   let i = 0;
   const build = (x: unknown): unknown => {
     if (isLeaf(x)) return leaves[i++];
@@ -58,6 +65,12 @@ export function packLike<R>(
     return out;
   };
   return build(structure) as R;
+}
+
+/** Whether every element of a dense array is a leaf (a hole is not: the walk skips holes). */
+function allLeaves(xs: readonly unknown[], isLeaf: (x: unknown) => boolean): boolean {
+  for (let i = 0; i < xs.length; i++) if (!(i in xs) || !isLeaf(xs[i])) return false;
+  return true;
 }
 
 export function isTensor(x: unknown): x is Tensor {

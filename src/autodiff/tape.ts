@@ -18,6 +18,7 @@ import { add, cast } from "../ops/elementwise.js";
 import { reshape } from "../ops/broadcast.js";
 import { stack } from "../ops/movement.js";
 import { backprop } from "./backprop.js";
+import { IdMap, IdSet } from "./id-set.js";
 import { pforBatchJacobian, pforJacobian } from "./jacobian-pfor.js";
 import { flatten, type GradientOf, isTensor, type Nested, packLike } from "./nest.js";
 import { functionArg, optionsArg } from "../tensor/args.js";
@@ -62,8 +63,10 @@ export class GradientTape implements Recorder {
   readonly watchAccessedVariables: boolean;
   private nodes: TapeNode[] = [];
   /** Ids of the tensors on the tape: watched ones and the floating outputs of recorded ops. */
+  // A Set, not an IdSet: a long tape adds every op's outputs, and wants() runs on every op.
   private tracked = new Set<number>();
-  private variables = new Map<number, Variable>();
+  /** Watched variables by id (made on the first one: most tapes of a step watch none by hand). */
+  private variables: Map<number, Variable> | null = null;
   private recording = false;
   private used = false;
 
@@ -122,8 +125,8 @@ export class GradientTape implements Recorder {
   /** Forgets everything recorded so far; the tape keeps recording if it was. */
   reset(): void {
     this.nodes = [];
-    this.tracked = new Set();
-    this.variables = new Map();
+    this.tracked = new Set<number>();
+    this.variables = null;
     this.used = false;
   }
 
@@ -137,12 +140,13 @@ export class GradientTape implements Recorder {
         continue;
       }
       this.tracked.add(t.id);
-      if (t instanceof Variable) this.variables.set(t.id, t);
+      if (t instanceof Variable) (this.variables ??= new Map()).set(t.id, t);
     }
   }
 
   /** The variables this tape watches, in creation order. */
   watchedVariables(): Variable[] {
+    if (this.variables === null) return [];
     return [...this.variables.values()].sort((a, b) => a.creationIndex - b.creationIndex);
   }
 
@@ -151,7 +155,7 @@ export class GradientTape implements Recorder {
   variableRead(v: Variable): void {
     if (this.watchAccessedVariables && !this.tracked.has(v.id) && isDifferentiable(v.dtype)) {
       this.tracked.add(v.id);
-      this.variables.set(v.id, v);
+      (this.variables ??= new Map()).set(v.id, v);
     }
   }
 
@@ -191,13 +195,14 @@ export class GradientTape implements Recorder {
         ? [sources]
         : flatten(sources, isTensor, "GradientTape.gradient sources");
       const grads = this.computeGradient(target, sourceList, options.outputGradients ?? null);
-      const leaves = sourceList.map(
-        (s, i) =>
-          grads[i] ??
-          (unconnected === "zero"
-            ? zeros(s.shape, s.dtype === "float64" ? "float64" : "float32")
-            : null),
-      );
+      // computeGradient's array is ours: fill the unconnected sources in place.
+      const leaves = grads;
+      if (unconnected === "zero") {
+        for (let i = 0; i < leaves.length; i++) {
+          const src = sourceList[i];
+          leaves[i] ??= zeros(src.shape, src.dtype === "float64" ? "float64" : "float32");
+        }
+      }
       return single
         ? (leaves[0] as GradientResult<S, Z>)
         : packLike<GradientResult<S, Z>>(sources, leaves, isTensor);
@@ -345,7 +350,7 @@ export class GradientTape implements Recorder {
       // variables stays, as in TensorFlow (watchedVariables() after gradient()).
       this.used = true;
       this.nodes = [];
-      this.tracked = new Set();
+      this.tracked.clear();
     }
   }
 
@@ -361,24 +366,21 @@ export class GradientTape implements Recorder {
         : flatten(target, isTensor, "GradientTape.gradient target");
     const seedsList =
       outputGradients === null
-        ? targets.map(() => null)
-        : flatten(
-            outputGradients,
-            (x): x is Tensor | null => x === null || isTensor(x),
-            "outputGradients",
-          );
+        ? new Array<null>(targets.length).fill(null)
+        : flatten(outputGradients, isTensorOrNull, "outputGradients");
     if (seedsList.length !== targets.length) {
       throw new InvalidArgumentError(
         `GradientTape.gradient: outputGradients has ${seedsList.length} tensors for ${targets.length} targets`,
       );
     }
-    const seeds = new Map<number, Tensor>();
-    targets.forEach((t, i) => {
+    const seeds = new IdMap<Tensor>();
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i];
       if (!isDifferentiable(t.dtype)) {
         warn(
           `The dtype of the target tensor must be floating (e.g. tf.float32) when calling GradientTape.gradient, got ${tfName(t.dtype)}`,
         );
-        return;
+        continue;
       }
       const given = seedsList[i];
       if (given !== null && !shapesEqual(given.shape, t.shape)) {
@@ -390,11 +392,11 @@ export class GradientTape implements Recorder {
         given === null ? onesLike(t) : given.dtype === t.dtype ? given : cast(given, t.dtype);
       const prev = seeds.get(t.id);
       seeds.set(t.id, prev === undefined ? seed : add(prev, seed));
-    });
+    }
     // TensorFlow reads a variable target inside the tape's context, which watches it when the
     // tape watches accessed variables (so gradient(v, v) is ones).
     for (const t of targets) if (t instanceof Variable && t.trainable) this.variableRead(t);
-    const sourceIds = new Set<number>();
+    const sourceIds = new IdSet();
     for (const s of sources) {
       if (!isDifferentiable(s.dtype)) {
         warn(
@@ -407,10 +409,19 @@ export class GradientTape implements Recorder {
       } else sourceIds.add(s.id);
     }
     // Snapshot: a persistent tape recording its own gradient appends nodes as we go.
-    const nodes = this.nodes.slice();
+    const nodes = this.persistent ? this.nodes.slice() : this.nodes;
     const grads = backprop(nodes, seeds, sourceIds);
-    return sources.map((s) => (sourceIds.has(s.id) ? (grads.get(s.id) ?? null) : null));
+    const out = new Array<Tensor | null>(sources.length);
+    for (let i = 0; i < sources.length; i++) {
+      const id = sources[i].id;
+      out[i] = sourceIds.has(id) ? (grads.get(id) ?? null) : null;
+    }
+    return out;
   }
+}
+
+function isTensorOrNull(x: unknown): x is Tensor | null {
+  return x === null || isTensor(x);
 }
 
 function checkUnconnected(u: string): void {

@@ -47,6 +47,11 @@ export function pushRecorder(r: Recorder): void {
 }
 
 export function popRecorder(r: Recorder): void {
+  // Usually the innermost: pop, without splice's array of removed elements.
+  if (activeRecorders[activeRecorders.length - 1] === r) {
+    activeRecorders.pop();
+    return;
+  }
   const i = activeRecorders.lastIndexOf(r);
   if (i >= 0) activeRecorders.splice(i, 1);
 }
