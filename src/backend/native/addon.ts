@@ -344,6 +344,13 @@ export interface NativeAddon {
   isa(): Isa;
   /** Forces the portable path ("scalar") or back to AVX2 where the CPU has it (for tests). */
   setIsa(isa: Isa): Isa;
+  /**
+   * The instruction set of the direct convolution kernels (native/conv_direct.cc) now: AVX-512
+   * on top of setIsa's AVX2 where the CPU has AVX-512F.
+   */
+  convDirectPath?(): "avx512" | "avx2" | "scalar";
+  /** Allows or forbids their AVX-512 path (tests of the AVX2 one); returns the previous setting. */
+  convDirectAllowAvx512?(allow: boolean): boolean;
   readonly unaryNames: readonly string[];
   readonly binaryNames: readonly string[];
   readonly reduceNames: readonly string[];
