@@ -255,9 +255,11 @@ const T* make_slab(const T* x, const Conv2DParams& c, const SlabGeom& g, int64_t
       std::fill(d, d + g.rs, T(0));
       continue;
     }
-    const T* src = x + ((b * c.inH + ih) * c.inW + (lo - c.padLeft)) * C;
     std::fill(d, d + lo * C, T(0));
-    std::memcpy(d + lo * C, src, static_cast<size_t>((hi - lo) * C) * sizeof(T));
+    if (hi > lo) {
+      const T* src = x + ((b * c.inH + ih) * c.inW + (lo - c.padLeft)) * C;
+      std::memcpy(d + lo * C, src, static_cast<size_t>((hi - lo) * C) * sizeof(T));
+    }
     std::fill(d + hi * C, d + g.cols * C, T(0));
   }
   return s;
