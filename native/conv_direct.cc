@@ -16,6 +16,39 @@ namespace tf {
 // ---- the tile kernels, per instruction set -------------------------------------------------
 
 namespace cd_scalar {
+#if defined(__GNUC__) || defined(__clang__)
+// The baseline ISA's 16-byte vectors (SSE2 on x86-64, NEON on aarch64) through the compilers'
+// vector extensions: 4 floats or 2 doubles a register, 16 registers assumed.
+typedef float V4F __attribute__((vector_size(16)));
+typedef double V2D __attribute__((vector_size(16)));
+template <class T>
+struct VecOf;
+template <>
+struct VecOf<float> {
+  using type = V4F;
+};
+template <>
+struct VecOf<double> {
+  using type = V2D;
+};
+template <class T>
+struct Vec {
+  using reg = typename VecOf<T>::type;
+  static constexpr int L = 16 / sizeof(T);
+  static TF_INLINE reg zero() { return reg{} - reg{}; }
+  static TF_INLINE reg load(const T* p) {
+    reg r;
+    std::memcpy(&r, p, sizeof(reg));
+    return r;
+  }
+  static TF_INLINE reg bcast(const T* p) { return reg{} + *p; }
+  static TF_INLINE reg fma(reg a, reg b, reg c) { return c + a * b; }
+  static TF_INLINE void store(T* p, reg v) { std::memcpy(p, &v, sizeof(reg)); }
+};
+constexpr int kNV[3] = {1, 2, 4};
+constexpr int kRF[3] = {8, 6, 3};
+constexpr int kRW[3] = {8, 6, 3};
+#else
 template <class T>
 struct Vec {
   using reg = T;
@@ -26,10 +59,10 @@ struct Vec {
   static TF_INLINE reg fma(reg a, reg b, reg c) { return c + a * b; }
   static TF_INLINE void store(T* p, reg v) { *p = v; }
 };
-// Tiles of 8 channels (the compiler vectorizes the channel loop for the baseline ISA).
 constexpr int kNV[3] = {2, 4, 8};
 constexpr int kRF[3] = {8, 6, 4};
 constexpr int kRW[3] = {8, 6, 4};
+#endif
 #include "conv_direct_kernels.inc"
 }  // namespace cd_scalar
 
