@@ -17,7 +17,7 @@
 namespace tf {
 
 namespace bn_base {
-#include "batchnorm_kernels.inc"
+#include "batchnorm_kernels.h"
 }  // namespace bn_base
 
 #if TF_X86
@@ -28,7 +28,7 @@ namespace bn_base {
 #pragma GCC target("avx2,fma")
 #endif
 namespace bn_avx2 {
-#include "batchnorm_kernels.inc"
+#include "batchnorm_kernels.h"
 }  // namespace bn_avx2
 #if defined(__clang__)
 #pragma clang attribute pop

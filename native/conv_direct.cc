@@ -1,5 +1,5 @@
 // Direct 2-D convolution kernels (conv_direct.h): the drivers (tasks, slabs, packing, partial
-// sums) in portable C++, and the register-tile kernels (conv_direct_kernels.inc) compiled once
+// sums) in portable C++, and the register-tile kernels (conv_direct_kernels.h) compiled once
 // per instruction set: portable, AVX2+FMA and AVX-512F.
 #include "conv_direct.h"
 
@@ -63,7 +63,7 @@ constexpr int kNV[3] = {2, 4, 8};
 constexpr int kRF[3] = {8, 6, 4};
 constexpr int kRW[3] = {8, 6, 4};
 #endif
-#include "conv_direct_kernels.inc"
+#include "conv_direct_kernels.h"
 }  // namespace cd_scalar
 
 #if TF_X86
@@ -100,7 +100,7 @@ struct Vec<double> {
 constexpr int kNV[3] = {1, 2, 4};
 constexpr int kRF[3] = {12, 6, 3};
 constexpr int kRW[3] = {8, 6, 3};
-#include "conv_direct_kernels.inc"
+#include "conv_direct_kernels.h"
 }  // namespace cd_avx2
 #if defined(__clang__)
 #pragma clang attribute pop
@@ -137,7 +137,7 @@ struct Vec<double> {
 constexpr int kNV[3] = {1, 2, 4};
 constexpr int kRF[3] = {12, 12, 6};
 constexpr int kRW[3] = {8, 8, 6};
-#include "conv_direct_kernels.inc"
+#include "conv_direct_kernels.h"
 }  // namespace cd_avx512
 #if defined(__clang__)
 #pragma clang attribute pop

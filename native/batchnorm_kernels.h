@@ -1,3 +1,4 @@
+// (No include guard: included once per instruction set, each time in its own namespace.)
 // Row-range passes of the batch-norm kernels (batchnorm.cc), included once per instruction set
 // (the compiler vectorizes the channel loops for it). x, dy, y, dx are [rows, C]; the sums are
 // per channel, in double, of values shifted by K (a per-channel value near the mean, so that the

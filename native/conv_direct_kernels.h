@@ -2,7 +2,7 @@
 // namespace that defines Vec<T> (reg, L, zero, load, bcast, fma, store) and kNV, kRF, kRW (the
 // tile shapes). No standard-library templates are instantiated here: this code may be compiled
 // for an instruction set the CPU lacks, and only runs once the CPU said it has it.
-// (Not a standalone source file: binding.gyp compiles native/*.cc only.)
+// (No include guard: meant to be included more than once, each time in its own namespace.)
 
 // Forward tile: out[r * ldo + j] = sum over taps t < ntaps and ic < C of
 // px[r][tapoff[t] + ic] * wp[(t * C + ic) * NV * L + j], for r < R and j < NV * L.
