@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common.h"
+#include "conv_direct.h"
 #include "gemm.h"
 #include "threadpool.h"
 #include "vmath.h"
@@ -713,17 +714,20 @@ void sparse_softmax_xent(bool f32, const int32_t* labels, const void* logits, vo
 }
 
 void conv2d(bool f32, const void* x, const void* w, void* y, const Conv2DParams& c) {
+  if (conv2d_direct(f32, x, w, y, c)) return;
   TF_DISPATCH(f32, conv2d_t(F32(x), F32(w), W32(y), c), conv2d_t(F64(x), F64(w), W64(y), c));
 }
 
 void conv2d_backprop_input(bool f32, const void* w, const void* dy, void* dx,
                            const Conv2DParams& c) {
+  if (conv2d_direct_input(f32, w, dy, dx, c)) return;
   TF_DISPATCH(f32, conv2d_input_t(F32(w), F32(dy), W32(dx), c),
               conv2d_input_t(F64(w), F64(dy), W64(dx), c));
 }
 
 void conv2d_backprop_filter(bool f32, const void* x, const void* dy, void* dw,
                             const Conv2DParams& c) {
+  if (conv2d_direct_filter(f32, x, dy, dw, c)) return;
   TF_DISPATCH(f32, conv2d_filter_t(F32(x), F32(dy), W32(dw), c),
               conv2d_filter_t(F64(x), F64(dy), W64(dw), c));
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "batchnorm.h"
 #include "common.h"
 #include "gemm.h"
 #include "threadpool.h"
@@ -328,6 +329,8 @@ void lstm_seq_grad_t(const T* zs, const T* cs, const T* hs, const T* wh, const T
 
 void batch_norm_train(bool f32, const void* x, const void* scale, const void* offset, void* y,
                       void* mean, void* variance, int64_t rows, int64_t channels, double eps) {
+  if (rows > 0)
+    return batch_norm_train_2pass(f32, x, scale, offset, y, mean, variance, rows, channels, eps);
   if (f32)
     bn_train_t(F32(x), F32(scale), F32(offset), W32(y), W32(mean), W32(variance), rows, channels,
                eps);
@@ -339,6 +342,9 @@ void batch_norm_train(bool f32, const void* x, const void* scale, const void* of
 void batch_norm_grad(bool f32, const void* dy, const void* x, const void* scale,
                      const void* gmean, const void* gvar, void* dx, void* dscale, void* doffset,
                      int64_t rows, int64_t channels, double eps) {
+  if (rows > 0)
+    return batch_norm_grad_2pass(f32, dy, x, scale, gmean, gvar, dx, dscale, doffset, rows,
+                                 channels, eps);
   if (f32)
     bn_grad_t(F32(dy), F32(x), F32(scale), F32(gmean), F32(gvar), W32(dx), W32(dscale),
               W32(doffset), rows, channels, eps);

@@ -375,6 +375,28 @@ export interface NativeAddon {
   isa(): Isa;
   /** Forces the portable path ("scalar") or back to AVX2 where the CPU has it (for tests). */
   setIsa(isa: Isa): Isa;
+  /**
+   * The instruction set of the direct convolution kernels (native/conv_direct.cc) now: AVX-512
+   * on top of setIsa's AVX2 where the CPU has AVX-512F.
+   */
+  convDirectPath?(): "avx512" | "avx2" | "scalar";
+  /** Allows or forbids their AVX-512 path (tests of the AVX2 one); returns the previous setting. */
+  convDirectAllowAvx512?(allow: boolean): boolean;
+  /**
+   * Philox4x32-10 uniform draws into out from the blocks at the 128-bit counter (ctr0 lowest
+   * word) under the key (native/philox.cc): the bits of random-philox.ts's fillUniform (4 draws
+   * a block with f32Draws, else 2). The counter is not advanced.
+   */
+  philoxUniform?(
+    key0: number,
+    key1: number,
+    ctr0: number,
+    ctr1: number,
+    ctr2: number,
+    ctr3: number,
+    out: FloatArray,
+    f32Draws: boolean,
+  ): void;
   readonly unaryNames: readonly string[];
   readonly binaryNames: readonly string[];
   readonly reduceNames: readonly string[];
