@@ -20,6 +20,7 @@ import {
   type TensorLike,
 } from "../checks.js";
 import { binaryOp, unaryOp } from "./define.js";
+import { squareGrad } from "./grad-square.js";
 
 export const negative = unaryOp({
   name: "Neg",
@@ -37,7 +38,8 @@ export const square = unaryOp({
   js: "x * x",
   dtypes: "numeric",
   reads: "x",
-  grad: ([dy], c): Grads => [multiply(dy, multiply(saved(c.inputs[0]), 2))],
+  // One fused op: 2 x dy.
+  grad: ([dy], c): Grads => [squareGrad(saved(c.inputs[0]), dy)],
   methods: ["square"],
   namespaces: ["math"],
 });

@@ -23,7 +23,7 @@ import {
 } from "./basic.js";
 import { unbroadcast } from "../broadcast.js";
 import { binaryOp, unaryOp } from "./define.js";
-import { reciprocalGrad, rsqrtGrad, sqrtGrad, tanhGrad } from "./grad.js";
+import { reciprocalGrad, rsqrtGrad, sqrtGrad, tanGrad, tanhGrad } from "./grad.js";
 
 const POSITIVE = [0.5, 2] as const;
 
@@ -165,7 +165,8 @@ export const tan = unaryOp({
   costly: true,
   dtypes: "float",
   reads: "y",
-  grad: ([dy], c): Grads => [mul(dy, add(square(saved(c.outputs[0])), 1))],
+  // One fused op: dy (1 + y^2).
+  grad: ([dy], c): Grads => [tanGrad(saved(c.outputs[0]), dy)],
   methods: ["tan"],
   namespaces: ["math"],
 });
