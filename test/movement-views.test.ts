@@ -10,6 +10,8 @@ import * as tf from "../src/index.js";
 import { backend } from "../src/backend/index.js";
 import { checkGradients, checkSecondOrder, randomTensor } from "./helpers/gradcheck.js";
 
+const nums = (t: tf.Tensor): number[] => Array.from(t.dataSync() as Float64Array);
+
 /** Whether two tensors' storage lies in one buffer. */
 function sharesBuffer(a: tf.Tensor, b: tf.Tensor): boolean {
   const x = backend().read(a);
@@ -43,7 +45,7 @@ test("concat's first-axis gradient: dy's pieces as views of dy, both float dtype
       assert.ok(g !== null);
       assert.equal(g.dtype, dtype);
       assert.deepEqual(g.shape, xs[k].shape);
-      assert.deepEqual(Array.from(g.dataSync()), Array.from(want[k].dataSync()));
+      assert.deepEqual(nums(g), nums(want[k]));
       assert.ok(sharesBuffer(g, dy), `piece ${k} is a view of dy`);
     });
   }
@@ -55,8 +57,8 @@ test("concat's gradient along a later axis after leading 1s is a view too; inner
   const dy = randomTensor([1, 6, 3], 7);
   const [ga, gb] = concatGrads([a, b], 1, dy);
   assert.ok(ga !== null && gb !== null);
-  assert.deepEqual(Array.from(ga.dataSync()), Array.from(dy.dataSync()).slice(0, 6));
-  assert.deepEqual(Array.from(gb.dataSync()), Array.from(dy.dataSync()).slice(6));
+  assert.deepEqual(nums(ga), nums(dy).slice(0, 6));
+  assert.deepEqual(nums(gb), nums(dy).slice(6));
   assert.ok(sharesBuffer(ga, dy) && sharesBuffer(gb, dy));
   // Axis 1 of [2, ...]: the pieces interleave, so they are copies.
   const c = randomTensor([2, 3], 8);
@@ -64,27 +66,25 @@ test("concat's gradient along a later axis after leading 1s is a view too; inner
   const dy2 = randomTensor([2, 4], 10);
   const [gc, gd] = concatGrads([c, d], 1, dy2);
   assert.ok(gc !== null && gd !== null);
-  const v = Array.from(dy2.dataSync());
-  assert.deepEqual(Array.from(gc.dataSync()), [v[0], v[1], v[2], v[4], v[5], v[6]]);
-  assert.deepEqual(Array.from(gd.dataSync()), [v[3], v[7]]);
+  const v = nums(dy2);
+  assert.deepEqual(nums(gc), [v[0], v[1], v[2], v[4], v[5], v[6]]);
+  assert.deepEqual(nums(gd), [v[3], v[7]]);
   assert.ok(!sharesBuffer(gc, dy2) && !sharesBuffer(gd, dy2));
 });
 
 test("the viewed gradients leave dy unchanged and stay valid after later ops", () => {
   const xs = [randomTensor([2, 3], 11), randomTensor([2, 3], 12)];
   const dy = randomTensor([4, 3], 13);
-  const before = Array.from(dy.dataSync());
+  const before = nums(dy);
   const [g0, g1] = concatGrads(xs, 0, dy);
   assert.ok(g0 !== null && g1 !== null);
   const s = tf.add(g0, g1);
-  assert.deepEqual(Array.from(dy.dataSync()), before);
+  assert.deepEqual(nums(dy), before);
   const want = before.slice(0, 6).map((v, i) => v + before[6 + i]);
-  assert.deepEqual(Array.from(s.dataSync()), want);
+  assert.deepEqual(nums(s), want);
   // A reshape and a second op on a view read the piece, not the whole buffer.
-  assert.deepEqual(Array.from(tf.reshape(g1, [6]).dataSync()), before.slice(6));
-  assert.deepEqual(Array.from(tf.reduceSum(g1).dataSync()), [
-    before.slice(6).reduce((p, q) => p + q, 0),
-  ]);
+  assert.deepEqual(nums(tf.reshape(g1, [6])), before.slice(6));
+  assert.deepEqual(nums(tf.reduceSum(g1)), [before.slice(6).reduce((p, q) => p + q, 0)]);
 });
 
 test("concat and stack gradients check against finite differences to second order", () => {
@@ -109,7 +109,7 @@ test("stack's first-axis gradient: views of dy, values of unstack", () => {
     gs.forEach((g, k) => {
       assert.ok(g !== null);
       assert.deepEqual(g.shape, [2, 5]);
-      assert.deepEqual(Array.from(g.dataSync()), Array.from(want[k].dataSync()));
+      assert.deepEqual(nums(g), nums(want[k]));
       assert.ok(sharesBuffer(g, dy));
     });
   }
@@ -130,13 +130,13 @@ test("a traced function's concat gradient matches eager", () => {
     const got = traced(a, b) as tf.Tensor[];
     got.forEach((g, k) => {
       assert.deepEqual(g.shape, eager[k].shape);
-      assert.deepEqual(Array.from(g.dataSync()), Array.from(eager[k].dataSync()));
+      assert.deepEqual(nums(g), nums(eager[k]));
     });
   }
   // 2 * x: the identity the gradient must meet.
   assert.deepEqual(
-    Array.from(eager[0].dataSync()),
-    Array.from(a.dataSync()).map((v) => 2 * v),
+    nums(eager[0]),
+    nums(a).map((v) => 2 * v),
   );
 });
 
@@ -153,8 +153,8 @@ test("complex concat gradients are copied pieces with the right values", () => {
   assert.ok(gz !== null && gw !== null);
   assert.deepEqual(gz.shape, [2, 2]);
   assert.deepEqual(gw.shape, [1, 2]);
-  const v = Array.from(tf.real(dy).dataSync());
-  assert.deepEqual(Array.from(tf.real(gz).dataSync()), v.slice(0, 4));
-  assert.deepEqual(Array.from(tf.real(gw).dataSync()), v.slice(4));
-  assert.deepEqual(Array.from(tf.imag(gw).dataSync()), Array.from(tf.imag(dy).dataSync()).slice(4));
+  const v = nums(tf.real(dy));
+  assert.deepEqual(nums(tf.real(gz)), v.slice(0, 4));
+  assert.deepEqual(nums(tf.real(gw)), v.slice(4));
+  assert.deepEqual(nums(tf.imag(gw)), nums(tf.imag(dy)).slice(4));
 });
