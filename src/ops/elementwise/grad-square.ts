@@ -22,3 +22,10 @@ export const squareGrad = binaryOp({
     unbroadcast(squareGrad(saved(c.inputs[0]), g), c, 1),
   ],
 });
+
+/**
+ * Whether the tape uses input i's cotangent (GradContext.needsInputGrad; absent: yes). A rule
+ * skips the others' work: a product with a constant or a stopped value costs one op, not two.
+ */
+export const wants = (c: { readonly needsInputGrad?: readonly boolean[] }, i: number): boolean =>
+  c.needsInputGrad?.[i] ?? true;

@@ -23,6 +23,7 @@ import {
 } from "./basic.js";
 import { unbroadcast } from "../broadcast.js";
 import { binaryOp, unaryOp } from "./define.js";
+import { squareGrad, wants } from "./grad-square.js";
 import { reciprocalGrad, rsqrtGrad, sqrtGrad, tanGrad, tanhGrad } from "./grad.js";
 
 const POSITIVE = [0.5, 2] as const;
@@ -437,9 +438,15 @@ export const squaredDifference = binaryOp({
   js: "(a - b) * (a - b)",
   dtypes: "numeric",
   reads: "inputs",
+  // 2 (a - b) dy as two ops (a difference, then the fused SquareGrad), the negation for b after
+  // the sum back to its shape, and only the cotangents the tape uses (moments' variance has a
+  // stopped mean as b).
   grad: ([dy], c): Grads => {
-    const g = mul(dy, mul(sub(saved(c.inputs[0]), saved(c.inputs[1])), 2));
-    return [unbroadcast(g, c, 0), unbroadcast(neg(g), c, 1)];
+    const g = squareGrad(sub(saved(c.inputs[0]), saved(c.inputs[1])), dy);
+    return [
+      wants(c, 0) ? unbroadcast(g, c, 0) : null,
+      wants(c, 1) ? neg(unbroadcast(g, c, 1)) : null,
+    ];
   },
   methods: ["squaredDifference"],
   namespaces: ["math"],
