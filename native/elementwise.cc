@@ -193,7 +193,10 @@ TF_INLINE double floor_mod(double a, double b) {
   X(RsqrtGrad, dbl<T>(-0.5 * double(b) * (double(a) * double(a) * double(a))), 0)    \
   X(ReciprocalGrad, dbl<T>(-double(b) * (double(a) * double(a))), 0)                \
   X(GeluGrad, dbl<T>(gelu_grad(double(a), double(b))), 1)                            \
-  X(GeluApproximateGrad, dbl<T>(gelu_approx_grad(double(a), double(b))), 1)
+  X(GeluApproximateGrad, dbl<T>(gelu_approx_grad(double(a), double(b))), 1)          \
+  /* in double as the JS loops: float products would round twice near denormals */ \
+  X(SquareGrad, dbl<T>(2.0 * double(a) * double(b)), 0)                             \
+  X(TanGrad, dbl<T>(double(b) * (1 + double(a) * double(a))), 0)
 
 enum BinaryId {
 #define TF_ENUM(NAME, EXPR, COST) B_##NAME,

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "copy_run.h"
 #include "perf.h"
 #include "threadpool.h"
 
@@ -69,7 +70,7 @@ void copy_rows(const Plan& p, const E* x, E* y) {
       off += idx[a] * p.in[a];
     }
     for (int64_t row = b; row < e; row++) {
-      std::memcpy(y + row * len, x + off, static_cast<size_t>(len) * sizeof(E));
+      copy_bytes(y + row * len, x + off, static_cast<size_t>(len) * sizeof(E));
       for (size_t a = r - 1; a-- > 0;) {
         off += p.in[a];
         if (++idx[a] < p.dims[a]) break;

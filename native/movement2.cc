@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "common.h"
+#include "copy_run.h"
 #include "threadpool.h"
 
 namespace tf {
@@ -48,7 +49,7 @@ CopyPlan copy_plan(const Shape& dims, const std::vector<int64_t>& s, const std::
 template <class E>
 inline void copy_run(const E* in, int64_t ss, E* out, int64_t ds, int64_t len) {
   if (ss == 1 && ds == 1)
-    std::memcpy(out, in, static_cast<size_t>(len) * sizeof(E));
+    copy_bytes(out, in, static_cast<size_t>(len) * sizeof(E));
   else if (ss == 0 && ds == 1)
     std::fill(out, out + len, *in);
   else
@@ -182,7 +183,7 @@ void concat(size_t elem, const std::vector<const void*>& xs, int64_t outer,
       for (size_t k = 0; k < xs.size(); k++) {
         const size_t bytes = static_cast<size_t>(inners[k]) * elem;
         if (bytes == 0) continue;
-        std::memcpy(o, static_cast<const char*>(xs[k]) + row * bytes, bytes);
+        copy_bytes(o, static_cast<const char*>(xs[k]) + row * bytes, bytes);
         o += bytes;
       }
     }
@@ -213,7 +214,7 @@ void split(size_t elem, const void* x, int64_t outer, const std::vector<int64_t>
       for (size_t k = 0; k < outs.size(); k++) {
         const size_t bytes = static_cast<size_t>(inners[k]) * elem;
         if (bytes == 0) continue;
-        std::memcpy(static_cast<char*>(outs[k]) + row * bytes, in, bytes);
+        copy_bytes(static_cast<char*>(outs[k]) + row * bytes, in, bytes);
         in += bytes;
       }
     }
@@ -237,7 +238,7 @@ void gather(size_t elem, const void* params, const int32_t* idx, int64_t batch, 
       if (k < 0 || k >= axis)
         std::memset(dst, 0, bytes);
       else
-        std::memcpy(dst, P + (bo * axis + k) * static_cast<int64_t>(bytes), bytes);
+        copy_bytes(dst, P + (bo * axis + k) * static_cast<int64_t>(bytes), bytes);
       if (++j == n) {
         j = 0;
         bo++;

@@ -63,6 +63,9 @@ for (const isa of ["avx2-fma", "scalar"] as const) {
           [1, 1],
           [3, 7],
           [67, 33],
+          // Rows of whole 4- and 8-lane blocks (the AVX2 loops without a tail).
+          [301, 32],
+          [5, 12],
           [1031, 5],
           [9, 1000],
           [0, 4],

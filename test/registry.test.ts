@@ -133,7 +133,9 @@ test("every elementwise op's native kernel agrees with its JS loop (both float d
         jsBackend.binary(scalar, a, [n], b, [n], want as NumArray, [n]);
         addon.binaryFlat(idx, a, b, got as NumArray);
       }
-      const rtol = F === Float32Array ? 4e-7 : 4e-15;
+      // float32: the hand-vectorized formulas (GeluGrad's) are within a few ulp, as
+      // test/native-fused-grads.test.ts bounds them (6e-7).
+      const rtol = F === Float32Array ? 6e-7 : 4e-15;
       for (let i = 0; i < n; i++) {
         const [w, g] = [want[i], got[i]];
         const ok =

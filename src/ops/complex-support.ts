@@ -161,6 +161,11 @@ const complexScalar = (c: number, t: Tensor): Tensor => cast(complex(c, 0), t.dt
 // real tensors only: on complex tensors their formulas in public ops, conjugated as the others:
 //   d sqrt(z) = dy / (2 conj(y)),   d (1/z) = -dy conj(y)^2.
 const complexGrads: Record<string, GradFn<Attrs>> = {
+  // Square's real gradient is the fused SquareGrad (real only): d z^2 = 2 dy conj(z).
+  Square: ([dy], c): Grads => {
+    const x = cj(saved(c.inputs[0])) as Tensor;
+    return [multiply(dy, multiply(complexScalar(2, x), x))];
+  },
   Sqrt: ([dy], c): Grads => {
     const y = cj(saved(c.outputs[0])) as Tensor;
     return [divide(dy, multiply(complexScalar(2, y), y))];

@@ -22,6 +22,7 @@ import {
 } from "./checks.js";
 import { zeros } from "./creation.js";
 import { api } from "./api.js";
+import { runAsViews } from "./movement-views.js";
 
 // --- helpers shared by the movement files ------------------------------------------------------
 
@@ -271,7 +272,12 @@ export const Pack: OpDef<AxisAttrs> = defineOp<AxisAttrs>({
   },
   // Stacking along axis is concatenating inputs reshaped to [..., 1, ...] there.
   kernel: concatKernel,
-  grad: ([dy], { attrs, inputShapes }) => unstack(dy, inputShapes.length, attrs.axis),
+  // Unstacking along an axis with only 1s before it gives consecutive stretches: views.
+  grad: ([dy], { attrs, inputShapes }) => {
+    const viewAttrs = { axis: attrs.axis, num: inputShapes.length };
+    const views = product(dy.shape, 0, attrs.axis) === 1 ? runAsViews(Unpack, dy, viewAttrs) : null;
+    return views ?? unstack(dy, inputShapes.length, attrs.axis);
+  },
 });
 
 export interface UnpackAttrs {
@@ -372,10 +378,17 @@ function splitOp(name: "Split" | "SplitV"): OpDef<SplitAttrs> {
 export const Split = splitOp("Split");
 export const SplitV = splitOp("SplitV");
 
-/** Splits along a normalized axis into the given sizes (no -1); one piece is the tensor itself. */
+/**
+ * Splits along a normalized axis into the given sizes (no -1); one piece is the tensor itself.
+ * With only 1s before the axis the pieces are consecutive stretches of x: views, no copy.
+ */
 function splitSizes(x: Tensor, sizes: readonly number[], axis: number): Tensor[] {
   if (sizes.length === 1) return [x];
-  return runOp(SplitV, [x], { axis, sizes: sizes.slice() });
+  const attrs = { axis, sizes: sizes.slice() };
+  return (
+    (product(x.shape, 0, axis) === 1 ? runAsViews(SplitV, x, attrs) : null) ??
+    runOp(SplitV, [x], attrs)
+  );
 }
 
 // --- Tile, ReverseV2 --------------------------------------------------------------------------

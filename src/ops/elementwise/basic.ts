@@ -20,6 +20,7 @@ import {
   type TensorLike,
 } from "../checks.js";
 import { binaryOp, unaryOp } from "./define.js";
+import { squareGrad, wants } from "./grad-square.js";
 
 export const negative = unaryOp({
   name: "Neg",
@@ -37,7 +38,8 @@ export const square = unaryOp({
   js: "x * x",
   dtypes: "numeric",
   reads: "x",
-  grad: ([dy], c): Grads => [multiply(dy, multiply(saved(c.inputs[0]), 2))],
+  // One fused op: 2 x dy.
+  grad: ([dy], c): Grads => [squareGrad(saved(c.inputs[0]), dy)],
   methods: ["square"],
   namespaces: ["math"],
 });
@@ -47,7 +49,10 @@ export const add = binaryOp({
   fn: "add",
   js: "a + b",
   dtypes: "numeric",
-  grad: ([dy], c): Grads => [unbroadcast(dy, c, 0), unbroadcast(dy, c, 1)],
+  grad: ([dy], c): Grads => [
+    wants(c, 0) ? unbroadcast(dy, c, 0) : null,
+    wants(c, 1) ? unbroadcast(dy, c, 1) : null,
+  ],
   methods: ["add"],
   namespaces: ["math"],
 });
@@ -56,7 +61,11 @@ export const subtract = binaryOp({
   fn: "subtract",
   js: "a - b",
   dtypes: "numeric",
-  grad: ([dy], c): Grads => [unbroadcast(dy, c, 0), unbroadcast(negative(dy), c, 1)],
+  // Negated after the sum back to b's shape: a broadcast b's negation runs on the small side.
+  grad: ([dy], c): Grads => [
+    wants(c, 0) ? unbroadcast(dy, c, 0) : null,
+    wants(c, 1) ? negative(unbroadcast(dy, c, 1)) : null,
+  ],
   methods: ["sub", "subtract"],
   namespaces: ["math"],
 });
@@ -67,8 +76,8 @@ export const multiply = binaryOp({
   dtypes: "numeric",
   reads: "inputs",
   grad: ([dy], c): Grads => [
-    unbroadcast(multiply(dy, saved(c.inputs[1])), c, 0),
-    unbroadcast(multiply(dy, saved(c.inputs[0])), c, 1),
+    wants(c, 0) ? unbroadcast(multiply(dy, saved(c.inputs[1])), c, 0) : null,
+    wants(c, 1) ? unbroadcast(multiply(dy, saved(c.inputs[0])), c, 1) : null,
   ],
   methods: ["mul", "multiply"],
   namespaces: ["math"],

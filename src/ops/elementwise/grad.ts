@@ -11,6 +11,7 @@
  *   SqrtGrad(y, dy)        = dy / (2y)                  d/dy = -g dy / (2y^2),    d/ddy = SqrtGrad(y, g)
  *   RsqrtGrad(y, dy)       = -dy y^3 / 2                d/dy = -3/2 g dy y^2,     d/ddy = RsqrtGrad(y, g)
  *   ReciprocalGrad(y, dy)  = -dy y^2                    d/dy = -2 g dy y,         d/ddy = ReciprocalGrad(y, g)
+ *   TanGrad(y, dy)         = dy (1 + y^2)               d/dy = 2 g dy y,          d/ddy = TanGrad(y, g)
  * (y is the forward op's output, x its input, g the upstream cotangent.) 1 - y^2 is taken as
  * (1 - y)(1 + y), which loses no digits for y near +-1.
  */
@@ -140,4 +141,17 @@ export const reciprocalGrad = binaryOp({
     ];
   },
   domain: [POSITIVE, UNIT],
+});
+
+export const tanGrad = binaryOp({
+  name: "TanGrad",
+  fn: "tanGrad",
+  js: "b * (1 + a * a)",
+  dtypes: "float",
+  reads: "inputs",
+  grad: ([g], c): Grads => {
+    const [y, dy] = [saved(c.inputs[0]), saved(c.inputs[1])];
+    return [unbroadcast(mul(mul(g, dy), mul(y, 2)), c, 0), unbroadcast(tanGrad(y, g), c, 1)];
+  },
+  domain: [[-2, 2], UNIT],
 });

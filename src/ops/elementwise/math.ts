@@ -23,7 +23,8 @@ import {
 } from "./basic.js";
 import { unbroadcast } from "../broadcast.js";
 import { binaryOp, unaryOp } from "./define.js";
-import { reciprocalGrad, rsqrtGrad, sqrtGrad, tanhGrad } from "./grad.js";
+import { squareGrad, wants } from "./grad-square.js";
+import { reciprocalGrad, rsqrtGrad, sqrtGrad, tanGrad, tanhGrad } from "./grad.js";
 
 const POSITIVE = [0.5, 2] as const;
 
@@ -165,7 +166,8 @@ export const tan = unaryOp({
   costly: true,
   dtypes: "float",
   reads: "y",
-  grad: ([dy], c): Grads => [mul(dy, add(square(saved(c.outputs[0])), 1))],
+  // One fused op: dy (1 + y^2).
+  grad: ([dy], c): Grads => [tanGrad(saved(c.outputs[0]), dy)],
   methods: ["tan"],
   namespaces: ["math"],
 });
@@ -436,9 +438,15 @@ export const squaredDifference = binaryOp({
   js: "(a - b) * (a - b)",
   dtypes: "numeric",
   reads: "inputs",
+  // 2 (a - b) dy as two ops (a difference, then the fused SquareGrad), the negation for b after
+  // the sum back to its shape, and only the cotangents the tape uses (moments' variance has a
+  // stopped mean as b).
   grad: ([dy], c): Grads => {
-    const g = mul(dy, mul(sub(saved(c.inputs[0]), saved(c.inputs[1])), 2));
-    return [unbroadcast(g, c, 0), unbroadcast(neg(g), c, 1)];
+    const g = squareGrad(sub(saved(c.inputs[0]), saved(c.inputs[1])), dy);
+    return [
+      wants(c, 0) ? unbroadcast(g, c, 0) : null,
+      wants(c, 1) ? neg(unbroadcast(g, c, 1)) : null,
+    ];
   },
   methods: ["squaredDifference"],
   namespaces: ["math"],

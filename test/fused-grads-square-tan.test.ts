@@ -1,0 +1,182 @@
+/**
+ * SquareGrad (2 x dy) and TanGrad (dy (1 + y^2)), the one-op gradients of Square and Tan: the
+ * native kernels against the JS loops on both ISA paths, odd lengths, broadcasting and special
+ * values, in float32 and float64; values against closed forms; the forward ops' gradients to
+ * second order against finite differences; complex Square's gradient (not the real fused op).
+ */
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "../src/index.js";
+import { nativeAddon } from "../src/backend/native/index.js";
+import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
+import { jsBackend } from "../src/backend/js/index.js";
+import type { NumArray } from "../src/tensor/dtype.js";
+import { scalarOf } from "../src/engine/op.js";
+import { squareGrad } from "../src/ops/elementwise/grad-square.js";
+import { tanGrad } from "../src/ops/elementwise/grad.js";
+import { checkGradients, checkSecondOrder, randomTensor } from "./helpers/gradcheck.js";
+
+const addon = nativeAddon();
+const nums = (t: tf.Tensor): number[] => Array.from(t.dataSync() as Float64Array);
+const vals = (t: tf.Tensor): number[] => Array.from(t.dataSync() as Float64Array);
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function withIsa(a: NativeAddon, isa: Isa, body: () => void): void {
+  const before = a.isa();
+  a.setIsa(isa);
+  try {
+    body();
+  } finally {
+    a.setIsa(before);
+  }
+}
+
+/**
+ * SquareGrad (2ab, in double, no sum) is exact; TanGrad's b (1 + a^2) may be contracted to a
+ * fused multiply-add by the compiler, within a few ulp of the JS value.
+ */
+function same(got: number, want: number, name: string): boolean {
+  if (Number.isNaN(want)) return Number.isNaN(got);
+  if (name === "SquareGrad" || !Number.isFinite(want)) return Object.is(got, want);
+  return Math.abs(got - want) <= 1e-15 * Math.abs(want) || Object.is(got, want);
+}
+
+const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e30, 1, -1, 3e38, -3e19];
+
+for (const isa of ["avx2-fma", "scalar"] as const) {
+  test(`SquareGrad and TanGrad, ${isa}: native = JS exactly on odd lengths, specials, broadcasts`, (t: TestContext) => {
+    const a = addon;
+    if (a === null) {
+      t.skip("native addon not loaded");
+      return;
+    }
+    if (isa === "avx2-fma" && a.setIsa("avx2-fma") !== "avx2-fma") {
+      t.skip("no AVX2 on this machine");
+      return;
+    }
+    withIsa(a, isa, () => {
+      const r = rng(7);
+      for (const F of [Float32Array, Float64Array]) {
+        for (const name of ["SquareGrad", "TanGrad"]) {
+          const idx = a.binaryNames.indexOf(name);
+          assert.ok(idx >= 0, `${name} has a native kernel`);
+          for (const n of [1, 7, 8, 9, 33, 1031]) {
+            const x = new F(n);
+            const y = new F(n);
+            for (let i = 0; i < n; i++) {
+              x[i] = (r() - 0.5) * 20;
+              y[i] = (r() - 0.5) * 6;
+            }
+            if (n > 30) {
+              x.set(SPECIAL, 0);
+              y.set(SPECIAL, 15);
+            }
+            const want = new F(n);
+            const got = new F(n);
+            jsBackend.binary(scalarOf(name), x, [n], y, [n], want as NumArray, [n]);
+            a.binaryFlat(idx, x, y, got as NumArray);
+            for (let i = 0; i < n; i++) {
+              assert.ok(
+                same(got[i], want[i], name),
+                `${name} ${F.name} ${isa} (${x[i]}, ${y[i]}): native ${got[i]}, JS ${want[i]}`,
+              );
+            }
+          }
+          // Broadcast shapes ([rows, 3] op [rows, 1] and [3]): the strided paths.
+          const rows = 37;
+          const x = new F(rows * 3).map(() => (r() - 0.5) * 4);
+          const col = new F(rows).map(() => (r() - 0.5) * 4);
+          const row = new F(3).map(() => (r() - 0.5) * 4);
+          for (const [b, bShape] of [
+            [col, [rows, 1]],
+            [row, [3]],
+          ] as const) {
+            const want = new F(rows * 3);
+            const got = new F(rows * 3);
+            jsBackend.binary(scalarOf(name), x, [rows, 3], b, bShape, want as NumArray, [rows, 3]);
+            a.binary(idx, x, [rows, 3], b, bShape, got as NumArray, [rows, 3]);
+            got.forEach((v, i) =>
+              assert.ok(same(v, want[i], name), `${name} ${F.name} [${bShape}] at ${i}`),
+            );
+          }
+        }
+      }
+    });
+  });
+}
+
+test("SquareGrad and TanGrad: values against the closed forms, both dtypes", () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    const a = tf.constant([0.5, -2, 3, 0], dtype);
+    const b = tf.constant([1.5, 0.25, -1, 7], dtype);
+    assert.deepEqual(nums(squareGrad(a, b)), [1.5, -1, -6, 0]);
+    assert.deepEqual(nums(tanGrad(a, b)), [1.5 * 1.25, 0.25 * 5, -10, 7]);
+    assert.equal(squareGrad(a, b).dtype, dtype);
+  }
+  assert.throws(() => squareGrad(tf.constant([1], "int32"), tf.constant([1], "int32")), /int32/);
+  assert.throws(() => tanGrad(tf.ones([2, 3]), tf.ones([4])), /\[2,3\]|2,3/);
+});
+
+test("tf.square and tf.tan gradients: closed forms, finite differences to second order", () => {
+  const x = tf.constant([-1.2, -0.3, 0, 0.4, 1.1], "float64");
+  const dy = tf.constant([0.5, -1, 2, 0.25, 1], "float64");
+  const grad = (f: (t: tf.Tensor) => tf.Tensor): number[] => {
+    const tape = new tf.GradientTape();
+    tape.watch(x);
+    const y = tape.record(() => f(x));
+    return vals(tape.gradient(y, x, { outputGradients: dy }) as tf.Tensor);
+  };
+  const xs = vals(x);
+  const dys = vals(dy);
+  grad(tf.square).forEach((g, i) => assert.ok(Math.abs(g - 2 * xs[i] * dys[i]) < 1e-15));
+  grad(tf.tan).forEach((g, i) =>
+    assert.ok(Math.abs(g - dys[i] / Math.cos(xs[i]) ** 2) < 1e-12, `tan' at ${xs[i]}: ${g}`),
+  );
+  checkGradients((t) => tf.square(t), [randomTensor([3, 4], 1)]);
+  checkGradients((t) => tf.tan(t), [randomTensor([3, 4], 2)]);
+  checkSecondOrder((t) => tf.square(tf.sin(t)), randomTensor([2, 3], 3));
+  checkSecondOrder((t) => tf.tan(t), randomTensor([2, 3], 4));
+  // Third derivative of x^2 is 0, of tan at 0 is 2.
+  const t3 = (f: (t: tf.Tensor) => tf.Tensor, at: number): number => {
+    const v = tf.constant([at], "float64");
+    const t1 = new tf.GradientTape({ persistent: true });
+    t1.watch(v);
+    const g2 = t1.record(() => {
+      const t2 = new tf.GradientTape();
+      t2.watch(v);
+      const g1 = t2.record(() => {
+        const t3 = new tf.GradientTape();
+        t3.watch(v);
+        const y = t3.record(() => f(v));
+        return t3.gradient(y, v) as tf.Tensor;
+      });
+      return t2.gradient(g1, v) as tf.Tensor;
+    });
+    const g = t1.gradient(g2, v);
+    return g === null ? 0 : vals(g)[0];
+  };
+  assert.ok(Math.abs(t3(tf.square, 0.7)) < 1e-12);
+  assert.ok(Math.abs(t3(tf.tan, 0) - 2) < 1e-12);
+});
+
+test("complex square's gradient is 2 dy conj(z)", () => {
+  const z = tf.complex(tf.constant([1, -2], "float32"), tf.constant([0.5, 3], "float32"));
+  const dy = tf.complex(tf.constant([1, 0], "float32"), tf.constant([0, 1], "float32"));
+  const tape = new tf.GradientTape();
+  tape.watch(z);
+  const y = tape.record(() => tf.square(z));
+  const g = tape.gradient(y, z, { outputGradients: dy }) as tf.Tensor;
+  // 2 (1)(1 - 0.5i) = 2 - i;  2 (i)(-2 - 3i) = 6 - 4i.
+  assert.deepEqual(nums(tf.real(g)), [2, 6]);
+  assert.deepEqual(nums(tf.imag(g)), [-1, -4]);
+});
