@@ -27,7 +27,7 @@ void lstm_cell(bool f32, const void* z, const void* cPrev, void* c, void* h, int
 void lstm_cell_grad(bool f32, const void* z, const void* cPrev, const void* dc, const void* dh,
                     void* dz, void* dcPrev, int64_t batch, int64_t units);
 
-// A whole LSTM sequence, time-major: xp [steps, batch, 4 units] (the projected inputs, bias
+// A whole LSTM sequence (defined in rnn.cc), time-major: xp [steps, batch, 4 units] (the projected inputs, bias
 // included), wh [units, 4 units], h0, c0 [batch, units]. For each step t:
 // zs[t] = xp[t] + h wh, then the cell: cs[t], hs[t] (h, c the previous step's, h0, c0 first).
 void lstm_sequence(bool f32, const void* xp, const void* wh, const void* h0, const void* c0,

@@ -508,6 +508,8 @@ test("native LSTM sequence kernels match js: odd shapes, both dtypes and ISAs", 
             [1, 1, 1],
             [3, 5, 7],
             [6, 32, 33],
+            // Several unit blocks per step (threads split a step from about 256k multiply-adds).
+            [2, 13, 100],
           ]) {
             const what = `${isa} ${dtype} [${steps}, ${batch}, ${units}]`;
             const p = { steps, batch, units };

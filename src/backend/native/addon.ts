@@ -288,6 +288,35 @@ export interface NativeAddon {
     batch: number,
     units: number,
   ): void;
+  /** RnnKernels (native/rnn.cc), sizes as numbers; optional as transpose. */
+  gruSequence?(
+    xp: FloatArray,
+    rk: FloatArray,
+    rb: FloatArray,
+    h0: FloatArray,
+    hs: FloatArray,
+    gs: FloatArray,
+    steps: number,
+    batch: number,
+    units: number,
+    resetAfter: boolean,
+  ): void;
+  gruSequenceGrad?(
+    rk: FloatArray,
+    h0: FloatArray,
+    hs: FloatArray,
+    gs: FloatArray,
+    dhs: FloatArray,
+    dgs: FloatArray,
+    dxp: FloatArray,
+    drk: FloatArray,
+    drb: FloatArray,
+    dh0: FloatArray,
+    steps: number,
+    batch: number,
+    units: number,
+    resetAfter: boolean,
+  ): void;
   lstmCellGrad?(
     z: FloatArray,
     cPrev: FloatArray,
