@@ -4,10 +4,10 @@
 // repeated for every step with the same weights. The weights are packed once per call into
 // panels of NR columns (K x NR contiguous, zero padded), gate by gate, and a step's product
 // reads the state rows directly (broadcasts from a row-major [batch, K] block that stays in L1),
-// so no step packs anything. The work of a step is cut by units: block q owns units
-// [u0, u1) and computes the product's columns of those units in every gate, then the gate
-// arithmetic of those units, all in one task; one pool pass per step (two for the GRU without
-// reset_after, whose candidate needs the reset state of every unit).
+// so no step packs anything. Threads split the batch: a row's recurrence reads only its own
+// row of the previous state (and, going back, its own cotangents), so each block of rows runs
+// all the steps by itself and a sequence costs one pool pass, not one per step (see Rows).
+// Results do not depend on the thread count: every row is computed the same way in any block.
 #include "rnn.h"
 
 #include <algorithm>
@@ -56,7 +56,8 @@ Panels<T> pack(const T* src, int64_t K, int64_t groups, int64_t width, int64_t s
       T* d = P.data.data() + (g * P.per + j) * K * NR;
       const int64_t nc = P.cols(j);
       for (int64_t p = 0; p < K; p++)
-        for (int64_t c = 0; c < nc; c++) d[p * NR + c] = src[p * sp + (g * width + j * NR + c) * sj];
+        for (int64_t c = 0; c < nc; c++)
+          d[p * NR + c] = src[p * sp + (g * width + j * NR + c) * sj];
     }
   }
   return P;
@@ -232,30 +233,45 @@ void gate_product(const Panels<T>& P, int64_t g, int64_t j0, int64_t j1, const T
     panel(A, lda, M, P.panel(g, j), P.K, C + g * cstride + j * kNR<T>, ldc, P.cols(j), acc);
 }
 
-// How a step is split: blocks of whole panels of units. A step is worth splitting from about
-// 256k multiply-adds; blocks of at least 2 panels, about 2 per thread (claimed dynamically, so
-// a thread that starts late leaves its share to the others).
-struct Blocks {
-  int64_t n, per;  // block count, panels per unit group
-  int64_t j0(int64_t q) const { return per * q / n; }
-  int64_t j1(int64_t q) const { return per * (q + 1) / n; }
+// How a sequence is split over threads: by batch rows. A row's recurrence only reads its own
+// row of the previous state (and its own cotangents going back), so each block of rows runs
+// every step by itself, with no synchronization between steps (one pool pass per sequence:
+// a thread that is descheduled for a while only delays its own rows). Blocks are whole 6-row
+// panels of the products, at most one per thread, and only for sequences of at least ~1M
+// multiply-adds per block.
+struct Rows {
+  int64_t n, panels, B;
+  int64_t r0(int64_t q) const { return std::min(B, panels * q / n * 6); }
+  int64_t r1(int64_t q) const { return std::min(B, panels * (q + 1) / n * 6); }
 };
 
-Blocks unit_blocks(int64_t per, int64_t macsPerStep) {
+Rows row_blocks(int64_t B, int64_t macs) {
   const int threads = ThreadPool::get().size();
+  const int64_t panels = (B + 5) / 6;
   int64_t n = 1;
-  if (threads > 1 && macsPerStep >= 256 * 1024)
-    n = std::max<int64_t>(1, std::min<int64_t>(per / 2, 2 * threads));
-  return Blocks{n, per};
+  if (threads > 1) n = std::max<int64_t>(1, std::min<int64_t>({panels, threads, macs / (1 << 20)}));
+  return Rows{n, panels, B};
 }
 
 template <class F>
-void run_blocks(const Blocks& b, F&& body) {
-  if (b.n == 1) {
-    body(int64_t(0));
+void run_rows(const Rows& rows, F&& body) {
+  if (rows.n == 1) {
+    body(int64_t(0), rows.B);
     return;
   }
-  ThreadPool::get().run(b.n, [&](int64_t q, int) { body(q); });
+  ThreadPool::get().run(rows.n, [&](int64_t q, int) {
+    const int64_t r0 = rows.r0(q), r1 = rows.r1(q);
+    if (r0 < r1) body(r0, r1);
+  });
+}
+
+// out[k] = sum_r a[r * cols + k], in double, in row order.
+template <class T>
+void column_sums(const T* a, int64_t rows, int64_t cols, T* out) {
+  std::vector<double> s(static_cast<size_t>(cols), 0.0);
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t k = 0; k < cols; k++) s[k] += double(a[r * cols + k]);
+  for (int64_t k = 0; k < cols; k++) out[k] = static_cast<T>(s[k]);
 }
 
 inline double sigm(double v) { return 1.0 / (1.0 + std::exp(-v)); }
@@ -344,7 +360,8 @@ TF_AVX2 void lstm_bwd_avx2(const float* z, const float* cp, const float* dc, con
     _mm256_storeu_ps(dz + u, _mm256_fmadd_ps(_mm256_mul_ps(e, g), di, _mm256_loadu_ps(dzs + u)));
     _mm256_storeu_ps(dz + U + u,
                      _mm256_fmadd_ps(_mm256_mul_ps(e, p), df, _mm256_loadu_ps(dzs + U + u)));
-    _mm256_storeu_ps(dz + 2 * U + u, _mm256_fmadd_ps(_mm256_mul_ps(e, i), _mm256_fnmadd_ps(g, g, one),
+    _mm256_storeu_ps(dz + 2 * U + u,
+                     _mm256_fmadd_ps(_mm256_mul_ps(e, i), _mm256_fnmadd_ps(g, g, one),
                                                      _mm256_loadu_ps(dzs + 2 * U + u)));
     _mm256_storeu_ps(dz + 3 * U + u, _mm256_fmadd_ps(_mm256_mul_ps(vdh, t), dO,
                                                      _mm256_loadu_ps(dzs + 3 * U + u)));
@@ -380,81 +397,70 @@ void lstm_bwd_units<float>(const float* z, const float* cp, const float* dc, con
 #endif
 
 template <class T>
-void lstm_seq_t(const T* xp, const T* wh, const T* h0, const T* c0, T* hs, T* cs, T* zs,
-                int64_t steps, int64_t B, int64_t U) {
-  constexpr int NR = kNR<T>;
+void lstm_seq_t(const T* xp, const T* wh, const T* bias, const T* h0, const T* c0, T* hs, T* cs,
+                T* zs, int64_t steps, int64_t B, int64_t U) {
   const int64_t n = B * U, nz = 4 * n, G = 4 * U;
   // wh [U, 4U]: four gates of U columns.
   const Panels<T> P = pack(wh, U, 4, U, G, 1);
-  const Blocks blk = unit_blocks(P.per, B * G * U);
-  for (int64_t t = 0; t < steps; t++) {
-    T* z = zs + t * nz;
-    const T* x = xp + t * nz;
-    const T* hp = t == 0 ? h0 : hs + (t - 1) * n;
-    const T* cp = t == 0 ? c0 : cs + (t - 1) * n;
-    T* c = cs + t * n;
-    T* h = hs + t * n;
-    run_blocks(blk, [&](int64_t q) {
-      const int64_t j0 = blk.j0(q), j1 = blk.j1(q);
-      const int64_t u0 = j0 * NR, u1 = std::min(U, j1 * NR);
-      if (u0 >= u1) return;
-      for (int64_t g = 0; g < 4; g++)
-        for (int64_t b = 0; b < B; b++)
-          std::memcpy(z + b * G + g * U + u0, x + b * G + g * U + u0, (u1 - u0) * sizeof(T));
-      for (int64_t g = 0; g < 4; g++) gate_product(P, g, j0, j1, hp, U, B, z, G, U, true);
-      for (int64_t b = 0; b < B; b++)
-        lstm_fwd_units(z + b * G, cp + b * U, c + b * U, h + b * U, U, u0, u1);
-    });
-  }
+  run_rows(row_blocks(B, steps * B * G * U), [&](int64_t r0, int64_t r1) {
+    const int64_t M = r1 - r0;
+    for (int64_t t = 0; t < steps; t++) {
+      T* z = zs + t * nz + r0 * G;
+      const T* x = xp + t * nz + r0 * G;
+      const T* hp = (t == 0 ? h0 : hs + (t - 1) * n) + r0 * U;
+      const T* cp = (t == 0 ? c0 : cs + (t - 1) * n) + r0 * U;
+      T* c = cs + t * n + r0 * U;
+      T* h = hs + t * n + r0 * U;
+      for (int64_t b = 0; b < M; b++)
+        for (int64_t k = 0; k < G; k++) z[b * G + k] = x[b * G + k] + bias[k];
+      for (int64_t g = 0; g < 4; g++) gate_product(P, g, 0, P.per, hp, U, M, z, G, U, true);
+      for (int64_t b = 0; b < M; b++)
+        lstm_fwd_units(z + b * G, cp + b * U, c + b * U, h + b * U, U, int64_t(0), U);
+    }
+  });
 }
 
-// Backward through the steps. Block q, at step t: dh = dhs[t] + dz_{t+1} wh^T and
-// dc = dcs[t] + dcPrev_{t+1} on its units (the product's columns of its units), then the
-// cell's gradient on those units: dz_t (into dxp[t]) and dcPrev_t. dwh = sum_t h_{t-1}^T dz_t
-// is one product over all the steps after the loop.
+// Backward through the steps, each block of rows by itself: dh = dhs[t] + dz_{t+1} wh^T and
+// dc = dcs[t] + dcPrev_{t+1}, then the cell's gradient: dz_t (into dxp[t]) and dcPrev_t.
+// dwh = sum_t h_{t-1}^T dz_t is one product over all the steps after the loop, db the column
+// sums of dz.
 template <class T>
 void lstm_seq_grad_t(const T* zs, const T* cs, const T* hs, const T* wh, const T* h0, const T* c0,
                      const T* dhs, const T* dcs, const T* dzs, T* dxp, T* dwh, T* dh0, T* dc0,
-                     int64_t steps, int64_t B, int64_t U) {
-  constexpr int NR = kNR<T>;
+                     T* db, int64_t steps, int64_t B, int64_t U) {
   const int64_t n = B * U, nz = 4 * n, G = 4 * U;
   // wh^T [4U, U]: B(p, j) = wh[j, p].
   const Panels<T> P = pack(wh, G, 1, U, 1, G);
-  const Blocks blk = unit_blocks(P.per, B * G * U);
   std::vector<T> dh(static_cast<size_t>(n)), dc(static_cast<size_t>(n)),
       dcp(static_cast<size_t>(n));
-  for (int64_t t = steps - 1; t >= 0; t--) {
-    const T* cp = t == 0 ? c0 : cs + (t - 1) * n;
-    run_blocks(blk, [&](int64_t q) {
-      const int64_t j0 = blk.j0(q), j1 = blk.j1(q);
-      const int64_t u0 = j0 * NR, u1 = std::min(U, j1 * NR);
-      if (u0 >= u1) return;
-      const int64_t w = u1 - u0;
-      for (int64_t b = 0; b < B; b++) {
-        const int64_t o = b * U + u0;
-        std::memcpy(dh.data() + o, dhs + t * n + o, w * sizeof(T));
-        if (t == steps - 1) {
-          std::memcpy(dc.data() + o, dcs + t * n + o, w * sizeof(T));
-        } else {
-          for (int64_t u = 0; u < w; u++) dc[o + u] = dcs[t * n + o + u] + dcp[o + u];
-        }
+  run_rows(row_blocks(B, steps * B * G * U), [&](int64_t r0, int64_t r1) {
+    const int64_t M = r1 - r0, o = r0 * U;
+    T* dhr = dh.data() + o;
+    T* dcr = dc.data() + o;
+    T* dcpr = dcp.data() + o;
+    for (int64_t t = steps - 1; t >= 0; t--) {
+      const T* cp = (t == 0 ? c0 : cs + (t - 1) * n) + o;
+      std::copy(dhs + t * n + o, dhs + t * n + o + M * U, dhr);
+      if (t == steps - 1) {
+        std::copy(dcs + t * n + o, dcs + t * n + o + M * U, dcr);
+      } else {
+        for (int64_t i = 0; i < M * U; i++) dcr[i] = dcs[t * n + o + i] + dcpr[i];
+        gate_product(P, 0, 0, P.per, dxp + (t + 1) * nz + r0 * G, G, M, dhr, U, 0, true);
       }
-      if (t < steps - 1) gate_product(P, 0, j0, j1, dxp + (t + 1) * nz, G, B, dh.data(), U, 0, true);
-      for (int64_t b = 0; b < B; b++)
-        lstm_bwd_units(zs + t * nz + b * G, cp + b * U, dc.data() + b * U, dh.data() + b * U,
-                       dzs + t * nz + b * G, dxp + t * nz + b * G, dcp.data() + b * U, U, u0, u1);
-    });
-  }
-  run_blocks(blk, [&](int64_t q) {
-    const int64_t j0 = blk.j0(q), j1 = blk.j1(q);
-    gate_product(P, 0, j0, j1, dxp, G, B, dh0, U, 0, false);
+      const int64_t zo = t * nz + r0 * G;
+      for (int64_t b = 0; b < M; b++)
+        lstm_bwd_units(zs + zo + b * G, cp + b * U, dcr + b * U, dhr + b * U, dzs + zo + b * G,
+                       dxp + zo + b * G, dcpr + b * U, U, int64_t(0), U);
+    }
+    gate_product(P, 0, 0, P.per, dxp + r0 * G, G, M, dh0 + o, U, 0, false);
+    std::copy(dcpr, dcpr + M * U, dc0 + o);
   });
-  std::copy(dcp.begin(), dcp.end(), dc0);
   // The previous hidden states of every step, [steps * batch, units]: h0, hs[0 .. steps - 2].
   std::vector<T> hprev(static_cast<size_t>(steps * n));
   std::copy(h0, h0 + n, hprev.begin());
   std::copy(hs, hs + (steps - 1) * n, hprev.begin() + n);
   gemm(hprev.data(), dxp, dwh, plain(U, G, steps * B, true, false, false));
+  column_sums(dxp, steps * B, G, db);
 }
 
 // ---- GRU gate arithmetic on units [u0, u1) of one row -------------------------------------
@@ -534,7 +540,8 @@ TF_AVX2 void gru_fwd_after_avx2(const float* x, float* g, const float* hp, float
   int64_t u = u0;
   for (; u + 8 <= u1; u += 8) {
     const __m256 r = v8f::sigmoid(_mm256_loadu_ps(g + U + u));
-    const __m256 ph = _mm256_fmadd_ps(r, _mm256_loadu_ps(g + 3 * U + u), _mm256_loadu_ps(x + 2 * U + u));
+    const __m256 ph =
+        _mm256_fmadd_ps(r, _mm256_loadu_ps(g + 3 * U + u), _mm256_loadu_ps(x + 2 * U + u));
     _mm256_storeu_ps(g + 2 * U + u, ph);
     const __m256 z = v8f::sigmoid(_mm256_loadu_ps(g + u));
     const __m256 hh = v8f::tanh(ph);
@@ -575,14 +582,16 @@ TF_AVX2 void gru_bwd_avx2(bool after, const float* g, const float* hp, const flo
     const __m256 dpz = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_sub_ps(_mm256_loadu_ps(hp + u), hh)),
                                        dz, _mm256_loadu_ps(dg + u));
     const __m256 dph = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_sub_ps(one, z)),
-                                       _mm256_fnmadd_ps(hh, hh, one), _mm256_loadu_ps(dg + 2 * U + u));
+                                       _mm256_fnmadd_ps(hh, hh, one),
+                                       _mm256_loadu_ps(dg + 2 * U + u));
     _mm256_storeu_ps(dx + u, dpz);
     _mm256_storeu_ps(dx + 2 * U + u, dph);
     _mm256_storeu_ps(carry + u, _mm256_mul_ps(d, z));
     if (after) {
       const __m256 r = v8f::sigmoid(_mm256_loadu_ps(g + U + u));
       const __m256 q = _mm256_loadu_ps(g + 3 * U + u);
-      const __m256 dpr = _mm256_fmadd_ps(_mm256_mul_ps(dph, q), _mm256_mul_ps(r, _mm256_sub_ps(one, r)),
+      const __m256 dpr = _mm256_fmadd_ps(_mm256_mul_ps(dph, q),
+                                         _mm256_mul_ps(r, _mm256_sub_ps(one, r)),
                                          _mm256_loadu_ps(dg + U + u));
       _mm256_storeu_ps(dx + U + u, dpr);
       _mm256_storeu_ps(drec + u, dpz);
@@ -602,7 +611,8 @@ TF_AVX2 void gru_bwd_reset_avx2(const float* g, const float* hp, const float* dq
     const __m256 q = _mm256_add_ps(_mm256_loadu_ps(dq + u), _mm256_loadu_ps(dg + 3 * U + u));
     _mm256_storeu_ps(dx + U + u,
                      _mm256_fmadd_ps(_mm256_mul_ps(q, _mm256_loadu_ps(hp + u)),
-                                     _mm256_mul_ps(r, _mm256_sub_ps(one, r)), _mm256_loadu_ps(dg + U + u)));
+                                     _mm256_mul_ps(r, _mm256_sub_ps(one, r)),
+                                     _mm256_loadu_ps(dg + U + u)));
     _mm256_storeu_ps(carry + u, _mm256_fmadd_ps(q, r, _mm256_loadu_ps(carry + u)));
   }
   gru_bwd_reset_generic(g, hp, dq, dg, dx, carry, U, u, u1);
@@ -665,117 +675,93 @@ struct GruRows<float> {
 template <class T>
 void gru_seq_t(bool after, const T* xp, const T* rk, const T* rb, const T* h0, T* hs, T* gs,
                int64_t steps, int64_t B, int64_t U) {
-  constexpr int NR = kNR<T>;
   using R = GruRows<T>;
   const int64_t n = B * U, X = 3 * U, G = 4 * U;
-  // rk [U, 3U]: gates z, r, h of U columns; !resetAfter also needs rk_h alone for the pass on q.
+  // rk [U, 3U]: gates z, r, h of U columns.
   const Panels<T> P = pack(rk, U, 3, U, X, 1);
-  const Blocks blk = unit_blocks(P.per, B * X * U);
-  for (int64_t t = 0; t < steps; t++) {
-    const T* x = xp + t * B * X;
-    T* g = gs + t * B * G;
-    const T* hp = t == 0 ? h0 : hs + (t - 1) * n;
-    T* h = hs + t * n;
-    // First pass: pz, pr (and q = h rk_h + rb_h with resetAfter) on the block's units.
-    run_blocks(blk, [&](int64_t q) {
-      const int64_t j0 = blk.j0(q), j1 = blk.j1(q);
-      const int64_t u0 = j0 * NR, u1 = std::min(U, j1 * NR);
-      if (u0 >= u1) return;
-      for (int64_t b = 0; b < B; b++) {
+  run_rows(row_blocks(B, steps * B * X * U), [&](int64_t r0, int64_t r1) {
+    const int64_t M = r1 - r0;
+    for (int64_t t = 0; t < steps; t++) {
+      const T* x = xp + (t * B + r0) * X;
+      T* g = gs + (t * B + r0) * G;
+      const T* hp = (t == 0 ? h0 : hs + (t - 1) * n) + r0 * U;
+      T* h = hs + t * n + r0 * U;
+      // pz = xz + rb_z + h rk_z, pr likewise; resetAfter: q = rb_h + h rk_h (the h gate's
+      // product lands in the q block, column 3U).
+      for (int64_t b = 0; b < M; b++) {
         T* gr = g + b * G;
         const T* xr = x + b * X;
-        for (int64_t u = u0; u < u1; u++) {
-          gr[u] = xr[u] + rb[u];
-          gr[U + u] = xr[U + u] + rb[U + u];
-          if (after) gr[3 * U + u] = rb[2 * U + u];
-        }
+        for (int64_t u = 0; u < 2 * U; u++) gr[u] = xr[u] + rb[u];
+        if (after)
+          for (int64_t u = 0; u < U; u++) gr[3 * U + u] = rb[2 * U + u];
       }
-      gate_product(P, 0, j0, j1, hp, U, B, g, G, U, true);
-      gate_product(P, 1, j0, j1, hp, U, B, g, G, U, true);
+      gate_product(P, 0, 0, P.per, hp, U, M, g, G, U, true);
+      gate_product(P, 1, 0, P.per, hp, U, M, g, G, U, true);
       if (after) {
-        // The h gate's product lands in the q block (column 3U).
-        for (int64_t j = j0; j < j1; j++)
-          panel(hp, U, B, P.panel(2, j), U, g + 3 * U + j * NR, G, P.cols(j), true);
-        for (int64_t b = 0; b < B; b++)
-          R::fwd_after(x + b * X, g + b * G, hp + b * U, h + b * U, U, u0, u1);
-      } else {
-        for (int64_t b = 0; b < B; b++) R::fwd_reset(g + b * G, hp + b * U, U, u0, u1);
+        gate_product(P, 2, 0, P.per, hp, U, M, g + U, G, U, true);
+        for (int64_t b = 0; b < M; b++)
+          R::fwd_after(x + b * X, g + b * G, hp + b * U, h + b * U, U, 0, U);
+        continue;
       }
-    });
-    if (after) continue;
-    // Second pass (!resetAfter): ph = xh + q rk_h + rb_h needs q of every unit.
-    run_blocks(blk, [&](int64_t q) {
-      const int64_t j0 = blk.j0(q), j1 = blk.j1(q);
-      const int64_t u0 = j0 * NR, u1 = std::min(U, j1 * NR);
-      if (u0 >= u1) return;
-      for (int64_t b = 0; b < B; b++)
-        for (int64_t u = u0; u < u1; u++)
-          g[b * G + 2 * U + u] = x[b * X + 2 * U + u] + rb[2 * U + u];
-      for (int64_t j = j0; j < j1; j++)
-        panel(g + 3 * U, G, B, P.panel(2, j), U, g + 2 * U + j * NR, G, P.cols(j), true);
-      for (int64_t b = 0; b < B; b++) R::fwd_out(g + b * G, hp + b * U, h + b * U, U, u0, u1);
-    });
-  }
+      // !resetAfter: q = sigmoid(pr) h, then ph = xh + rb_h + q rk_h.
+      for (int64_t b = 0; b < M; b++) {
+        R::fwd_reset(g + b * G, hp + b * U, U, 0, U);
+        for (int64_t u = 0; u < U; u++) g[b * G + 2 * U + u] = x[b * X + 2 * U + u] + rb[2 * U + u];
+      }
+      gate_product(P, 2, 0, P.per, g + 3 * U, G, M, g, G, U, true);
+      for (int64_t b = 0; b < M; b++) R::fwd_out(g + b * G, hp + b * U, h + b * U, U, 0, U);
+    }
+  });
 }
 
-// Backward. resetAfter, block q at step t: dh = dhs[t] + carry_{t+1} + drec_{t+1} rk^T on its
-// units, then the rows' gradient (dx, drec, carry). !resetAfter: the same with drec = (dpz,
-// dpr) against rk_zr^T, then a second pass for dq = dph rk_h^T, dpr and carry += dq r. After
-// the loop, drk = sum_t A_t^T drec_t as one product (A = h_{t-1}; !resetAfter: rk_zr from the
+// Backward, each block of rows by itself. resetAfter, step t: dh = dhs[t] + carry_{t+1} +
+// drec_{t+1} rk^T, then the rows' gradient (dx, drec, carry). !resetAfter: dh the same with
+// drec = (dpz, dpr) against rk_zr^T, then dq = dph rk_h^T, dpr and carry += dq r. After the
+// loop, drk = sum_t A_t^T drec_t as one product (A = h_{t-1}; !resetAfter: rk_zr from the
 // previous states and rk_h from q), drb the column sums.
 template <class T>
 void gru_seq_grad_t(bool after, const T* rk, const T* h0, const T* hs, const T* gs, const T* dhs,
                     const T* dgs, T* dxp, T* drk, T* drb, T* dh0, int64_t steps, int64_t B,
                     int64_t U) {
-  constexpr int NR = kNR<T>;
   using R = GruRows<T>;
   const int64_t n = B * U, X = 3 * U, G = 4 * U;
   // rk^T: resetAfter [3U, U] (B(p, j) = rk[j, p]); !resetAfter rk_zr^T [2U, U] and rk_h^T [U, U].
   const Panels<T> PT = pack(rk, after ? X : 2 * U, 1, U, 1, X);
   Panels<T> PH;
   if (!after) PH = pack(rk + 2 * U, U, 1, U, 1, X);
-  const Blocks blk = unit_blocks(PT.per, B * X * U);
   // resetAfter: drec [steps, B, 3U] (the cotangent of h rk + rb); !resetAfter reads dxp.
   std::vector<T> drec(after ? static_cast<size_t>(steps * B * X) : 0);
   std::vector<T> dh(static_cast<size_t>(n)), carry(static_cast<size_t>(n)),
       dq(after ? 0 : static_cast<size_t>(n));
   // The cotangent rows the next step's product reads: drec (resetAfter) or dxp (its first 2U).
   const T* dsrc = after ? drec.data() : dxp;
-  for (int64_t t = steps - 1; t >= 0; t--) {
-    const T* g = gs + t * B * G;
-    const T* dg = dgs + t * B * G;
-    const T* hp = t == 0 ? h0 : hs + (t - 1) * n;
-    T* dx = dxp + t * B * X;
-    T* dr = after ? drec.data() + t * B * X : nullptr;
-    run_blocks(blk, [&](int64_t q) {
-      const int64_t j0 = blk.j0(q), j1 = blk.j1(q);
-      const int64_t u0 = j0 * NR, u1 = std::min(U, j1 * NR);
-      if (u0 >= u1) return;
-      for (int64_t b = 0; b < B; b++) {
-        const int64_t o = b * U;
-        for (int64_t u = u0; u < u1; u++)
-          dh[o + u] = dhs[t * n + o + u] + (t < steps - 1 ? carry[o + u] : T(0));
-      }
-      if (t < steps - 1) gate_product(PT, 0, j0, j1, dsrc + (t + 1) * B * X, X, B, dh.data(), U, 0, true);
-      for (int64_t b = 0; b < B; b++)
-        R::bwd(after, g + b * G, hp + b * U, dh.data() + b * U, dg + b * G, dx + b * X,
-               after ? dr + b * X : nullptr, carry.data() + b * U, U, u0, u1);
-    });
-    if (after) continue;
-    run_blocks(blk, [&](int64_t q) {
-      const int64_t j0 = blk.j0(q), j1 = blk.j1(q);
-      const int64_t u0 = j0 * NR, u1 = std::min(U, j1 * NR);
-      if (u0 >= u1) return;
-      gate_product(PH, 0, j0, j1, dx + 2 * U, X, B, dq.data(), U, 0, false);
-      for (int64_t b = 0; b < B; b++)
-        R::bwd_reset(g + b * G, hp + b * U, dq.data() + b * U, dg + b * G, dx + b * X,
-                     carry.data() + b * U, U, u0, u1);
-    });
-  }
-  // dh0 = carry_0 + drec_0 rk^T.
-  std::copy(carry.begin(), carry.end(), dh0);
-  run_blocks(blk, [&](int64_t q) {
-    gate_product(PT, 0, blk.j0(q), blk.j1(q), dsrc, X, B, dh0, U, 0, true);
+  run_rows(row_blocks(B, steps * B * X * U), [&](int64_t r0, int64_t r1) {
+    const int64_t M = r1 - r0, o = r0 * U;
+    T* dhr = dh.data() + o;
+    T* cr = carry.data() + o;
+    for (int64_t t = steps - 1; t >= 0; t--) {
+      const T* g = gs + (t * B + r0) * G;
+      const T* dg = dgs + (t * B + r0) * G;
+      const T* hp = (t == 0 ? h0 : hs + (t - 1) * n) + o;
+      T* dx = dxp + (t * B + r0) * X;
+      T* dr = after ? drec.data() + (t * B + r0) * X : nullptr;
+      for (int64_t i = 0; i < M * U; i++)
+        dhr[i] = dhs[t * n + o + i] + (t < steps - 1 ? cr[i] : T(0));
+      if (t < steps - 1)
+        gate_product(PT, 0, 0, PT.per, dsrc + ((t + 1) * B + r0) * X, X, M, dhr, U, 0, true);
+      for (int64_t b = 0; b < M; b++)
+        R::bwd(after, g + b * G, hp + b * U, dhr + b * U, dg + b * G, dx + b * X,
+               after ? dr + b * X : nullptr, cr + b * U, U, 0, U);
+      if (after) continue;
+      T* dqr = dq.data() + o;
+      gate_product(PH, 0, 0, PH.per, dx + 2 * U, X, M, dqr, U, 0, false);
+      for (int64_t b = 0; b < M; b++)
+        R::bwd_reset(g + b * G, hp + b * U, dqr + b * U, dg + b * G, dx + b * X, cr + b * U, U, 0,
+                     U);
+    }
+    // dh0 = carry_0 + drec_0 rk^T.
+    std::copy(cr, cr + M * U, dh0 + o);
+    gate_product(PT, 0, 0, PT.per, dsrc + r0 * X, X, M, dh0 + o, U, 0, true);
   });
   // drk: the previous states of every step, [steps * B, U].
   const int64_t rows = steps * B;
@@ -802,12 +788,8 @@ void gru_seq_grad_t(bool after, const T* rk, const T* h0, const T* hs, const T* 
       std::copy(c.begin() + i * U, c.begin() + (i + 1) * U, drk + i * X + 2 * U);
     }
   }
-  // drb: column sums of the cotangent rows (rec: drec, or dxp whose blocks equal it here), in
-  // double, in row order.
-  std::vector<double> s(static_cast<size_t>(X), 0.0);
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t k = 0; k < X; k++) s[k] += double(rec[r * X + k]);
-  for (int64_t k = 0; k < X; k++) drb[k] = static_cast<T>(s[k]);
+  // drb: the column sums of the cotangent rows (drec, or dxp whose blocks equal them here).
+  column_sums(rec, rows, X, drb);
 }
 
 }  // namespace
@@ -817,26 +799,29 @@ void gru_seq_grad_t(bool after, const T* rk, const T* h0, const T* hs, const T* 
 #define W32(p) static_cast<float*>(p)
 #define W64(p) static_cast<double*>(p)
 
-void lstm_sequence(bool f32, const void* xp, const void* wh, const void* h0, const void* c0,
-                   void* hs, void* cs, void* zs, int64_t steps, int64_t batch, int64_t units) {
+void lstm_sequence(bool f32, const void* xp, const void* wh, const void* bias, const void* h0,
+                   const void* c0, void* hs, void* cs, void* zs, int64_t steps, int64_t batch,
+                   int64_t units) {
   if (f32)
-    lstm_seq_t(F32(xp), F32(wh), F32(h0), F32(c0), W32(hs), W32(cs), W32(zs), steps, batch,
-               units);
+    lstm_seq_t(F32(xp), F32(wh), F32(bias), F32(h0), F32(c0), W32(hs), W32(cs), W32(zs), steps,
+               batch, units);
   else
-    lstm_seq_t(F64(xp), F64(wh), F64(h0), F64(c0), W64(hs), W64(cs), W64(zs), steps, batch,
-               units);
+    lstm_seq_t(F64(xp), F64(wh), F64(bias), F64(h0), F64(c0), W64(hs), W64(cs), W64(zs), steps,
+               batch, units);
 }
 
 void lstm_sequence_grad(bool f32, const void* zs, const void* cs, const void* hs, const void* wh,
                         const void* h0, const void* c0, const void* dhs, const void* dcs,
-                        const void* dzs, void* dxp, void* dwh, void* dh0, void* dc0,
+                        const void* dzs, void* dxp, void* dwh, void* dh0, void* dc0, void* db,
                         int64_t steps, int64_t batch, int64_t units) {
   if (f32)
     lstm_seq_grad_t(F32(zs), F32(cs), F32(hs), F32(wh), F32(h0), F32(c0), F32(dhs), F32(dcs),
-                    F32(dzs), W32(dxp), W32(dwh), W32(dh0), W32(dc0), steps, batch, units);
+                    F32(dzs), W32(dxp), W32(dwh), W32(dh0), W32(dc0), W32(db), steps, batch,
+                    units);
   else
     lstm_seq_grad_t(F64(zs), F64(cs), F64(hs), F64(wh), F64(h0), F64(c0), F64(dhs), F64(dcs),
-                    F64(dzs), W64(dxp), W64(dwh), W64(dh0), W64(dc0), steps, batch, units);
+                    F64(dzs), W64(dxp), W64(dwh), W64(dh0), W64(dc0), W64(db), steps, batch,
+                    units);
 }
 
 void gru_sequence(bool f32, bool resetAfter, const void* xp, const void* rk, const void* rb,

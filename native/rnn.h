@@ -1,10 +1,9 @@
 // Recurrent sequence kernels (LSTM and GRU), time-major, forward and gradient. The recurrent
-// weights are packed once per call into column panels that every step reuses, and each step is
-// one parallel pass over blocks of units: a block computes its columns of the recurrent product
-// and, in the same task, the gate arithmetic of those units (a unit's gates only need its own
-// columns), so a step costs one pass over the pool instead of a product plus an elementwise op.
-// Results do not depend on the thread count: the blocks are fixed by the sizes. Parameters are
-// checked by the bindings (bind_nn_fused.cc for the LSTM, bind_rnn.cc for the GRU).
+// weights are packed once per call into column panels that every step reuses, and the steps
+// run by blocks of batch rows, each block over every step by itself (a row's recurrence only
+// reads its own row), so a sequence is one pass over the thread pool. Results do not depend on
+// the thread count. Parameters are checked by the bindings (bind_nn_fused.cc for the LSTM,
+// bind_rnn.cc for the GRU).
 #pragma once
 
 #include <cstdint>

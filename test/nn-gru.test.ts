@@ -108,8 +108,8 @@ test("native GRU sequence kernels match js: odd shapes, both forms, dtypes, ISAs
             [1, 1, 1],
             [3, 5, 7],
             [4, 7, 17],
-            // Several unit blocks per step (a step is split from about 256k multiply-adds).
-            [2, 13, 100],
+            // Two row blocks with two threads (a block from about 1M multiply-adds).
+            [7, 13, 100],
           ]) {
             for (const resetAfter of [true, false]) {
               const what = `${isa} ${threads}T ${dtype} [${steps}, ${batch}, ${units}] resetAfter ${resetAfter}`;

@@ -261,6 +261,7 @@ export interface NativeAddon {
   lstmSequence?(
     xp: FloatArray,
     wh: FloatArray,
+    bias: FloatArray,
     h0: FloatArray,
     c0: FloatArray,
     hs: FloatArray,
@@ -284,6 +285,7 @@ export interface NativeAddon {
     dwh: FloatArray,
     dh0: FloatArray,
     dc0: FloatArray,
+    db: FloatArray,
     steps: number,
     batch: number,
     units: number,

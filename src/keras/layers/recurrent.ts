@@ -181,8 +181,8 @@ export abstract class RNNCell extends Layer<Tensor[], Tensor[]> {
     super.build(inputShape as BuildShape[]);
   }
 
-  /** x kernel + the input part of the bias, for x of shape [..., features]. */
-  projectInputs(x: Tensor): Tensor {
+  /** x kernel + the input part of the bias (unless withBias is false), for x of shape [..., features]. */
+  projectInputs(x: Tensor, withBias = true): Tensor {
     const k = this.kernel;
     if (x.shape[x.rank - 1] !== k.shape[0]) {
       throw incompatible(
@@ -194,7 +194,7 @@ export abstract class RNNCell extends Layer<Tensor[], Tensor[]> {
     const lead = x.shape.slice(0, -1);
     let p = reshape(matmul(reshape(x, [-1, k.shape[0]]), k), [...lead, k.shape[1]]);
     const b = this.#bias;
-    if (b !== null) p = add(p, b.rank === 2 ? unstack(b, 2, 0)[0] : b);
+    if (b !== null && withBias) p = add(p, b.rank === 2 ? unstack(b, 2, 0)[0] : b);
     return p;
   }
 
@@ -316,12 +316,13 @@ export class LSTMCell extends RNNCell {
     return this.activation === TANH && this.recurrentActivation === SIGMOID;
   }
   /**
-   * The whole recurrence as one op (FusedLSTMSequence), from the time-major projected inputs
-   * xp [time, batch, 4 units] (in processing order) and the states [h, c]: every step's h
-   * [time, batch, units] and the last h and c.
+   * The whole recurrence as one op (FusedLSTMSequence), from the time-major inputs x [time,
+   * batch, features] (in processing order) and the states [h, c]: every step's h [time, batch,
+   * units] and the last h and c. The op adds the bias itself.
    */
-  fusedSequence(xp: Tensor, states: readonly Tensor[]): [Tensor, Tensor, Tensor] {
-    const [hs, cs] = lstmSequence(xp, this.recurrentKernel, states[0], states[1]);
+  fusedSequence(x: Tensor, states: readonly Tensor[]): [Tensor, Tensor, Tensor] {
+    const xp = this.projectInputs(x, false);
+    const [hs, cs] = lstmSequence(xp, this.recurrentKernel, states[0], states[1], this.bias);
     return [hs, lastStep(hs), lastStep(cs)];
   }
 
@@ -357,11 +358,12 @@ export class GRUCell extends RNNCell {
     return zeros([3 * this.units], dtype);
   }
   /**
-   * The whole recurrence as one op (FusedGRUSequence), from the time-major projected inputs
-   * xp [time, batch, 3 units] (in processing order) and the states [h]: every step's h
-   * [time, batch, units] and the last h.
+   * The whole recurrence as one op (FusedGRUSequence), from the time-major inputs x [time,
+   * batch, features] (in processing order) and the states [h]: every step's h [time, batch,
+   * units] and the last h.
    */
-  fusedSequence(xp: Tensor, states: readonly Tensor[]): [Tensor, Tensor] {
+  fusedSequence(x: Tensor, states: readonly Tensor[]): [Tensor, Tensor] {
+    const xp = this.projectInputs(x);
     const rk = this.recurrentKernel;
     const hs = gruSequence(xp, rk, this.recurrentBias(xp.dtype), states[0], this.resetAfter);
     return [hs, lastStep(hs)];
@@ -521,7 +523,7 @@ export abstract class RNN<O extends LayerOutputs = Tensor> extends Layer<
         // projection) is transposed, and every step's projection is one product.
         let xt = transpose(xin, [1, 0, 2]);
         if (this.goBackwards) xt = reverse(xt, [0]);
-        const [hs, ...last] = cell.fusedSequence(cell.projectInputs(xt), states);
+        const [hs, ...last] = cell.fusedSequence(xt, states);
         const y = this.returnSequences ? transpose(hs, [1, 0, 2]) : last[0];
         return (this.returnState ? [y, ...last] : y) as O;
       }
