@@ -105,44 +105,46 @@ Napi::Value LstmCellGrad(const Napi::CallbackInfo& info) {
   return c.env().Undefined();
 }
 
-// lstmSequence(xp, wh, h0, c0, hs, cs, zs, steps, batch, units)
+// lstmSequence(xp, wh, bias, h0, c0, hs, cs, zs, steps, batch, units)
 Napi::Value LstmSequence(const Napi::CallbackInfo& info) {
   Call c(info, "lstmSequence");
-  const int64_t steps = c.count(7, "steps");
-  const int64_t batch = c.count(8, "batch");
-  const int64_t units = c.count(9, "units");
+  const int64_t steps = c.count(8, "steps");
+  const int64_t batch = c.count(9, "batch");
+  const int64_t units = c.count(10, "units");
   const int64_t n = c.product({batch, units});
   const int64_t nz = c.product({steps, batch, units, 4});
   const int64_t nw = c.product({units, units, 4});
   Arr xp = c.float_array(0, "xp");
   Arr wh = c.float_array(1, "wh");
-  Arr h0 = c.float_array(2, "h0");
-  Arr c0 = c.float_array(3, "c0");
-  Arr hs = c.float_array(4, "hs");
-  Arr cs = c.float_array(5, "cs");
-  Arr zs = c.float_array(6, "zs");
-  c.same_dtype({&xp, &wh, &h0, &c0, &hs, &cs, &zs});
+  Arr bias = c.float_array(2, "bias");
+  Arr h0 = c.float_array(3, "h0");
+  Arr c0 = c.float_array(4, "c0");
+  Arr hs = c.float_array(5, "hs");
+  Arr cs = c.float_array(6, "cs");
+  Arr zs = c.float_array(7, "zs");
+  c.same_dtype({&xp, &wh, &bias, &h0, &c0, &hs, &cs, &zs});
   c.expect_len(xp, nz);
+  c.expect_len(bias, 4 * units);
   c.expect_len(zs, nz);
   c.expect_len(wh, nw);
   c.expect_len(h0, n);
   c.expect_len(c0, n);
   c.expect_len(hs, nz / 4);
   c.expect_len(cs, nz / 4);
-  c.disjoint({&hs, &cs, &zs}, {&xp, &wh, &h0, &c0});
+  c.disjoint({&hs, &cs, &zs}, {&xp, &wh, &bias, &h0, &c0});
   if (nz == 0) return c.env().Undefined();
-  tf::lstm_sequence(xp.dtype == DType::F32, xp.data, wh.data, h0.data, c0.data, hs.data, cs.data,
-                    zs.data, steps, batch, units);
+  tf::lstm_sequence(xp.dtype == DType::F32, xp.data, wh.data, bias.data, h0.data, c0.data,
+                    hs.data, cs.data, zs.data, steps, batch, units);
   return c.env().Undefined();
 }
 
-// lstmSequenceGrad(zs, cs, hs, wh, h0, c0, dhs, dcs, dzs, dxp, dwh, dh0, dc0, steps, batch,
-// units)
+// lstmSequenceGrad(zs, cs, hs, wh, h0, c0, dhs, dcs, dzs, dxp, dwh, dh0, dc0, db, steps,
+// batch, units)
 Napi::Value LstmSequenceGrad(const Napi::CallbackInfo& info) {
   Call c(info, "lstmSequenceGrad");
-  const int64_t steps = c.count(13, "steps");
-  const int64_t batch = c.count(14, "batch");
-  const int64_t units = c.count(15, "units");
+  const int64_t steps = c.count(14, "steps");
+  const int64_t batch = c.count(15, "batch");
+  const int64_t units = c.count(16, "units");
   const int64_t n = c.product({batch, units});
   const int64_t nz = c.product({steps, batch, units, 4});
   const int64_t nw = c.product({units, units, 4});
@@ -159,17 +161,19 @@ Napi::Value LstmSequenceGrad(const Napi::CallbackInfo& info) {
   Arr dwh = c.float_array(10, "dwh");
   Arr dh0 = c.float_array(11, "dh0");
   Arr dc0 = c.float_array(12, "dc0");
-  c.same_dtype({&zs, &cs, &hs, &wh, &h0, &c0, &dhs, &dcs, &dzs, &dxp, &dwh, &dh0, &dc0});
+  Arr db = c.float_array(13, "db");
+  c.same_dtype({&zs, &cs, &hs, &wh, &h0, &c0, &dhs, &dcs, &dzs, &dxp, &dwh, &dh0, &dc0, &db});
+  c.expect_len(db, 4 * units);
   for (const Arr* a : {&zs, &dzs, &dxp}) c.expect_len(*a, nz);
   for (const Arr* a : {&cs, &hs, &dhs, &dcs}) c.expect_len(*a, nz / 4);
   for (const Arr* a : {&wh, &dwh}) c.expect_len(*a, nw);
   for (const Arr* a : {&h0, &c0, &dh0, &dc0}) c.expect_len(*a, n);
-  c.disjoint({&dxp, &dwh, &dh0, &dc0}, {&zs, &cs, &hs, &wh, &h0, &c0, &dhs, &dcs, &dzs});
+  c.disjoint({&dxp, &dwh, &dh0, &dc0, &db}, {&zs, &cs, &hs, &wh, &h0, &c0, &dhs, &dcs, &dzs});
   if (steps == 0) c.range_error("an LSTM sequence needs at least one step");
-  if (nw == 0 && n == 0) return c.env().Undefined();
+  if (units == 0) return c.env().Undefined();
   tf::lstm_sequence_grad(zs.dtype == DType::F32, zs.data, cs.data, hs.data, wh.data, h0.data,
                          c0.data, dhs.data, dcs.data, dzs.data, dxp.data, dwh.data, dh0.data,
-                         dc0.data, steps, batch, units);
+                         dc0.data, db.data, steps, batch, units);
   return c.env().Undefined();
 }
 

@@ -9,7 +9,6 @@
 
 #include "batchnorm.h"
 #include "common.h"
-#include "gemm.h"
 #include "threadpool.h"
 #include "vmath.h"
 
@@ -259,67 +258,6 @@ void lstm_cell_grad_t(const T* z, const T* cp, const T* dc, const T* dh, T* dz, 
   });
 }
 
-GemmParams gemm_params(int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool acc) {
-  GemmParams p;
-  p.batch = 1;
-  p.m = m;
-  p.n = n;
-  p.k = k;
-  p.transA = ta;
-  p.transB = tb;
-  p.aBatchStride = 0;
-  p.bBatchStride = 0;
-  p.accumulate = acc;
-  return p;
-}
-
-template <class T>
-void lstm_seq_t(const T* xp, const T* wh, const T* h0, const T* c0, T* hs, T* cs, T* zs,
-                int64_t steps, int64_t B, int64_t U) {
-  const int64_t n = B * U, nz = 4 * n;
-  for (int64_t t = 0; t < steps; t++) {
-    T* z = zs + t * nz;
-    const T* hp = t == 0 ? h0 : hs + (t - 1) * n;
-    const T* cp = t == 0 ? c0 : cs + (t - 1) * n;
-    std::copy(xp + t * nz, xp + (t + 1) * nz, z);
-    gemm(hp, wh, z, gemm_params(B, 4 * U, U, false, false, true));
-    lstm_cell_t(z, cp, cs + t * n, hs + t * n, B, U);
-  }
-}
-
-// Backward through the steps: the cell's gradient, then dh of the previous step = dz wh^T plus
-// its own upstream; dwh = sum_t h_{t-1}^T dz_t as one product over all the steps.
-template <class T>
-void lstm_seq_grad_t(const T* zs, const T* cs, const T* hs, const T* wh, const T* h0, const T* c0,
-                     const T* dhs, const T* dcs, const T* dzs, T* dxp, T* dwh, T* dh0, T* dc0,
-                     int64_t steps, int64_t B, int64_t U) {
-  const int64_t n = B * U, nz = 4 * n;
-  std::vector<T> dh(dhs + (steps - 1) * n, dhs + steps * n);
-  std::vector<T> dc(dcs + (steps - 1) * n, dcs + steps * n);
-  std::vector<T> dcp(static_cast<size_t>(n));
-  for (int64_t t = steps - 1; t >= 0; t--) {
-    const T* cp = t == 0 ? c0 : cs + (t - 1) * n;
-    T* dz = dxp + t * nz;
-    lstm_cell_grad_t(zs + t * nz, cp, dc.data(), dh.data(), dz, dcp.data(), B, U);
-    const T* g = dzs + t * nz;
-    for (int64_t i = 0; i < nz; i++) dz[i] += g[i];
-    if (t > 0) {
-      std::copy(dhs + (t - 1) * n, dhs + t * n, dh.begin());
-      gemm(dz, wh, dh.data(), gemm_params(B, U, 4 * U, false, true, true));
-      const T* up = dcs + (t - 1) * n;
-      for (int64_t i = 0; i < n; i++) dc[i] = up[i] + dcp[i];
-    } else {
-      gemm(dz, wh, dh0, gemm_params(B, U, 4 * U, false, true, false));
-      std::copy(dcp.begin(), dcp.end(), dc0);
-    }
-  }
-  // The previous hidden states of every step, [steps * batch, units]: h0, hs[0 .. steps - 2].
-  std::vector<T> hprev(static_cast<size_t>(steps * n));
-  std::copy(h0, h0 + n, hprev.begin());
-  std::copy(hs, hs + (steps - 1) * n, hprev.begin() + n);
-  gemm(hprev.data(), dxp, dwh, gemm_params(U, 4 * U, steps * B, true, false, false));
-}
-
 }  // namespace
 
 #define F32(p) static_cast<const float*>(p)
@@ -351,28 +289,6 @@ void batch_norm_grad(bool f32, const void* dy, const void* x, const void* scale,
   else
     bn_grad_t(F64(dy), F64(x), F64(scale), F64(gmean), F64(gvar), W64(dx), W64(dscale),
               W64(doffset), rows, channels, eps);
-}
-
-void lstm_sequence(bool f32, const void* xp, const void* wh, const void* h0, const void* c0,
-                   void* hs, void* cs, void* zs, int64_t steps, int64_t batch, int64_t units) {
-  if (f32)
-    lstm_seq_t(F32(xp), F32(wh), F32(h0), F32(c0), W32(hs), W32(cs), W32(zs), steps, batch,
-               units);
-  else
-    lstm_seq_t(F64(xp), F64(wh), F64(h0), F64(c0), W64(hs), W64(cs), W64(zs), steps, batch,
-               units);
-}
-
-void lstm_sequence_grad(bool f32, const void* zs, const void* cs, const void* hs, const void* wh,
-                        const void* h0, const void* c0, const void* dhs, const void* dcs,
-                        const void* dzs, void* dxp, void* dwh, void* dh0, void* dc0,
-                        int64_t steps, int64_t batch, int64_t units) {
-  if (f32)
-    lstm_seq_grad_t(F32(zs), F32(cs), F32(hs), F32(wh), F32(h0), F32(c0), F32(dhs), F32(dcs),
-                    F32(dzs), W32(dxp), W32(dwh), W32(dh0), W32(dc0), steps, batch, units);
-  else
-    lstm_seq_grad_t(F64(zs), F64(cs), F64(hs), F64(wh), F64(h0), F64(c0), F64(dhs), F64(dcs),
-                    F64(dzs), W64(dxp), W64(dwh), W64(dh0), W64(dc0), steps, batch, units);
 }
 
 void lstm_cell(bool f32, const void* z, const void* cPrev, void* c, void* h, int64_t batch,

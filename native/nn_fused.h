@@ -27,15 +27,18 @@ void lstm_cell(bool f32, const void* z, const void* cPrev, void* c, void* h, int
 void lstm_cell_grad(bool f32, const void* z, const void* cPrev, const void* dc, const void* dh,
                     void* dz, void* dcPrev, int64_t batch, int64_t units);
 
-// A whole LSTM sequence, time-major: xp [steps, batch, 4 units] (the projected inputs, bias
-// included), wh [units, 4 units], h0, c0 [batch, units]. For each step t:
-// zs[t] = xp[t] + h wh, then the cell: cs[t], hs[t] (h, c the previous step's, h0, c0 first).
-void lstm_sequence(bool f32, const void* xp, const void* wh, const void* h0, const void* c0,
-                   void* hs, void* cs, void* zs, int64_t steps, int64_t batch, int64_t units);
-// Its gradient for upstream dhs, dcs, dzs (of hs, cs, zs): dxp, dwh, dh0, dc0.
+// A whole LSTM sequence (defined in rnn.cc), time-major: xp [steps, batch, 4 units] (the
+// projected inputs), wh [units, 4 units], bias [4 units], h0, c0 [batch, units]. For each step
+// t: zs[t] = xp[t] + bias + h wh, then the cell: cs[t], hs[t] (h, c the previous step's, h0,
+// c0 first).
+void lstm_sequence(bool f32, const void* xp, const void* wh, const void* bias, const void* h0,
+                   const void* c0, void* hs, void* cs, void* zs, int64_t steps, int64_t batch,
+                   int64_t units);
+// Its gradient for upstream dhs, dcs, dzs (of hs, cs, zs): dxp, dwh, dh0, dc0 and db (the
+// bias's: the column sums of dxp).
 void lstm_sequence_grad(bool f32, const void* zs, const void* cs, const void* hs, const void* wh,
                         const void* h0, const void* c0, const void* dhs, const void* dcs,
-                        const void* dzs, void* dxp, void* dwh, void* dh0, void* dc0,
+                        const void* dzs, void* dxp, void* dwh, void* dh0, void* dc0, void* db,
                         int64_t steps, int64_t batch, int64_t units);
 
 }  // namespace tf

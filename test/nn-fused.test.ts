@@ -508,6 +508,8 @@ test("native LSTM sequence kernels match js: odd shapes, both dtypes and ISAs", 
             [1, 1, 1],
             [3, 5, 7],
             [6, 32, 33],
+            // Two row blocks with two threads (a block from about 1M multiply-adds).
+            [7, 13, 100],
           ]) {
             const what = `${isa} ${dtype} [${steps}, ${batch}, ${units}]`;
             const p = { steps, batch, units };
@@ -523,8 +525,9 @@ test("native LSTM sequence kernels match js: odd shapes, both dtypes and ISAs", 
             ];
             const [hs0, cs0, zs0] = outs();
             const [hs1, cs1, zs1] = outs();
-            jsBackend.lstmSequence(xp, wh, h0, c0, hs0, cs0, zs0, p);
-            a.lstmSequence?.(xp, wh, h0, c0, hs1, cs1, zs1, steps, batch, units);
+            const bias = rand(dtype, 4 * units, r, -0.5, 0.5);
+            jsBackend.lstmSequence(xp, wh, bias, h0, c0, hs0, cs0, zs0, p);
+            a.lstmSequence?.(xp, wh, bias, h0, c0, hs1, cs1, zs1, steps, batch, units);
             assertClose(hs1, hs0, tol, `lstmSequence hs ${what}`);
             assertClose(cs1, cs0, tol, `lstmSequence cs ${what}`);
             assertClose(zs1, zs0, tol, `lstmSequence zs ${what}`);
@@ -536,6 +539,7 @@ test("native LSTM sequence kernels match js: odd shapes, both dtypes and ISAs", 
               alloc(dtype, units * 4 * units),
               alloc(dtype, n),
               alloc(dtype, n),
+              alloc(dtype, 4 * units),
             ];
             const g0 = gouts();
             const g1 = gouts();
@@ -553,6 +557,7 @@ test("native LSTM sequence kernels match js: odd shapes, both dtypes and ISAs", 
               g0[1],
               g0[2],
               g0[3],
+              g0[4],
               p,
             );
             a.lstmSequenceGrad?.(
@@ -569,11 +574,12 @@ test("native LSTM sequence kernels match js: odd shapes, both dtypes and ISAs", 
               g1[1],
               g1[2],
               g1[3],
+              g1[4],
               steps,
               batch,
               units,
             );
-            ["dxp", "dwh", "dh0", "dc0"].forEach((name, i) =>
+            ["dxp", "dwh", "dh0", "dc0", "db"].forEach((name, i) =>
               assertClose(
                 g1[i],
                 g0[i],

@@ -10,6 +10,7 @@
  *                dense 10), one Adam step, batch 128
  *   lstm:        tf.keras.layers.LSTM of 128 units over 50 steps of 32 features, batch 32, a
  *                dense 10 on the last state (PyTorch: nn.LSTM); one Adam step
+ *   gru:         the same with tf.keras.layers.GRU (Keras 3's reset_after form, PyTorch: nn.GRU)
  *   resnet:      conv3x3-bn-relu-conv3x3-bn-add-relu on [32, 16, 16, 32] (batch norm in training
  *                mode: tf.nn.fusedBatchNorm, PyTorch's F.batch_norm), loss mean(y^2), one Adam step
  *   chain:       sin, x1.5, +0.25, tanh, five times over 1e6 float32 (forward only)
@@ -172,6 +173,30 @@ const lstm: Workload = {
   },
 };
 
+const gru: Workload = {
+  name: "gru",
+  what: "GRU 128 units, 50 steps x 32 features, batch 32, dense 10; Adam step",
+  build() {
+    tf.random.setSeed(5);
+    const B = 32,
+      T = 50,
+      D = 32,
+      U = 128;
+    const layer = new tf.keras.layers.GRU(U);
+    layer.build([B, T, D]);
+    const wd = variable([U, 10], 0.1);
+    const bd = zerosVar([10]);
+    const params = [...layer.trainableWeights, wd, bd];
+    const x = tf.random.normal([B, T, D]);
+    const labels = tf.random.uniform([B], { maxval: 10, dtype: "int32" });
+    const opt = new tf.keras.optimizers.Adam(1e-3);
+    return trainStep(params, opt, () => {
+      const logits = dense(layer.apply(x), wd, bd);
+      return tf.reduceMean(tf.nn.sparseSoftmaxCrossEntropyWithLogits(labels, logits));
+    });
+  },
+};
+
 const resnet: Workload = {
   name: "resnet",
   what: "ResNet block conv-bn-relu-conv-bn-add-relu on [32,16,16,32], Adam step",
@@ -210,4 +235,4 @@ const chain: Workload = {
   },
 };
 
-export const MODEL_WORKLOADS: Workload[] = [transformer, mnist, lstm, resnet, chain];
+export const MODEL_WORKLOADS: Workload[] = [transformer, mnist, lstm, gru, resnet, chain];

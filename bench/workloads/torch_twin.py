@@ -138,6 +138,21 @@ def lstm():
     return train_step(list(cell.parameters()) + list(head.parameters()), loss)
 
 
+def gru():
+    torch.manual_seed(5)
+    B, T, D, U = 32, 50, 32, 128
+    cell = torch.nn.GRU(D, U)
+    head = torch.nn.Linear(U, 10)
+    x = torch.randn(T, B, D)
+    labels = torch.randint(0, 10, (B,))
+
+    def loss():
+        out, _ = cell(x)
+        return F.cross_entropy(head(out[-1]), labels)
+
+    return train_step(list(cell.parameters()) + list(head.parameters()), loss)
+
+
 def resnet():
     torch.manual_seed(4)
     C = 32
@@ -167,7 +182,14 @@ def chain():
     return run
 
 
-MODELS = {"transformer": transformer, "mnist": mnist, "lstm": lstm, "resnet": resnet, "chain": chain}
+MODELS = {
+    "transformer": transformer,
+    "mnist": mnist,
+    "lstm": lstm,
+    "gru": gru,
+    "resnet": resnet,
+    "chain": chain,
+}
 
 # ---- op suite -------------------------------------------------------------------------------
 

@@ -75,14 +75,15 @@ export interface NnFusedKernels {
     p: LstmCellParams,
   ): void;
   /**
-   * A whole LSTM sequence, time-major: xp [steps, batch, 4 units] (projected inputs, bias
-   * included), wh [units, 4 units], h0 and c0 [batch, units]. For each step t,
-   * zs[t] = xp[t] + h wh, then lstmCell(zs[t], c) gives cs[t] and hs[t] (h, c: the previous
+   * A whole LSTM sequence, time-major: xp [steps, batch, 4 units] (projected inputs), wh
+   * [units, 4 units], bias [4 units], h0 and c0 [batch, units]. For each step t,
+   * zs[t] = xp[t] + bias + h wh, then lstmCell(zs[t], c) gives cs[t] and hs[t] (h, c: the previous
    * step's, h0 and c0 first).
    */
   lstmSequence(
     xp: FloatArray,
     wh: FloatArray,
+    bias: FloatArray,
     h0: FloatArray,
     c0: FloatArray,
     hs: FloatArray,
@@ -94,7 +95,7 @@ export interface NnFusedKernels {
    * lstmSequence's gradient for upstream dhs, dcs and dzs (steps >= 1), backward through the
    * steps: dz_t = lstmCellGrad(zs[t], c_{t-1}, dc, dh) + dzs[t] with dh = dhs[t] + dz_{t+1} wh^T
    * and dc = dcs[t] + dcPrev_{t+1}; dxp[t] = dz_t, dwh = sum_t h_{t-1}^T dz_t, dh0 and dc0 those
-   * reaching the first step.
+   * reaching the first step, db = sum_t sum_rows dz_t (the bias's).
    */
   lstmSequenceGrad(
     zs: FloatArray,
@@ -110,6 +111,7 @@ export interface NnFusedKernels {
     dwh: FloatArray,
     dh0: FloatArray,
     dc0: FloatArray,
+    db: FloatArray,
     p: LstmSequenceParams,
   ): void;
 }

@@ -14,6 +14,7 @@ import type { DepthwiseKernels } from "./depthwise.js";
 import type { OptimKernels } from "./optim.js";
 import type { FusedKernels } from "./fused.js";
 import type { NnFusedKernels } from "./nn-fused.js";
+import type { RnnKernels } from "./rnn.js";
 import type { Nn3dKernels } from "./nn3d.js";
 import type { NnImageKernels } from "./nn-image.js";
 import type { SpecialKernels } from "./special.js";
@@ -30,6 +31,7 @@ export interface Backend
     OptimKernels,
     FusedKernels,
     NnFusedKernels,
+    RnnKernels,
     Nn3dKernels,
     NnImageKernels,
     SpecialKernels,

@@ -45,6 +45,7 @@ import * as nnExtra from "./nn-extra.js";
 import * as signalOps from "./signal.js";
 import * as batchNormOps from "./nn-batchnorm.js";
 import "./nn-lstm.js";
+import "./nn-gru.js";
 import * as complexOps from "./complex.js";
 import * as signalFft from "./signal-fft.js";
 import * as signalStft from "./signal-stft.js";

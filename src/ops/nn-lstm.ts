@@ -34,6 +34,7 @@ import { checkDType, describe, saved } from "./checks.js";
 import { add, mul, sigmoid, square, sub, tanh } from "./elementwise.js";
 import { concat, split, stack, unstack } from "./movement-core.js";
 import { matmul } from "./linalg.js";
+import { reduceSum } from "./broadcast.js";
 
 type NoAttrs = Record<string, never>;
 
@@ -176,12 +177,16 @@ export function lstmCellStep(z: Tensor, cPrev: Tensor): [Tensor, Tensor] {
  * A whole LSTM sequence as one op, time-major (the recurrence of tf.keras.layers.LSTM with the
  * default activations, no mask and no recurrent dropout):
  *
- *   FusedLSTMSequence(xp [steps, batch, 4 units], wh [units, 4 units], h0, c0 [batch, units])
+ *   FusedLSTMSequence(xp [steps, batch, 4 units], wh [units, 4 units], h0, c0 [batch, units],
+ *     bias [4 units] (optional))
  *     -> hs, cs [steps, batch, units], zs [steps, batch, 4 units]
- *     zs[t] = xp[t] + h_{t-1} wh;  cs[t], hs[t] = FusedLSTMCell(zs[t], c_{t-1})
+ *     zs[t] = xp[t] + bias + h_{t-1} wh;  cs[t], hs[t] = FusedLSTMCell(zs[t], c_{t-1})
+ * (The bias as an input of its own spares the layer a [steps, batch, 4 units] add and its
+ * gradient's reduction: the kernel adds it, and the gradient kernel sums dz for it.)
  *
  * Its gradient is FusedLSTMSequenceGrad: backward through the steps in one native call (the
- * cell gradient, dh_{t-1} = dz_t wh^T, and dwh = sum_t h_{t-1}^T dz_t as one product), which
+ * cell gradient, dh_{t-1} = dz_t wh^T, dwh = sum_t h_{t-1}^T dz_t as one product and dbias =
+ * sum_t sum_rows dz_t), which
  * leaves out every per-step op of the unrolled tape. When a tape records the gradient itself
  * (a higher derivative), the same gradient is built from FusedLSTMCellGrad and matmul per
  * step instead, whose own gradients are known; FusedLSTMSequenceGrad is never differentiated.
@@ -232,24 +237,44 @@ export const FusedLSTMSequence: OpDef<NoAttrs> = defineOp<NoAttrs>({
         ],
         attrs: {},
       },
+      {
+        inputs: [
+          { shape: [3, 2, 8], range: [-1, 1] },
+          { shape: [2, 8] },
+          { shape: [2, 2] },
+          { shape: [2, 2] },
+          { shape: [8], range: [-0.5, 0.5] },
+        ],
+        attrs: {},
+      },
     ],
     rtol: 1e-4,
     atol: 1e-6,
   },
   overwritesOutputs: true,
-  infer: ([xp, wh, h0, c0]) => {
+  infer: (inputs) => {
+    const [xp, wh, h0, c0, bias] = inputs;
+    if (inputs.length !== 4 && inputs.length !== 5) {
+      throw new InvalidArgumentError(
+        `FusedLSTMSequence: expected 4 or 5 inputs (xp, wh, h0, c0, bias?), got ${inputs.length}`,
+      );
+    }
     const { steps, batch, units } = seqParams("FusedLSTMSequence", xp, [
       ["wh", wh, [Un, G4]],
       ["h0", h0, [Bt, Un]],
       ["c0", c0, [Bt, Un]],
+      ...(bias === undefined ? [] : [["bias", bias, [G4]] as [string, Tensor, number[]]]),
     ]);
     const st = { shape: [steps, batch, units], dtype: xp.dtype };
     return [st, st, { shape: xp.shape, dtype: xp.dtype }];
   },
-  kernel: (b, [xp, wh, h0, c0], [hs, cs, zs]) =>
+  kernel: (b, [xp, wh, h0, c0, bias], [hs, cs, zs]) =>
     b.lstmSequence(
       b.read(xp) as FloatArray,
       b.read(wh) as FloatArray,
+      bias === undefined
+        ? new (xp.dtype === "float32" ? Float32Array : Float64Array)(xp.shape[2])
+        : (b.read(bias) as FloatArray),
       b.read(h0) as FloatArray,
       b.read(c0) as FloatArray,
       b.read(hs) as FloatArray,
@@ -266,8 +291,10 @@ export const FusedLSTMSequence: OpDef<NoAttrs> = defineOp<NoAttrs>({
     const hs = saved(c.outputs[0]);
     const cs = saved(c.outputs[1]);
     const zs = saved(c.outputs[2]);
+    const withBias = c.inputs.length === 5;
     if (activeRecorders.length === 0) {
-      return runOp(FusedLSTMSequenceGrad, [zs, cs, hs, wh, h0, c0, dhs, dcs, dzs], {});
+      const g = runOp(FusedLSTMSequenceGrad, [zs, cs, hs, wh, h0, c0, dhs, dcs, dzs], {});
+      return withBias ? g : g.slice(0, 4);
     }
     const T = zs.shape[0];
     const [zT, cT, hT, dhT, dcT, dzT] = [zs, cs, hs, dhs, dcs, dzs].map((t) => unstack(t, T, 0));
@@ -294,7 +321,9 @@ export const FusedLSTMSequence: OpDef<NoAttrs> = defineOp<NoAttrs>({
         dc0 = dcp;
       }
     }
-    return [stack(dxp, 0), dwh, dh0, dc0];
+    const dxs = stack(dxp, 0);
+    if (!withBias) return [dxs, dwh, dh0, dc0];
+    return [dxs, dwh, dh0, dc0, reduceSum(dxs, [0, 1])];
   },
 });
 
@@ -323,9 +352,10 @@ export const FusedLSTMSequenceGrad: OpDef<NoAttrs> = defineOp<NoAttrs>({
       { shape: wh.shape, dtype: zs.dtype },
       state,
       state,
+      { shape: [4 * units], dtype: zs.dtype },
     ];
   },
-  kernel: (b, [zs, cs, hs, wh, h0, c0, dhs, dcs, dzs], [dxp, dwh, dh0, dc0]) =>
+  kernel: (b, [zs, cs, hs, wh, h0, c0, dhs, dcs, dzs], [dxp, dwh, dh0, dc0, db]) =>
     b.lstmSequenceGrad(
       b.read(zs) as FloatArray,
       b.read(cs) as FloatArray,
@@ -340,17 +370,25 @@ export const FusedLSTMSequenceGrad: OpDef<NoAttrs> = defineOp<NoAttrs>({
       b.read(dwh) as FloatArray,
       b.read(dh0) as FloatArray,
       b.read(dc0) as FloatArray,
+      b.read(db) as FloatArray,
       seqParams("FusedLSTMSequenceGrad", zs, []),
     ),
   grad: null,
 });
 
 /**
- * An LSTM over a whole time-major sequence: xp [steps, batch, 4 units] the projected inputs
- * (bias included), wh the recurrent kernel [units, 4 units], h0 and c0 the initial states.
- * Returns `[hs, cs]`, every step's h and c, [steps, batch, units].
+ * An LSTM over a whole time-major sequence: xp [steps, batch, 4 units] the projected inputs,
+ * wh the recurrent kernel [units, 4 units], h0 and c0 the initial states, bias [4 units] (or
+ * null: none, or already in xp). Returns `[hs, cs]`, every step's h and c, [steps, batch, units].
  */
-export function lstmSequence(xp: Tensor, wh: Tensor, h0: Tensor, c0: Tensor): [Tensor, Tensor] {
-  const [hs, cs] = runOp(FusedLSTMSequence, [xp, wh, h0, c0], {});
+export function lstmSequence(
+  xp: Tensor,
+  wh: Tensor,
+  h0: Tensor,
+  c0: Tensor,
+  bias: Tensor | null = null,
+): [Tensor, Tensor] {
+  const inputs = bias === null ? [xp, wh, h0, c0] : [xp, wh, h0, c0, bias];
+  const [hs, cs] = runOp(FusedLSTMSequence, inputs, {});
   return [hs, cs];
 }

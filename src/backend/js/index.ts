@@ -10,6 +10,7 @@ import { jsDepthwise } from "./depthwise.js";
 import { jsOptim } from "./optim.js";
 import { jsFused } from "./fused.js";
 import { jsNnFused } from "./nn-fused.js";
+import { jsRnn } from "./rnn.js";
 import { jsNn3d } from "./nn3d.js";
 import { jsNnImage } from "./nn-image.js";
 import { jsSpecial } from "./special.js";
@@ -27,6 +28,7 @@ export const jsBackend: Backend = {
   ...jsOptim,
   ...jsFused,
   ...jsNnFused,
+  ...jsRnn,
   ...jsNn3d,
   ...jsNnImage,
   ...jsSpecial,

@@ -139,12 +139,12 @@ export const jsNnFused: NnFusedKernels = {
     }
   },
 
-  lstmSequence(xp, wh, h0, c0, hs, cs, zs, p: LstmSequenceParams) {
+  lstmSequence(xp, wh, bias, h0, c0, hs, cs, zs, p: LstmSequenceParams) {
     const { steps, batch: B, units: U } = p;
     const n = B * U;
     for (let t = 0; t < steps; t++) {
       const z = zs.subarray(t * 4 * n, (t + 1) * 4 * n);
-      z.set(xp.subarray(t * 4 * n, (t + 1) * 4 * n));
+      for (let i = 0; i < 4 * n; i++) z[i] = xp[t * 4 * n + i] + bias[i % (4 * U)];
       const hp = t === 0 ? h0 : hs.subarray((t - 1) * n, t * n);
       const cp = t === 0 ? c0 : cs.subarray((t - 1) * n, t * n);
       matmulInto(hp, wh, z, B, 4 * U, U, false, false, true);
@@ -158,7 +158,7 @@ export const jsNnFused: NnFusedKernels = {
     }
   },
 
-  lstmSequenceGrad(zs, cs, hs, wh, h0, c0, dhs, dcs, dzs, dxp, dwh, dh0, dc0, p) {
+  lstmSequenceGrad(zs, cs, hs, wh, h0, c0, dhs, dcs, dzs, dxp, dwh, dh0, dc0, db, p) {
     const { steps, batch: B, units: U } = p;
     const n = B * U;
     const make = (len: number): FloatArray =>
@@ -169,12 +169,16 @@ export const jsNnFused: NnFusedKernels = {
     dh.set(dhs.subarray((steps - 1) * n, steps * n));
     dc.set(dcs.subarray((steps - 1) * n, steps * n));
     dwh.fill(0);
+    const sums = new Float64Array(4 * U);
     for (let t = steps - 1; t >= 0; t--) {
       const cp = t === 0 ? c0 : cs.subarray((t - 1) * n, t * n);
       const hp = t === 0 ? h0 : hs.subarray((t - 1) * n, t * n);
       const dz = dxp.subarray(t * 4 * n, (t + 1) * 4 * n);
       jsNnFused.lstmCellGrad(zs.subarray(t * 4 * n, (t + 1) * 4 * n), cp, dc, dh, dz, dcp, p);
-      for (let i = 0; i < 4 * n; i++) dz[i] += dzs[t * 4 * n + i];
+      for (let i = 0; i < 4 * n; i++) {
+        dz[i] += dzs[t * 4 * n + i];
+        sums[i % (4 * U)] += dz[i];
+      }
       matmulInto(hp, dz, dwh, U, 4 * U, B, true, false, true);
       if (t > 0) {
         dh.set(dhs.subarray((t - 1) * n, t * n));
@@ -185,5 +189,6 @@ export const jsNnFused: NnFusedKernels = {
         dc0.set(dcp);
       }
     }
+    db.set(sums);
   },
 };

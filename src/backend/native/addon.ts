@@ -261,6 +261,7 @@ export interface NativeAddon {
   lstmSequence?(
     xp: FloatArray,
     wh: FloatArray,
+    bias: FloatArray,
     h0: FloatArray,
     c0: FloatArray,
     hs: FloatArray,
@@ -284,9 +285,39 @@ export interface NativeAddon {
     dwh: FloatArray,
     dh0: FloatArray,
     dc0: FloatArray,
+    db: FloatArray,
     steps: number,
     batch: number,
     units: number,
+  ): void;
+  /** RnnKernels (native/rnn.cc), sizes as numbers; optional as transpose. */
+  gruSequence?(
+    xp: FloatArray,
+    rk: FloatArray,
+    rb: FloatArray,
+    h0: FloatArray,
+    hs: FloatArray,
+    gs: FloatArray,
+    steps: number,
+    batch: number,
+    units: number,
+    resetAfter: boolean,
+  ): void;
+  gruSequenceGrad?(
+    rk: FloatArray,
+    h0: FloatArray,
+    hs: FloatArray,
+    gs: FloatArray,
+    dhs: FloatArray,
+    dgs: FloatArray,
+    dxp: FloatArray,
+    drk: FloatArray,
+    drb: FloatArray,
+    dh0: FloatArray,
+    steps: number,
+    batch: number,
+    units: number,
+    resetAfter: boolean,
   ): void;
   lstmCellGrad?(
     z: FloatArray,

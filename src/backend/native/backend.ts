@@ -13,6 +13,7 @@ import type { FloatArray, NativeAddon } from "./addon.js";
 import { nativeExtras } from "./extras.js";
 import { nativeMovement } from "./movement.js";
 import { nativeNnFused } from "./nn-fused.js";
+import { nativeRnn } from "./rnn.js";
 import { nativeNn3d } from "./nn3d.js";
 import { nativeSpecial } from "./special.js";
 
@@ -129,6 +130,7 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
     ...nativeExtras(addon, js),
     ...nativeMovement(addon, js),
     ...nativeNnFused(addon, js),
+    ...nativeRnn(addon, js),
     ...nativeNn3d(addon, js),
     ...nativeSpecial(addon, js),
     name: "native",

@@ -37,12 +37,12 @@ export function nativeNnFused(addon: NativeAddon, js: Backend): NnFusedKernels {
         cellGrad(z, cPrev, dc, dh, dz, dcPrev, p.batch, p.units);
       else js.lstmCellGrad(z, cPrev, dc, dh, dz, dcPrev, p);
     },
-    lstmSequence(xp, wh, h0, c0, hs, cs, zs, p) {
+    lstmSequence(xp, wh, bias, h0, c0, hs, cs, zs, p) {
       if (seq !== undefined && xp.length >= T.lstmCell)
-        seq(xp, wh, h0, c0, hs, cs, zs, p.steps, p.batch, p.units);
-      else js.lstmSequence(xp, wh, h0, c0, hs, cs, zs, p);
+        seq(xp, wh, bias, h0, c0, hs, cs, zs, p.steps, p.batch, p.units);
+      else js.lstmSequence(xp, wh, bias, h0, c0, hs, cs, zs, p);
     },
-    lstmSequenceGrad(zs, cs, hs, wh, h0, c0, dhs, dcs, dzs, dxp, dwh, dh0, dc0, p) {
+    lstmSequenceGrad(zs, cs, hs, wh, h0, c0, dhs, dcs, dzs, dxp, dwh, dh0, dc0, db, p) {
       if (seqGrad !== undefined && zs.length >= T.lstmCell)
         seqGrad(
           zs,
@@ -58,11 +58,12 @@ export function nativeNnFused(addon: NativeAddon, js: Backend): NnFusedKernels {
           dwh,
           dh0,
           dc0,
+          db,
           p.steps,
           p.batch,
           p.units,
         );
-      else js.lstmSequenceGrad(zs, cs, hs, wh, h0, c0, dhs, dcs, dzs, dxp, dwh, dh0, dc0, p);
+      else js.lstmSequenceGrad(zs, cs, hs, wh, h0, c0, dhs, dcs, dzs, dxp, dwh, dh0, dc0, db, p);
     },
   };
 }

@@ -35,6 +35,7 @@ import {
   zeros,
 } from "../../ops/index.js";
 import { lstmCellStep, lstmSequence } from "../../ops/nn-lstm.js";
+import { gruCellStep, gruSequence } from "../../ops/nn-gru.js";
 import * as activations from "../activations.js";
 import * as initializers from "../initializers.js";
 import {
@@ -180,8 +181,8 @@ export abstract class RNNCell extends Layer<Tensor[], Tensor[]> {
     super.build(inputShape as BuildShape[]);
   }
 
-  /** x kernel + the input part of the bias, for x of shape [..., features]. */
-  projectInputs(x: Tensor): Tensor {
+  /** x kernel + the input part of the bias (unless withBias is false), for x of shape [..., features]. */
+  projectInputs(x: Tensor, withBias = true): Tensor {
     const k = this.kernel;
     if (x.shape[x.rank - 1] !== k.shape[0]) {
       throw incompatible(
@@ -193,7 +194,7 @@ export abstract class RNNCell extends Layer<Tensor[], Tensor[]> {
     const lead = x.shape.slice(0, -1);
     let p = reshape(matmul(reshape(x, [-1, k.shape[0]]), k), [...lead, k.shape[1]]);
     const b = this.#bias;
-    if (b !== null) p = add(p, b.rank === 2 ? unstack(b, 2, 0)[0] : b);
+    if (b !== null && withBias) p = add(p, b.rank === 2 ? unstack(b, 2, 0)[0] : b);
     return p;
   }
 
@@ -310,25 +311,19 @@ export class LSTMCell extends RNNCell {
     const h = multiply(o, this.activation(c));
     return [h, h, c];
   }
+  /** Whether the whole recurrence can be one FusedLSTMSequence: the default activations. */
+  get fusable(): boolean {
+    return this.activation === TANH && this.recurrentActivation === SIGMOID;
+  }
   /**
-   * The whole recurrence as one op (FusedLSTMSequence) when the activations are the defaults:
-   * from the projected inputs xp [batch, time, 4 units] and the states [h, c], every step's h
-   * [batch, time, units] in processing order (reversed with `reverse`) and the last h and c;
-   * null when the activations are not tanh and sigmoid.
+   * The whole recurrence as one op (FusedLSTMSequence), from the time-major inputs x [time,
+   * batch, features] (in processing order) and the states [h, c]: every step's h [time, batch,
+   * units] and the last h and c. The op adds the bias itself.
    */
-  fusedSequence(
-    xp: Tensor,
-    states: readonly Tensor[],
-    reverseTime: boolean,
-  ): [Tensor, Tensor, Tensor] | null {
-    if (this.activation !== TANH || this.recurrentActivation !== SIGMOID) return null;
-    let xt = transpose(xp, [1, 0, 2]);
-    if (reverseTime) xt = reverse(xt, [0]);
-    const [hs, cs] = lstmSequence(xt, this.recurrentKernel, states[0], states[1]);
-    const [steps, batch] = hs.shape;
-    const lastOf = (t: Tensor): Tensor =>
-      reshape(slice(t, [steps - 1, 0, 0], [1, batch, this.units]), [batch, this.units]);
-    return [transpose(hs, [1, 0, 2]), lastOf(hs), lastOf(cs)];
+  fusedSequence(x: Tensor, states: readonly Tensor[]): [Tensor, Tensor, Tensor] {
+    const xp = this.projectInputs(x, false);
+    const [hs, cs] = lstmSequence(xp, this.recurrentKernel, states[0], states[1], this.bias);
+    return [hs, lastStep(hs), lastStep(cs)];
   }
 
   override getConfig(): LayerConfig {
@@ -352,8 +347,35 @@ export class GRUCell extends RNNCell {
     const g = 3 * this.units;
     return { shape: this.resetAfter ? [2, g] : [g], init: this.biasInitializer };
   }
+  /** Whether the fused GRU ops apply: the default activations (tanh, sigmoid). */
+  get fusable(): boolean {
+    return this.activation === TANH && this.recurrentActivation === SIGMOID;
+  }
+  /** The recurrent bias of the fused ops: bias[1] with resetAfter, else zeros (all of the bias is in the input projection). */
+  private recurrentBias(dtype: Tensor["dtype"]): Tensor {
+    const b = this.bias;
+    if (this.resetAfter && b !== null) return unstack(b, 2, 0)[1];
+    return zeros([3 * this.units], dtype);
+  }
+  /**
+   * The whole recurrence as one op (FusedGRUSequence), from the time-major inputs x [time,
+   * batch, features] (in processing order) and the states [h]: every step's h [time, batch,
+   * units] and the last h.
+   */
+  fusedSequence(x: Tensor, states: readonly Tensor[]): [Tensor, Tensor] {
+    const xp = this.projectInputs(x);
+    const rk = this.recurrentKernel;
+    const hs = gruSequence(xp, rk, this.recurrentBias(xp.dtype), states[0], this.resetAfter);
+    return [hs, lastStep(hs)];
+  }
   step(xp: Tensor, states: readonly Tensor[], hMask: Tensor | null): Tensor[] {
     const hPrev = states[0];
+    if (hMask === null && this.fusable) {
+      // The default activations: the recurrent product, gates and update in one fused op.
+      const rk = this.recurrentKernel;
+      const h = gruCellStep(xp, hPrev, rk, this.recurrentBias(xp.dtype), this.resetAfter);
+      return [h, h];
+    }
     const hIn = this.h(states, hMask);
     const rk = this.recurrentKernel;
     const [xz, xr, xh] = split(xp, 3, 1);
@@ -482,8 +504,6 @@ export abstract class RNN<O extends LayerOutputs = Tensor> extends Layer<
       if (cell.recurrentDropout > 0)
         hMask = dropoutMask(states[0], cell.recurrentDropout, cell.seed);
     }
-    // Every step's input projection in one product: [batch, time, gates units].
-    const projectedAll = cell.projectInputs(xin);
     let mask: Tensor[] | null = null;
     const m = options.mask;
     if (m !== undefined && m !== null) {
@@ -497,14 +517,19 @@ export abstract class RNN<O extends LayerOutputs = Tensor> extends Layer<
         mask = unstack(reshape(cast(mt, "bool"), [batch, steps, 1]), steps, 1);
       }
     }
-    if (mask === null && hMask === null && cell instanceof LSTMCell) {
-      const fused = cell.fusedSequence(projectedAll, states, this.goBackwards);
-      if (fused !== null) {
-        const [hs, h, c] = fused;
-        const y = this.returnSequences ? hs : h;
-        return (this.returnState ? [y, h, c] : y) as O;
+    if (mask === null && hMask === null && (cell instanceof LSTMCell || cell instanceof GRUCell)) {
+      if (cell.fusable) {
+        // The whole recurrence as one op over time-major inputs: the input (not its wider
+        // projection) is transposed, and every step's projection is one product.
+        let xt = transpose(xin, [1, 0, 2]);
+        if (this.goBackwards) xt = reverse(xt, [0]);
+        const [hs, ...last] = cell.fusedSequence(xt, states);
+        const y = this.returnSequences ? transpose(hs, [1, 0, 2]) : last[0];
+        return (this.returnState ? [y, ...last] : y) as O;
       }
     }
+    // Every step's input projection in one product: [batch, time, gates units].
+    const projectedAll = cell.projectInputs(xin);
     const projected = unstack(projectedAll, steps, 1);
     const order = [...Array(steps).keys()];
     if (this.goBackwards) order.reverse();
@@ -565,6 +590,12 @@ export class GRU<O extends LayerOutputs = Tensor> extends RNN<O> {
   constructor(units: number, options: RNNOptions = {}) {
     super(new GRUCell(units, cellOptions(options, "gru_cell")), options);
   }
+}
+
+/** The last step of a time-major [time, batch, units] tensor: [batch, units]. */
+function lastStep(t: Tensor): Tensor {
+  const [steps, batch, units] = t.shape;
+  return reshape(slice(t, [steps - 1, 0, 0], [1, batch, units]), [batch, units]);
 }
 
 /** The cell's options: the layer's, named as Keras 3 names its cells, in the layer's dtype. */
