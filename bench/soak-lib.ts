@@ -100,8 +100,12 @@ export interface MallocStats {
   inUse: number;
 }
 
-/** glibc's malloc_info() through the addon, parsed; undefined without glibc or the addon. */
+/**
+ * glibc's malloc_info() through the addon, parsed; undefined without glibc, or on the JS
+ * backend (loading the addon just to ask would change malloc's settings: see addon.cc).
+ */
 export function mallocStats(): MallocStats | undefined {
+  if (tf.getBackend() !== "native") return undefined;
   const text = nativeAddon()?.mallocInfo?.();
   if (text === undefined || text === "") return undefined;
   const arenas: { system: number; free: number }[] = [];
