@@ -400,6 +400,10 @@ export interface NativeAddon {
     full: boolean,
     vectors: boolean,
   ): void;
+  /** glibc's malloc_info() XML (one <heap> per arena); "" off glibc (native/bind_malloc.cc). */
+  mallocInfo?(): string;
+  /** glibc's malloc_trim(0): true when pages went back to the system; false off glibc. */
+  mallocTrim?(): boolean;
   numThreads(): number;
   /** Resizes the thread pool (1 = the calling thread only); returns the new size. */
   setNumThreads(n: number): number;
