@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common.h"
+#include "simd_vec.h"
 #include "threadpool.h"
 
 namespace tf {
@@ -16,49 +17,15 @@ namespace tf {
 // ---- the tile kernels, per instruction set -------------------------------------------------
 
 namespace cd_scalar {
+// The baseline ISA's 16-byte vectors (4 floats or 2 doubles, 16 registers assumed), or plain
+// scalars where the compiler has no vector extensions.
+template <class T>
+using Vec = simd::Portable<T>;
 #if defined(__GNUC__) || defined(__clang__)
-// The baseline ISA's 16-byte vectors (SSE2 on x86-64, NEON on aarch64) through the compilers'
-// vector extensions: 4 floats or 2 doubles a register, 16 registers assumed.
-typedef float V4F __attribute__((vector_size(16)));
-typedef double V2D __attribute__((vector_size(16)));
-template <class T>
-struct VecOf;
-template <>
-struct VecOf<float> {
-  using type = V4F;
-};
-template <>
-struct VecOf<double> {
-  using type = V2D;
-};
-template <class T>
-struct Vec {
-  using reg = typename VecOf<T>::type;
-  static constexpr int L = 16 / sizeof(T);
-  static TF_INLINE reg zero() { return reg{} - reg{}; }
-  static TF_INLINE reg load(const T* p) {
-    reg r;
-    std::memcpy(&r, p, sizeof(reg));
-    return r;
-  }
-  static TF_INLINE reg bcast(const T* p) { return reg{} + *p; }
-  static TF_INLINE reg fma(reg a, reg b, reg c) { return c + a * b; }
-  static TF_INLINE void store(T* p, reg v) { std::memcpy(p, &v, sizeof(reg)); }
-};
 constexpr int kNV[3] = {1, 2, 4};
 constexpr int kRF[3] = {8, 6, 3};
 constexpr int kRW[3] = {8, 6, 3};
 #else
-template <class T>
-struct Vec {
-  using reg = T;
-  static constexpr int L = 1;
-  static TF_INLINE reg zero() { return T(0); }
-  static TF_INLINE reg load(const T* p) { return *p; }
-  static TF_INLINE reg bcast(const T* p) { return *p; }
-  static TF_INLINE reg fma(reg a, reg b, reg c) { return c + a * b; }
-  static TF_INLINE void store(T* p, reg v) { *p = v; }
-};
 constexpr int kNV[3] = {2, 4, 8};
 constexpr int kRF[3] = {8, 6, 4};
 constexpr int kRW[3] = {8, 6, 4};
@@ -75,27 +42,7 @@ constexpr int kRW[3] = {8, 6, 4};
 #endif
 namespace cd_avx2 {
 template <class T>
-struct Vec;
-template <>
-struct Vec<float> {
-  using reg = __m256;
-  static constexpr int L = 8;
-  static TF_INLINE reg zero() { return _mm256_setzero_ps(); }
-  static TF_INLINE reg load(const float* p) { return _mm256_loadu_ps(p); }
-  static TF_INLINE reg bcast(const float* p) { return _mm256_broadcast_ss(p); }
-  static TF_INLINE reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
-  static TF_INLINE void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
-};
-template <>
-struct Vec<double> {
-  using reg = __m256d;
-  static constexpr int L = 4;
-  static TF_INLINE reg zero() { return _mm256_setzero_pd(); }
-  static TF_INLINE reg load(const double* p) { return _mm256_loadu_pd(p); }
-  static TF_INLINE reg bcast(const double* p) { return _mm256_broadcast_sd(p); }
-  static TF_INLINE reg fma(reg a, reg b, reg c) { return _mm256_fmadd_pd(a, b, c); }
-  static TF_INLINE void store(double* p, reg v) { _mm256_storeu_pd(p, v); }
-};
+using Vec = simd::Avx2<T>;
 // 16 ymm registers: at most 12 accumulators, the filter vectors and a broadcast.
 constexpr int kNV[3] = {1, 2, 4};
 constexpr int kRF[3] = {12, 6, 3};
@@ -112,27 +59,7 @@ constexpr int kRW[3] = {8, 6, 3};
 #endif
 namespace cd_avx512 {
 template <class T>
-struct Vec;
-template <>
-struct Vec<float> {
-  using reg = __m512;
-  static constexpr int L = 16;
-  static TF_INLINE reg zero() { return _mm512_setzero_ps(); }
-  static TF_INLINE reg load(const float* p) { return _mm512_loadu_ps(p); }
-  static TF_INLINE reg bcast(const float* p) { return _mm512_set1_ps(*p); }
-  static TF_INLINE reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
-  static TF_INLINE void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
-};
-template <>
-struct Vec<double> {
-  using reg = __m512d;
-  static constexpr int L = 8;
-  static TF_INLINE reg zero() { return _mm512_setzero_pd(); }
-  static TF_INLINE reg load(const double* p) { return _mm512_loadu_pd(p); }
-  static TF_INLINE reg bcast(const double* p) { return _mm512_set1_pd(*p); }
-  static TF_INLINE reg fma(reg a, reg b, reg c) { return _mm512_fmadd_pd(a, b, c); }
-  static TF_INLINE void store(double* p, reg v) { _mm512_storeu_pd(p, v); }
-};
+using Vec = simd::Avx512<T>;
 // 32 zmm registers: up to 24 accumulators.
 constexpr int kNV[3] = {1, 2, 4};
 constexpr int kRF[3] = {12, 12, 6};

@@ -18,6 +18,7 @@
 #include "common.h"
 #include "gemm.h"
 #include "nn_fused.h"
+#include "simd_vec.h"
 #include "threadpool.h"
 #include "vmath.h"
 
@@ -84,125 +85,60 @@ void panel_generic(const T* A, int64_t lda, int64_t M, const T* P, int64_t K, T*
 }
 
 #if TF_X86
-// Six rows of A (row pointers; a short block repeats a row and drops its results) times a
-// float panel into t [6 x 16]: 12 accumulators in registers, per k step 2 loads of B and 6
-// broadcasts of A. (Named variables, not arrays: GCC keeps arrays of vectors on the stack.)
-TF_AVX2 TF_INLINE void ps6(const float* const* r, const float* P, int64_t K, float* t) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0,
-         e0 = a0, e1 = a0, f0 = a0, f1 = a0;
-  const float *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3], *r4 = r[4], *r5 = r[5];
+// Six rows of A (row pointers; a short block repeats a row and drops its results) times a panel
+// of two registers' columns (NR = 2 L) into t [6 x NR]: 12 accumulators in registers, per k
+// step 2 loads of the panel and 6 broadcasts of A. Fully unrolled, so the accumulator array
+// lives in registers.
+template <class T>
+TF_AVX2 TF_INLINE void rows6(const T* const* r, const T* P, int64_t K, T* t) {
+  using V = simd::Avx2<T>;
+  constexpr int L = V::L;
+  typename V::reg acc[6][2];
+#pragma GCC unroll 6
+  for (int i = 0; i < 6; i++) acc[i][0] = acc[i][1] = V::zero();
+  const T* rows[6] = {r[0], r[1], r[2], r[3], r[4], r[5]};
   for (int64_t p = 0; p < K; p++) {
-    const __m256 x = _mm256_loadu_ps(P + p * 16), y = _mm256_loadu_ps(P + p * 16 + 8);
-    __m256 v = _mm256_broadcast_ss(r0 + p);
-    a0 = _mm256_fmadd_ps(v, x, a0);
-    a1 = _mm256_fmadd_ps(v, y, a1);
-    v = _mm256_broadcast_ss(r1 + p);
-    b0 = _mm256_fmadd_ps(v, x, b0);
-    b1 = _mm256_fmadd_ps(v, y, b1);
-    v = _mm256_broadcast_ss(r2 + p);
-    c0 = _mm256_fmadd_ps(v, x, c0);
-    c1 = _mm256_fmadd_ps(v, y, c1);
-    v = _mm256_broadcast_ss(r3 + p);
-    d0 = _mm256_fmadd_ps(v, x, d0);
-    d1 = _mm256_fmadd_ps(v, y, d1);
-    v = _mm256_broadcast_ss(r4 + p);
-    e0 = _mm256_fmadd_ps(v, x, e0);
-    e1 = _mm256_fmadd_ps(v, y, e1);
-    v = _mm256_broadcast_ss(r5 + p);
-    f0 = _mm256_fmadd_ps(v, x, f0);
-    f1 = _mm256_fmadd_ps(v, y, f1);
+    const typename V::reg x = V::load(P + p * 2 * L), y = V::load(P + p * 2 * L + L);
+#pragma GCC unroll 6
+    for (int i = 0; i < 6; i++) {
+      const typename V::reg v = V::bcast(rows[i] + p);
+      acc[i][0] = V::fma(v, x, acc[i][0]);
+      acc[i][1] = V::fma(v, y, acc[i][1]);
+    }
   }
-  _mm256_store_ps(t, a0);
-  _mm256_store_ps(t + 8, a1);
-  _mm256_store_ps(t + 16, b0);
-  _mm256_store_ps(t + 24, b1);
-  _mm256_store_ps(t + 32, c0);
-  _mm256_store_ps(t + 40, c1);
-  _mm256_store_ps(t + 48, d0);
-  _mm256_store_ps(t + 56, d1);
-  _mm256_store_ps(t + 64, e0);
-  _mm256_store_ps(t + 72, e1);
-  _mm256_store_ps(t + 80, f0);
-  _mm256_store_ps(t + 88, f1);
+#pragma GCC unroll 6
+  for (int i = 0; i < 6; i++) {
+    V::store(t + i * 2 * L, acc[i][0]);
+    V::store(t + i * 2 * L + L, acc[i][1]);
+  }
 }
 
-TF_AVX2 void panel_ps(const float* A, int64_t lda, int64_t M, const float* P, int64_t K,
-                      float* C, int64_t ldc, int64_t nc, bool acc) {
-  alignas(32) float t[6 * 16];
+template <class T>
+TF_AVX2 void panel_avx2(const T* A, int64_t lda, int64_t M, const T* P, int64_t K, T* C,
+                        int64_t ldc, int64_t nc, bool acc) {
+  using V = simd::Avx2<T>;
+  constexpr int NR = kNR<T>;
+  static_assert(NR == 2 * V::L, "a panel is two registers wide");
+  alignas(32) T t[6 * NR];
   for (int64_t i = 0; i < M; i += 6) {
     const int64_t mr = std::min<int64_t>(6, M - i);
-    const float* r[6];
+    const T* r[6];
     for (int k = 0; k < 6; k++) r[k] = A + (i + (k < mr ? k : 0)) * lda;
-    ps6(r, P, K, t);
+    rows6(r, P, K, t);
     for (int64_t k = 0; k < mr; k++) {
-      float* cr = C + (i + k) * ldc;
-      const float* tr = t + k * 16;
-      if (nc == 16) {
-        __m256 x = _mm256_load_ps(tr), y = _mm256_load_ps(tr + 8);
+      T* cr = C + (i + k) * ldc;
+      const T* tr = t + k * NR;
+      if (nc == NR) {
+        typename V::reg x = V::load(tr), y = V::load(tr + V::L);
         if (acc) {
-          x = _mm256_add_ps(x, _mm256_loadu_ps(cr));
-          y = _mm256_add_ps(y, _mm256_loadu_ps(cr + 8));
+          x = V::add(x, V::load(cr));
+          y = V::add(y, V::load(cr + V::L));
         }
-        _mm256_storeu_ps(cr, x);
-        _mm256_storeu_ps(cr + 8, y);
+        V::store(cr, x);
+        V::store(cr + V::L, y);
       } else {
         for (int64_t c = 0; c < nc; c++) cr[c] = acc ? cr[c] + tr[c] : tr[c];
       }
-    }
-  }
-}
-
-// The double form: 6 rows x 8 columns (two registers of 4).
-TF_AVX2 TF_INLINE void pd6(const double* const* r, const double* P, int64_t K, double* t) {
-  __m256d a0 = _mm256_setzero_pd(), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0,
-          d1 = a0, e0 = a0, e1 = a0, f0 = a0, f1 = a0;
-  const double *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3], *r4 = r[4], *r5 = r[5];
-  for (int64_t p = 0; p < K; p++) {
-    const __m256d x = _mm256_loadu_pd(P + p * 8), y = _mm256_loadu_pd(P + p * 8 + 4);
-    __m256d v = _mm256_broadcast_sd(r0 + p);
-    a0 = _mm256_fmadd_pd(v, x, a0);
-    a1 = _mm256_fmadd_pd(v, y, a1);
-    v = _mm256_broadcast_sd(r1 + p);
-    b0 = _mm256_fmadd_pd(v, x, b0);
-    b1 = _mm256_fmadd_pd(v, y, b1);
-    v = _mm256_broadcast_sd(r2 + p);
-    c0 = _mm256_fmadd_pd(v, x, c0);
-    c1 = _mm256_fmadd_pd(v, y, c1);
-    v = _mm256_broadcast_sd(r3 + p);
-    d0 = _mm256_fmadd_pd(v, x, d0);
-    d1 = _mm256_fmadd_pd(v, y, d1);
-    v = _mm256_broadcast_sd(r4 + p);
-    e0 = _mm256_fmadd_pd(v, x, e0);
-    e1 = _mm256_fmadd_pd(v, y, e1);
-    v = _mm256_broadcast_sd(r5 + p);
-    f0 = _mm256_fmadd_pd(v, x, f0);
-    f1 = _mm256_fmadd_pd(v, y, f1);
-  }
-  _mm256_store_pd(t, a0);
-  _mm256_store_pd(t + 4, a1);
-  _mm256_store_pd(t + 8, b0);
-  _mm256_store_pd(t + 12, b1);
-  _mm256_store_pd(t + 16, c0);
-  _mm256_store_pd(t + 20, c1);
-  _mm256_store_pd(t + 24, d0);
-  _mm256_store_pd(t + 28, d1);
-  _mm256_store_pd(t + 32, e0);
-  _mm256_store_pd(t + 36, e1);
-  _mm256_store_pd(t + 40, f0);
-  _mm256_store_pd(t + 44, f1);
-}
-
-TF_AVX2 void panel_pd(const double* A, int64_t lda, int64_t M, const double* P, int64_t K,
-                      double* C, int64_t ldc, int64_t nc, bool acc) {
-  alignas(32) double t[6 * 8];
-  for (int64_t i = 0; i < M; i += 6) {
-    const int64_t mr = std::min<int64_t>(6, M - i);
-    const double* r[6];
-    for (int k = 0; k < 6; k++) r[k] = A + (i + (k < mr ? k : 0)) * lda;
-    pd6(r, P, K, t);
-    for (int64_t k = 0; k < mr; k++) {
-      double* cr = C + (i + k) * ldc;
-      for (int64_t c = 0; c < nc; c++) cr[c] = acc ? cr[c] + t[k * 8 + c] : t[k * 8 + c];
     }
   }
 }
@@ -211,7 +147,7 @@ TF_AVX2 void panel_pd(const double* A, int64_t lda, int64_t M, const double* P, 
 inline void panel(const float* A, int64_t lda, int64_t M, const float* P, int64_t K, float* C,
                   int64_t ldc, int64_t nc, bool acc) {
 #if TF_X86
-  if (isa() == Isa::Avx2) return panel_ps(A, lda, M, P, K, C, ldc, nc, acc);
+  if (isa() == Isa::Avx2) return panel_avx2(A, lda, M, P, K, C, ldc, nc, acc);
 #endif
   panel_generic(A, lda, M, P, K, C, ldc, nc, acc);
 }
@@ -219,7 +155,7 @@ inline void panel(const float* A, int64_t lda, int64_t M, const float* P, int64_
 inline void panel(const double* A, int64_t lda, int64_t M, const double* P, int64_t K, double* C,
                   int64_t ldc, int64_t nc, bool acc) {
 #if TF_X86
-  if (isa() == Isa::Avx2) return panel_pd(A, lda, M, P, K, C, ldc, nc, acc);
+  if (isa() == Isa::Avx2) return panel_avx2(A, lda, M, P, K, C, ldc, nc, acc);
 #endif
   panel_generic(A, lda, M, P, K, C, ldc, nc, acc);
 }
