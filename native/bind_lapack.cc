@@ -8,9 +8,15 @@ namespace {
 using namespace tf_bind;  // NOLINT: the binding helpers
 using tf::DType;
 
-// cholesky(a, out, batch, n) -> the first batch index not positive definite, or -1
-Napi::Value Cholesky(const Napi::CallbackInfo& info) {
-  Call c(info, "cholesky");
+// A batch of square matrices a [batch, n, n] (argument 0) and an output of the same size
+// (argument 1), with batch and n at arguments 2 and 3. Other parameters are read before this
+// (addon.cc rule 1: every parameter before the first typed array).
+struct SquareArgs {
+  int64_t batch, n, size;
+  Arr a, o;
+};
+
+SquareArgs square_args(Call& c) {
   const int64_t batch = c.count(2, "batch");
   const int64_t n = c.count(3, "n");
   const int64_t size = c.product({batch, n, n});
@@ -20,8 +26,37 @@ Napi::Value Cholesky(const Napi::CallbackInfo& info) {
   c.expect_len(a, size);
   c.expect_len(o, size);
   c.disjoint({&o}, {&a});
-  if (size == 0) return Napi::Number::New(c.env(), -1);
-  const int64_t bad = tf::cholesky(a.dtype == DType::F32, a.data, o.data, batch, n);
+  return SquareArgs{batch, n, size, a, o};
+}
+
+// A solve's operands: a [batch, n, n], b and out [batch, n, k] at arguments 0-2, batch, n and k
+// at 3-5. Other parameters are read before this.
+struct SolveArgs {
+  int64_t batch, n, k;
+  Arr a, b, o;
+};
+
+SolveArgs solve_args(Call& c) {
+  const int64_t batch = c.count(3, "batch");
+  const int64_t n = c.count(4, "n");
+  const int64_t k = c.count(5, "k");
+  Arr a = c.float_array(0, "a");
+  Arr b = c.float_array(1, "b");
+  Arr o = c.float_array(2, "out");
+  c.same_dtype({&a, &b, &o});
+  c.expect_len(a, c.product({batch, n, n}));
+  c.expect_len(b, c.product({batch, n, k}));
+  c.expect_len(o, c.product({batch, n, k}));
+  c.disjoint({&o}, {&a, &b});
+  return SolveArgs{batch, n, k, a, b, o};
+}
+
+// cholesky(a, out, batch, n) -> the first batch index not positive definite, or -1
+Napi::Value Cholesky(const Napi::CallbackInfo& info) {
+  Call c(info, "cholesky");
+  const SquareArgs s = square_args(c);
+  if (s.size == 0) return Napi::Number::New(c.env(), -1);
+  const int64_t bad = tf::cholesky(s.a.dtype == DType::F32, s.a.data, s.o.data, s.batch, s.n);
   return Napi::Number::New(c.env(), static_cast<double>(bad));
 }
 
@@ -49,22 +84,12 @@ Napi::Value Lu(const Napi::CallbackInfo& info) {
 // triangularSolve(a, b, out, batch, n, k, lower, adjoint)
 Napi::Value TriangularSolve(const Napi::CallbackInfo& info) {
   Call c(info, "triangularSolve");
-  const int64_t batch = c.count(3, "batch");
-  const int64_t n = c.count(4, "n");
-  const int64_t k = c.count(5, "k");
   const bool lower = c.flag(6, "lower");
   const bool adjoint = c.flag(7, "adjoint");
-  Arr a = c.float_array(0, "a");
-  Arr b = c.float_array(1, "b");
-  Arr o = c.float_array(2, "out");
-  c.same_dtype({&a, &b, &o});
-  c.expect_len(a, c.product({batch, n, n}));
-  c.expect_len(b, c.product({batch, n, k}));
-  c.expect_len(o, c.product({batch, n, k}));
-  c.disjoint({&o}, {&a, &b});
-  if (o.length == 0) return c.env().Undefined();
-  tf::triangular_solve(a.dtype == DType::F32, a.data, b.data, o.data, batch, n, k, lower,
-                       adjoint);
+  const SolveArgs s = solve_args(c);
+  if (s.o.length == 0) return c.env().Undefined();
+  tf::triangular_solve(s.a.dtype == DType::F32, s.a.data, s.b.data, s.o.data, s.batch, s.n, s.k,
+                       lower, adjoint);
   return c.env().Undefined();
 }
 
@@ -94,39 +119,22 @@ Napi::Value Qr(const Napi::CallbackInfo& info) {
 // matrixSolve(a, b, out, batch, n, k, adjoint) -> the first singular batch index, or -1
 Napi::Value MatrixSolve(const Napi::CallbackInfo& info) {
   Call c(info, "matrixSolve");
-  const int64_t batch = c.count(3, "batch");
-  const int64_t n = c.count(4, "n");
-  const int64_t k = c.count(5, "k");
   const bool adjoint = c.flag(6, "adjoint");
-  Arr a = c.float_array(0, "a");
-  Arr b = c.float_array(1, "b");
-  Arr o = c.float_array(2, "out");
-  c.same_dtype({&a, &b, &o});
-  c.expect_len(a, c.product({batch, n, n}));
-  c.expect_len(b, c.product({batch, n, k}));
-  c.expect_len(o, c.product({batch, n, k}));
-  c.disjoint({&o}, {&a, &b});
-  if (a.length == 0 || o.length == 0) return Napi::Number::New(c.env(), -1);
-  const int64_t bad =
-      tf::matrix_solve(a.dtype == DType::F32, a.data, b.data, o.data, batch, n, k, adjoint);
+  const SolveArgs s = solve_args(c);
+  if (s.a.length == 0 || s.o.length == 0) return Napi::Number::New(c.env(), -1);
+  const int64_t bad = tf::matrix_solve(s.a.dtype == DType::F32, s.a.data, s.b.data, s.o.data,
+                                       s.batch, s.n, s.k, adjoint);
   return Napi::Number::New(c.env(), static_cast<double>(bad));
 }
 
 // matrixInverse(a, out, batch, n, adjoint) -> the first singular batch index, or -1
 Napi::Value MatrixInverse(const Napi::CallbackInfo& info) {
   Call c(info, "matrixInverse");
-  const int64_t batch = c.count(2, "batch");
-  const int64_t n = c.count(3, "n");
   const bool adjoint = c.flag(4, "adjoint");
-  const int64_t size = c.product({batch, n, n});
-  Arr a = c.float_array(0, "a");
-  Arr o = c.float_array(1, "out");
-  c.same_dtype({&a, &o});
-  c.expect_len(a, size);
-  c.expect_len(o, size);
-  c.disjoint({&o}, {&a});
-  if (size == 0) return Napi::Number::New(c.env(), -1);
-  const int64_t bad = tf::matrix_inverse(a.dtype == DType::F32, a.data, o.data, batch, n, adjoint);
+  const SquareArgs s = square_args(c);
+  if (s.size == 0) return Napi::Number::New(c.env(), -1);
+  const int64_t bad =
+      tf::matrix_inverse(s.a.dtype == DType::F32, s.a.data, s.o.data, s.batch, s.n, adjoint);
   return Napi::Number::New(c.env(), static_cast<double>(bad));
 }
 
