@@ -149,53 +149,35 @@ const mnist: Workload = {
   },
 };
 
-const lstm: Workload = {
-  name: "lstm",
-  what: "LSTM 128 units, 50 steps x 32 features, batch 32, dense 10; Adam step",
-  build() {
-    tf.random.setSeed(3);
-    const B = 32,
-      T = 50,
-      D = 32,
-      U = 128;
-    const cell = new tf.keras.layers.LSTM(U);
-    cell.build([B, T, D]);
-    const wd = variable([U, 10], 0.1);
-    const bd = zerosVar([10]);
-    const params = [...cell.trainableWeights, wd, bd];
-    const x = tf.random.normal([B, T, D]);
-    const labels = tf.random.uniform([B], { maxval: 10, dtype: "int32" });
-    const opt = new tf.keras.optimizers.Adam(1e-3);
-    return trainStep(params, opt, () => {
-      const logits = dense(cell.apply(x), wd, bd);
-      return tf.reduceMean(tf.nn.sparseSoftmaxCrossEntropyWithLogits(labels, logits));
-    });
-  },
-};
+/** A recurrent layer of 128 units over 50 steps x 32 features, batch 32, a dense 10 head; Adam. */
+function recurrentWorkload(name: "lstm" | "gru", seed: number): Workload {
+  return {
+    name,
+    what: `${name.toUpperCase()} 128 units, 50 steps x 32 features, batch 32, dense 10; Adam step`,
+    build() {
+      tf.random.setSeed(seed);
+      const B = 32,
+        T = 50,
+        D = 32,
+        U = 128;
+      const layer = name === "lstm" ? new tf.keras.layers.LSTM(U) : new tf.keras.layers.GRU(U);
+      layer.build([B, T, D]);
+      const wd = variable([U, 10], 0.1);
+      const bd = zerosVar([10]);
+      const params = [...layer.trainableWeights, wd, bd];
+      const x = tf.random.normal([B, T, D]);
+      const labels = tf.random.uniform([B], { maxval: 10, dtype: "int32" });
+      const opt = new tf.keras.optimizers.Adam(1e-3);
+      return trainStep(params, opt, () => {
+        const logits = dense(layer.apply(x), wd, bd);
+        return tf.reduceMean(tf.nn.sparseSoftmaxCrossEntropyWithLogits(labels, logits));
+      });
+    },
+  };
+}
 
-const gru: Workload = {
-  name: "gru",
-  what: "GRU 128 units, 50 steps x 32 features, batch 32, dense 10; Adam step",
-  build() {
-    tf.random.setSeed(5);
-    const B = 32,
-      T = 50,
-      D = 32,
-      U = 128;
-    const layer = new tf.keras.layers.GRU(U);
-    layer.build([B, T, D]);
-    const wd = variable([U, 10], 0.1);
-    const bd = zerosVar([10]);
-    const params = [...layer.trainableWeights, wd, bd];
-    const x = tf.random.normal([B, T, D]);
-    const labels = tf.random.uniform([B], { maxval: 10, dtype: "int32" });
-    const opt = new tf.keras.optimizers.Adam(1e-3);
-    return trainStep(params, opt, () => {
-      const logits = dense(layer.apply(x), wd, bd);
-      return tf.reduceMean(tf.nn.sparseSoftmaxCrossEntropyWithLogits(labels, logits));
-    });
-  },
-};
+const lstm = recurrentWorkload("lstm", 3);
+const gru = recurrentWorkload("gru", 5);
 
 const resnet: Workload = {
   name: "resnet",
