@@ -8,19 +8,9 @@ import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { nativeAddon } from "../src/backend/native/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
-import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
+import { withIsa } from "./helpers/native.js";
 
 const addon = nativeAddon();
-
-function withIsa(a: NativeAddon, isa: Isa, body: () => void): void {
-  const before = a.isa();
-  a.setIsa(isa);
-  try {
-    body();
-  } finally {
-    a.setIsa(before);
-  }
-}
 
 for (const isa of ["avx2-fma", "scalar"] as const) {
   test(`sgdMomentumUpdate ${isa}: native = JS exactly, odd lengths, both dtypes`, (t: TestContext) => {

@@ -13,6 +13,8 @@ import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { nativeAddon } from "../src/backend/native/index.js";
 import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
+import { rng } from "./helpers/rng.js";
+import { withIsa } from "./helpers/native.js";
 
 const addon = nativeAddon();
 
@@ -131,18 +133,6 @@ function ulps(got: number, want: number): number {
   return Number(d < 0n ? -d : d);
 }
 
-/** mulberry32. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function run(
   a: NativeAddon,
   name: string,
@@ -151,16 +141,6 @@ function run(
   const y = x instanceof Float64Array ? new Float64Array(x.length) : new Float32Array(x.length);
   a.unary(a.unaryNames.indexOf(name), x, y);
   return y;
-}
-
-function withIsa(a: NativeAddon, isa: Isa, body: () => void): void {
-  const before = a.isa();
-  a.setIsa(isa);
-  try {
-    body();
-  } finally {
-    a.setIsa(before);
-  }
 }
 
 function skipWithout(t: TestContext, isa?: Isa): NativeAddon | null {

@@ -11,19 +11,9 @@ import { nativeAddon } from "../src/backend/native/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
 import { checkGradients } from "./helpers/gradcheck.js";
+import { rng } from "./helpers/rng.js";
 
 const addon = nativeAddon();
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function need(t: TestContext, name: "transpose" | "adamUpdate"): NativeAddon | null {
   if (addon === null || addon[name] === undefined) {

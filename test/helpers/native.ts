@@ -2,7 +2,7 @@
 import type { TestContext } from "node:test";
 import * as tf from "../../src/index.js";
 import { nativeAddon } from "../../src/backend/native/index.js";
-import type { NativeAddon } from "../../src/backend/native/addon.js";
+import type { Isa, NativeAddon } from "../../src/backend/native/addon.js";
 
 export const addon = nativeAddon();
 
@@ -29,5 +29,16 @@ export function onJs<T>(fn: () => T): T {
     return fn();
   } finally {
     tf.setBackend(before);
+  }
+}
+
+/** Runs body with the addon's kernels on the given instruction set, then puts the old one back. */
+export function withIsa(a: NativeAddon, isa: Isa, body: () => void): void {
+  const before = a.isa();
+  a.setIsa(isa);
+  try {
+    body();
+  } finally {
+    a.setIsa(before);
   }
 }
