@@ -15,33 +15,7 @@ import type { ReduceFn } from "../src/backend/reduce.js";
 import type { NumArray } from "../src/tensor/dtype.js";
 import type { AxisParams, Conv2DParams, Pool2DParams } from "../src/backend/nn.js";
 import { rng } from "./helpers/rng.js";
-import { size, withAddon } from "./helpers/native.js";
-
-/** Every ISA this CPU can run: the portable path always, AVX2 where present. */
-function forEachIsa(a: NativeAddon, body: (isa: Isa) => void): void {
-  const original = a.isa();
-  const isas: Isa[] = original === "avx2-fma" ? ["avx2-fma", "scalar"] : ["scalar"];
-  try {
-    for (const isa of isas) {
-      a.setIsa(isa);
-      body(isa);
-    }
-  } finally {
-    a.setIsa(original);
-  }
-}
-
-function forEachThreads(a: NativeAddon, body: (n: number) => void): void {
-  const original = a.numThreads();
-  try {
-    for (const n of [1, 2]) {
-      a.setNumThreads(n);
-      body(n);
-    }
-  } finally {
-    a.setNumThreads(original);
-  }
-}
+import { forEachIsa, forEachThreads, size, withAddon } from "./helpers/native.js";
 
 type FloatDtype = "float32" | "float64";
 const DTYPES: FloatDtype[] = ["float32", "float64"];

@@ -10,12 +10,12 @@ import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import type { Conv3DParams } from "../src/backend/nn3d.js";
-import type { FloatArray, Isa, NativeAddon } from "../src/backend/native/addon.js";
+import type { FloatArray } from "../src/backend/native/addon.js";
 import { InvalidArgumentError } from "../src/tensor/errors.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { assertClose, DTYPES, randFloat } from "./helpers/tolerance.js";
 import { rng } from "./helpers/rng.js";
-import { size, withAddon } from "./helpers/native.js";
+import { forEachIsa, size, withAddon } from "./helpers/native.js";
 
 const rand = (shape: number[], seed: number): tf.Tensor => randFloat(shape, seed, "float64", -1, 1);
 const vals = (t: tf.Tensor): number[] => Array.from(t.dataSync() as ArrayLike<number>);
@@ -210,19 +210,6 @@ function randArray(
   const a = new F(n);
   for (let i = 0; i < n; i++) a[i] = 2 * r() - 1;
   return a;
-}
-
-function forEachIsa(a: NativeAddon, body: (isa: Isa) => void): void {
-  const original = a.isa();
-  const isas: Isa[] = original === "avx2-fma" ? ["avx2-fma", "scalar"] : ["scalar"];
-  try {
-    for (const isa of isas) {
-      a.setIsa(isa);
-      body(isa);
-    }
-  } finally {
-    a.setIsa(original);
-  }
 }
 
 test("native conv3d kernels agree with the JS ones (odd shapes, both dtypes, both ISA paths)", (t) =>

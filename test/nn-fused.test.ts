@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
-import type { FloatArray, Isa, NativeAddon } from "../src/backend/native/addon.js";
+import type { FloatArray, NativeAddon } from "../src/backend/native/addon.js";
 import { runOp } from "../src/engine/run-op.js";
 import { FusedBatchNormGradV3, FusedBatchNormV3 } from "../src/ops/nn-batchnorm.js";
 import {
@@ -17,22 +17,9 @@ import {
   FusedLSTMSequence,
   FusedLSTMSequenceGrad,
 } from "../src/ops/nn-lstm.js";
-import { checkGradients, randomTensor } from "./helpers/gradcheck.js";
-import { withAddon } from "./helpers/native.js";
+import { checkGradients, checkWeightedGradient, randomTensor } from "./helpers/gradcheck.js";
+import { forEachIsa, withAddon } from "./helpers/native.js";
 import { rng } from "./helpers/rng.js";
-
-function forEachIsa(a: NativeAddon, body: (isa: Isa) => void): void {
-  const original = a.isa();
-  const isas: Isa[] = original === "avx2-fma" ? ["avx2-fma", "scalar"] : ["scalar"];
-  try {
-    for (const isa of isas) {
-      a.setIsa(isa);
-      body(isa);
-    }
-  } finally {
-    a.setIsa(original);
-  }
-}
 
 function forEachThreads(a: NativeAddon, body: () => void): void {
   const original = a.numThreads();
@@ -238,17 +225,7 @@ test("fused batch norm and LSTM cell ops: gradients to second order match finite
         0,
       );
     checkGradients(f, inputs, { rtol: 1e-4, atol: 1e-6 });
-    const w = randomTensor([...f(...inputs).shape], 77, 0.5, 1.5);
-    const g = (...xs: tf.Tensor[]): tf.Tensor => {
-      const tape = new tf.GradientTape();
-      tape.watch(xs);
-      const y = tape.record(() => tf.reduceSum(tf.multiply(f(...xs), w)));
-      return tf.concat(
-        tape.gradient(y, xs).map((gr, k) => tf.reshape(gr ?? tf.zerosLike(xs[k]), [-1])),
-        0,
-      );
-    };
-    checkGradients(g, inputs, { rtol: 1e-3, atol: 1e-5 });
+    checkWeightedGradient(f, inputs, { rtol: 1e-3, atol: 1e-5 });
   }
 });
 

@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
-import type { FloatArray, Isa, NativeAddon } from "../src/backend/native/addon.js";
+import type { FloatArray } from "../src/backend/native/addon.js";
 import { runOp } from "../src/engine/run-op.js";
 import {
   FusedGRUCell,
@@ -18,37 +18,12 @@ import {
   FusedGRUSequence,
   FusedGRUSequenceGrad,
 } from "../src/ops/nn-gru.js";
-import { checkGradients, randomTensor } from "./helpers/gradcheck.js";
-import { withAddon } from "./helpers/native.js";
+import { checkGradients, checkWeightedGradient, randomTensor } from "./helpers/gradcheck.js";
+import { forEachIsa, forEachThreads, withAddon } from "./helpers/native.js";
 import { rng } from "./helpers/rng.js";
 import type { RNNOptions } from "../src/keras/layers/recurrent.js";
 
 type FloatDtype = "float32" | "float64";
-
-function forEachIsa(a: NativeAddon, body: (isa: Isa) => void): void {
-  const original = a.isa();
-  const isas: Isa[] = original === "avx2-fma" ? ["avx2-fma", "scalar"] : ["scalar"];
-  try {
-    for (const isa of isas) {
-      a.setIsa(isa);
-      body(isa);
-    }
-  } finally {
-    a.setIsa(original);
-  }
-}
-
-function forEachThreads(a: NativeAddon, body: (threads: number) => void): void {
-  const original = a.numThreads();
-  try {
-    for (const n of [1, 2]) {
-      a.setNumThreads(n);
-      body(n);
-    }
-  } finally {
-    a.setNumThreads(original);
-  }
-}
 
 function rand(dtype: FloatDtype, n: number, r: () => number, lo = -2, hi = 2): FloatArray {
   const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
@@ -290,17 +265,7 @@ test("FusedGRU ops: float64 gradients (first and second order) against finite di
           0,
         );
       checkGradients(f, inputs, { rtol: 1e-4, atol: 1e-6 });
-      const w = randomTensor([...f(...inputs).shape], 77, 0.5, 1.5);
-      const g = (...xs: tf.Tensor[]): tf.Tensor => {
-        const tape = new tf.GradientTape();
-        tape.watch(xs);
-        const y = tape.record(() => tf.reduceSum(tf.multiply(f(...xs), w)));
-        return tf.concat(
-          tape.gradient(y, xs).map((gr, k) => tf.reshape(gr ?? tf.zerosLike(xs[k]), [-1])),
-          0,
-        );
-      };
-      checkGradients(g, inputs, { rtol: 1e-3, atol: 1e-5 });
+      checkWeightedGradient(f, inputs, { rtol: 1e-3, atol: 1e-5 });
     }
   }
 });

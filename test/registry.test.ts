@@ -18,7 +18,7 @@ import { runOp } from "../src/engine/run-op.js";
 import { isFloating, type NumArray } from "../src/tensor/dtype.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import { nativeAddon } from "../src/backend/native/index.js";
-import { checkGradients, randomTensor, rng } from "./helpers/gradcheck.js";
+import { checkGradients, checkWeightedGradient, randomTensor, rng } from "./helpers/gradcheck.js";
 
 const ops = (): AnyOpDef[] => registeredOpNames().map((n) => lookupOp(n) as AnyOpDef);
 
@@ -59,22 +59,11 @@ test("every registered op's gradient matches finite differences, first and secon
       try {
         checkGradients(f, inputs, opts);
         if (secondOrder !== false) {
-          // g(x) = d/dx <w, f(x)>: its own gradient is the Hessian-vector product the nested
-          // tape computes from the gradient rule's ops.
-          const diff = inputs.map((_, i) => i).filter((i) => !skip.includes(i));
-          const w = randomTensor([...f(...inputs).shape], 77, 0.5, 1.5);
-          const g = (...xs: tf.Tensor[]) => {
-            const tape = new tf.GradientTape();
-            const srcs = diff.map((i) => xs[i]);
-            tape.watch(srcs);
-            const y = tape.record(() => tf.reduceSum(tf.multiply(f(...xs), w)));
-            const grads = tape.gradient(y, srcs);
-            return tf.concat(
-              grads.map((gr, k) => tf.reshape(gr ?? tf.zerosLike(srcs[k]), [-1])),
-              0,
-            );
-          };
-          checkGradients(g, inputs, { ...opts, rtol: opts.rtol * 10, atol: opts.atol * 10 });
+          checkWeightedGradient(f, inputs, {
+            ...opts,
+            rtol: opts.rtol * 10,
+            atol: opts.atol * 10,
+          });
         }
       } catch (e) {
         throw new Error(`${where}: ${(e as Error).message}`, { cause: e });

@@ -141,3 +141,29 @@ export function checkSecondOrder(
   };
   checkGradients((xx) => tf.multiply(grad(xx), w), [x], opts);
 }
+
+/**
+ * The second-order check of a many-input f: g(xs) = d/dxs <w, f(xs)> for fixed weights w in
+ * [0.5, 1.5], a Hessian-vector product computed by a nested tape from the gradient rules' own
+ * ops, checked against finite differences like f itself (inputs in opts.skip are held fixed).
+ */
+export function checkWeightedGradient(
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  opts: GradcheckOptions = {},
+): void {
+  const skip = opts.skip ?? [];
+  const diff = inputs.map((_, i) => i).filter((i) => !skip.includes(i));
+  const w = randomTensor([...f(...inputs).shape], 77, 0.5, 1.5);
+  const g = (...xs: tf.Tensor[]): tf.Tensor => {
+    const tape = new tf.GradientTape();
+    const srcs = diff.map((i) => xs[i]);
+    tape.watch(srcs);
+    const y = tape.record(() => tf.reduceSum(tf.multiply(f(...xs), w)));
+    return tf.concat(
+      tape.gradient(y, srcs).map((gr, k) => tf.reshape(gr ?? tf.zerosLike(srcs[k]), [-1])),
+      0,
+    );
+  };
+  checkGradients(g, inputs, opts);
+}

@@ -42,3 +42,30 @@ export function withIsa(a: NativeAddon, isa: Isa, body: () => void): void {
     a.setIsa(before);
   }
 }
+
+/** Every ISA this CPU can run: the portable path always, AVX2 where present. */
+export function forEachIsa(a: NativeAddon, body: (isa: Isa) => void): void {
+  const original = a.isa();
+  const isas: Isa[] = original === "avx2-fma" ? ["avx2-fma", "scalar"] : ["scalar"];
+  try {
+    for (const isa of isas) {
+      a.setIsa(isa);
+      body(isa);
+    }
+  } finally {
+    a.setIsa(original);
+  }
+}
+
+/** The kernels on one thread, then on two. */
+export function forEachThreads(a: NativeAddon, body: (threads: number) => void): void {
+  const original = a.numThreads();
+  try {
+    for (const n of [1, 2]) {
+      a.setNumThreads(n);
+      body(n);
+    }
+  } finally {
+    a.setNumThreads(original);
+  }
+}
