@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
-import type { FloatArray, NativeAddon } from "../src/backend/native/addon.js";
+import type { FloatArray } from "../src/backend/native/addon.js";
 import { runOp } from "../src/engine/run-op.js";
 import { FusedBatchNormGradV3, FusedBatchNormV3 } from "../src/ops/nn-batchnorm.js";
 import {
@@ -18,51 +18,16 @@ import {
   FusedLSTMSequenceGrad,
 } from "../src/ops/nn-lstm.js";
 import { checkGradients, checkWeightedGradient, randomTensor } from "./helpers/gradcheck.js";
-import { forEachIsa, withAddon } from "./helpers/native.js";
+import {
+  alloc,
+  assertArraysClose,
+  assertTensorsClose,
+  forEachIsa,
+  forEachThreads,
+  randomArray,
+  withAddon,
+} from "./helpers/native.js";
 import { rng } from "./helpers/rng.js";
-
-function forEachThreads(a: NativeAddon, body: () => void): void {
-  const original = a.numThreads();
-  try {
-    for (const n of [1, 2]) {
-      a.setNumThreads(n);
-      body();
-    }
-  } finally {
-    a.setNumThreads(original);
-  }
-}
-
-type FloatDtype = "float32" | "float64";
-
-function rand(dtype: FloatDtype, n: number, r: () => number, lo = -2, hi = 2): FloatArray {
-  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
-  return out;
-}
-
-const alloc = (dtype: FloatDtype, n: number): FloatArray =>
-  dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-
-function assertClose(got: FloatArray, want: FloatArray, tol: number, what: string): void {
-  assert.equal(got.length, want.length, what);
-  for (let i = 0; i < got.length; i++) {
-    const err = Math.abs(got[i] - want[i]);
-    if (!(err <= tol * (1 + Math.abs(want[i])))) {
-      assert.fail(`${what}: element ${i}: got ${got[i]}, want ${want[i]}`);
-    }
-  }
-}
-
-function close(got: tf.Tensor, want: tf.Tensor, tol: number, what: string): void {
-  assert.deepEqual(got.shape, want.shape, what);
-  assertClose(
-    Float64Array.from(got.dataSync() as FloatArray),
-    Float64Array.from(want.dataSync() as FloatArray),
-    tol,
-    what,
-  );
-}
 
 test("FusedBatchNormV3 matches the composite: batch statistics, sample variance, y", () => {
   const x = randomTensor([3, 4, 5, 6], 1, -2, 3);
@@ -72,17 +37,17 @@ test("FusedBatchNormV3 matches the composite: batch statistics, sample variance,
     epsilon: 0.01,
   });
   const [m, v] = tf.nn.moments(x, [0, 1, 2]);
-  close(mean, m, 1e-12, "mean");
+  assertTensorsClose(mean, m, 1e-12, "mean");
   // The sample variance: N / (N - 1) times the population variance, N = 60.
-  close(variance, tf.multiply(v, 60 / 59), 1e-12, "variance");
+  assertTensorsClose(variance, tf.multiply(v, 60 / 59), 1e-12, "variance");
   const want = tf.nn.batchNormalization(x, m, v, offset, scale, 0.01);
-  close(y, want, 1e-12, "y");
+  assertTensorsClose(y, want, 1e-12, "y");
   // Inference uses the given statistics and returns them.
   const [yi, mi, vi] = tf.nn.fusedBatchNorm(x, scale, offset, m, v, {
     epsilon: 0.01,
     isTraining: false,
   });
-  close(yi, want, 1e-12, "inference y");
+  assertTensorsClose(yi, want, 1e-12, "inference y");
   assert.equal(mi, m);
   assert.equal(vi, v);
   // One row: the sample variance's divisor stays 1 (as TensorFlow's), the output is offset.
@@ -147,7 +112,7 @@ test("FusedBatchNormV3's gradient equals the composite's, mean and variance outp
   };
   const got = grads(true);
   const want = grads(false);
-  for (let i = 0; i < 3; i++) close(got[i], want[i], 1e-10, `gradient ${i}`);
+  for (let i = 0; i < 3; i++) assertTensorsClose(got[i], want[i], 1e-10, `gradient ${i}`);
 });
 
 test("fused batch norm and LSTM cell ops: gradients to second order match finite differences", () => {
@@ -238,8 +203,8 @@ test("FusedLSTMCell matches the cell written with split, sigmoid and tanh", () =
     tf.multiply(tf.sigmoid(zf), cPrev),
     tf.multiply(tf.sigmoid(zi), tf.tanh(zg)),
   );
-  close(c, wantC, 1e-12, "c");
-  close(h, tf.multiply(tf.sigmoid(zo), tf.tanh(wantC)), 1e-12, "h");
+  assertTensorsClose(c, wantC, 1e-12, "c");
+  assertTensorsClose(h, tf.multiply(tf.sigmoid(zo), tf.tanh(wantC)), 1e-12, "h");
   assert.throws(
     () => runOp(FusedLSTMCell, [tf.zeros([2, 6]), tf.zeros([2, 1])], {}),
     /FusedLSTMCell: z must be \[batch, 4 units\]/,
@@ -266,27 +231,27 @@ test("native batch norm and LSTM cell kernels match js: odd shapes, both dtypes 
           ]) {
             const what = `${isa} ${dtype} [${rows}, ${C}]`;
             const p = { rows, channels: C, epsilon: 0.001 };
-            const x = rand(dtype, rows * C, r, -1, 3);
-            const scale = rand(dtype, C, r, 0.5, 1.5);
-            const offset = rand(dtype, C, r);
+            const x = randomArray(dtype, rows * C, r, -1, 3);
+            const scale = randomArray(dtype, C, r, 0.5, 1.5);
+            const offset = randomArray(dtype, C, r);
             const outs = () => [alloc(dtype, rows * C), alloc(dtype, C), alloc(dtype, C)];
             const [y0, m0, v0] = outs();
             const [y1, m1, v1] = outs();
             jsBackend.batchNormTrain(x, scale, offset, y0, m0, v0, p);
             a.batchNormTrain?.(x, scale, offset, y1, m1, v1, rows, C, 0.001);
-            assertClose(y1, y0, tol, `batchNormTrain y ${what}`);
-            assertClose(m1, m0, tol, `batchNormTrain mean ${what}`);
-            assertClose(v1, v0, tol, `batchNormTrain variance ${what}`);
-            const dy = rand(dtype, rows * C, r);
-            const gm = rand(dtype, C, r);
-            const gv = rand(dtype, C, r);
+            assertArraysClose(y1, y0, tol, `batchNormTrain y ${what}`);
+            assertArraysClose(m1, m0, tol, `batchNormTrain mean ${what}`);
+            assertArraysClose(v1, v0, tol, `batchNormTrain variance ${what}`);
+            const dy = randomArray(dtype, rows * C, r);
+            const gm = randomArray(dtype, C, r);
+            const gv = randomArray(dtype, C, r);
             const [dx0, ds0, do0] = outs();
             const [dx1, ds1, do1] = outs();
             jsBackend.batchNormGrad(dy, x, scale, gm, gv, dx0, ds0, do0, p);
             a.batchNormGrad?.(dy, x, scale, gm, gv, dx1, ds1, do1, rows, C, 0.001);
-            assertClose(dx1, dx0, tol, `batchNormGrad dx ${what}`);
-            assertClose(ds1, ds0, tol * Math.sqrt(rows), `batchNormGrad dscale ${what}`);
-            assertClose(do1, do0, tol * Math.sqrt(rows), `batchNormGrad doffset ${what}`);
+            assertArraysClose(dx1, dx0, tol, `batchNormGrad dx ${what}`);
+            assertArraysClose(ds1, ds0, tol * Math.sqrt(rows), `batchNormGrad dscale ${what}`);
+            assertArraysClose(do1, do0, tol * Math.sqrt(rows), `batchNormGrad doffset ${what}`);
           }
           for (const [batch, units] of [
             [1, 1],
@@ -297,26 +262,26 @@ test("native batch norm and LSTM cell kernels match js: odd shapes, both dtypes 
             const what = `${isa} ${dtype} batch ${batch} units ${units}`;
             const p = { batch, units };
             const n = batch * units;
-            const z = rand(dtype, 4 * n, r, -4, 4);
-            const cp = rand(dtype, n, r);
+            const z = randomArray(dtype, 4 * n, r, -4, 4);
+            const cp = randomArray(dtype, n, r);
             const c0 = alloc(dtype, n);
             const h0 = alloc(dtype, n);
             const c1 = alloc(dtype, n);
             const h1 = alloc(dtype, n);
             jsBackend.lstmCell(z, cp, c0, h0, p);
             a.lstmCell?.(z, cp, c1, h1, batch, units);
-            assertClose(c1, c0, tol, `lstmCell c ${what}`);
-            assertClose(h1, h0, tol, `lstmCell h ${what}`);
-            const dc = rand(dtype, n, r);
-            const dh = rand(dtype, n, r);
+            assertArraysClose(c1, c0, tol, `lstmCell c ${what}`);
+            assertArraysClose(h1, h0, tol, `lstmCell h ${what}`);
+            const dc = randomArray(dtype, n, r);
+            const dh = randomArray(dtype, n, r);
             const dz0 = alloc(dtype, 4 * n);
             const dp0 = alloc(dtype, n);
             const dz1 = alloc(dtype, 4 * n);
             const dp1 = alloc(dtype, n);
             jsBackend.lstmCellGrad(z, cp, dc, dh, dz0, dp0, p);
             a.lstmCellGrad?.(z, cp, dc, dh, dz1, dp1, batch, units);
-            assertClose(dz1, dz0, tol, `lstmCellGrad dz ${what}`);
-            assertClose(dp1, dp0, tol, `lstmCellGrad dcPrev ${what}`);
+            assertArraysClose(dz1, dz0, tol, `lstmCellGrad dz ${what}`);
+            assertArraysClose(dp1, dp0, tol, `lstmCellGrad dcPrev ${what}`);
           }
         }
       }),
@@ -396,8 +361,8 @@ test("Keras LSTM and BatchNormalization run the fused ops, with the composite's 
     countCalls(FusedLSTMSequence, () => (want = run(composite))),
     0,
   );
-  close(got[0], want[0], 1e-12, "LSTM loss");
-  got[1].forEach((g, i) => close(g, want[1][i], 1e-10, `LSTM gradient ${i}`));
+  assertTensorsClose(got[0], want[0], 1e-12, "LSTM loss");
+  got[1].forEach((g, i) => assertTensorsClose(g, want[1][i], 1e-10, `LSTM gradient ${i}`));
 
   const bn = new tf.keras.layers.BatchNormalization({ dtype: "float64" });
   const xb = randomTensor([4, 3, 2], 42);
@@ -407,7 +372,7 @@ test("Keras LSTM and BatchNormalization run the fused ops, with the composite's 
   );
   // Normalized over axes 0 and 1 (axis 2 kept), with gamma 1 and beta 0.
   const [m, v] = tf.nn.moments(xb, [0, 1]);
-  close(
+  assertTensorsClose(
     bn.apply(xb, { training: true }),
     tf.nn.batchNormalization(xb, m, v, null, null, 1e-3),
     1e-10,
@@ -427,10 +392,10 @@ test("FusedLSTMSequence: the steps of FusedLSTMCell; its fused gradient equals t
   const steps = tf.unstack(xp, T, 0);
   for (let t = 0; t < T; t++) {
     const z = tf.add(steps[t], tf.matmul(h, wh));
-    close(tf.gather(zs, t), z, 1e-12, `zs[${t}]`);
+    assertTensorsClose(tf.gather(zs, t), z, 1e-12, `zs[${t}]`);
     [c, h] = runOp(FusedLSTMCell, [z, c], {});
-    close(tf.gather(hs, t), h, 1e-12, `hs[${t}]`);
-    close(tf.gather(cs, t), c, 1e-12, `cs[${t}]`);
+    assertTensorsClose(tf.gather(hs, t), h, 1e-12, `hs[${t}]`);
+    assertTensorsClose(tf.gather(cs, t), c, 1e-12, `cs[${t}]`);
   }
   // Weights on every output; the gradient with no tape recording it (FusedLSTMSequenceGrad)
   // against the one a recording tape gets (per-step FusedLSTMCellGrad and matmul).
@@ -461,7 +426,7 @@ test("FusedLSTMSequence: the steps of FusedLSTMCell; its fused gradient equals t
     countCalls(FusedLSTMSequenceGrad, () => outer.record(() => (perStep = grads()))),
     0,
   );
-  fused.forEach((g, i) => close(g, perStep[i], 1e-10, `gradient ${i}`));
+  fused.forEach((g, i) => assertTensorsClose(g, perStep[i], 1e-10, `gradient ${i}`));
   const z = (s: number[]) => tf.zeros(s);
   assert.throws(
     () => runOp(FusedLSTMSequence, [z([0, 2, 8]), z([2, 8]), z([2, 2]), z([2, 2])], {}),
@@ -491,10 +456,10 @@ test("native LSTM sequence kernels match js: odd shapes, both dtypes and ISAs", 
             const what = `${isa} ${dtype} [${steps}, ${batch}, ${units}]`;
             const p = { steps, batch, units };
             const n = batch * units;
-            const xp = rand(dtype, steps * 4 * n, r);
-            const wh = rand(dtype, units * 4 * units, r, -0.3, 0.3);
-            const h0 = rand(dtype, n, r);
-            const c0 = rand(dtype, n, r);
+            const xp = randomArray(dtype, steps * 4 * n, r);
+            const wh = randomArray(dtype, units * 4 * units, r, -0.3, 0.3);
+            const h0 = randomArray(dtype, n, r);
+            const c0 = randomArray(dtype, n, r);
             const outs = (): FloatArray[] => [
               alloc(dtype, steps * n),
               alloc(dtype, steps * n),
@@ -502,15 +467,15 @@ test("native LSTM sequence kernels match js: odd shapes, both dtypes and ISAs", 
             ];
             const [hs0, cs0, zs0] = outs();
             const [hs1, cs1, zs1] = outs();
-            const bias = rand(dtype, 4 * units, r, -0.5, 0.5);
+            const bias = randomArray(dtype, 4 * units, r, -0.5, 0.5);
             jsBackend.lstmSequence(xp, wh, bias, h0, c0, hs0, cs0, zs0, p);
             a.lstmSequence?.(xp, wh, bias, h0, c0, hs1, cs1, zs1, steps, batch, units);
-            assertClose(hs1, hs0, tol, `lstmSequence hs ${what}`);
-            assertClose(cs1, cs0, tol, `lstmSequence cs ${what}`);
-            assertClose(zs1, zs0, tol, `lstmSequence zs ${what}`);
-            const dhs = rand(dtype, steps * n, r);
-            const dcs = rand(dtype, steps * n, r);
-            const dzs = rand(dtype, steps * 4 * n, r);
+            assertArraysClose(hs1, hs0, tol, `lstmSequence hs ${what}`);
+            assertArraysClose(cs1, cs0, tol, `lstmSequence cs ${what}`);
+            assertArraysClose(zs1, zs0, tol, `lstmSequence zs ${what}`);
+            const dhs = randomArray(dtype, steps * n, r);
+            const dcs = randomArray(dtype, steps * n, r);
+            const dzs = randomArray(dtype, steps * 4 * n, r);
             const gouts = (): FloatArray[] => [
               alloc(dtype, steps * 4 * n),
               alloc(dtype, units * 4 * units),
@@ -557,7 +522,7 @@ test("native LSTM sequence kernels match js: odd shapes, both dtypes and ISAs", 
               units,
             );
             ["dxp", "dwh", "dh0", "dc0", "db"].forEach((name, i) =>
-              assertClose(
+              assertArraysClose(
                 g1[i],
                 g0[i],
                 tol * Math.sqrt(steps * batch),

@@ -19,40 +19,17 @@ import {
   FusedGRUSequenceGrad,
 } from "../src/ops/nn-gru.js";
 import { checkGradients, checkWeightedGradient, randomTensor } from "./helpers/gradcheck.js";
-import { forEachIsa, forEachThreads, withAddon } from "./helpers/native.js";
+import {
+  alloc,
+  assertArraysClose,
+  assertTensorsClose,
+  forEachIsa,
+  forEachThreads,
+  randomArray,
+  withAddon,
+} from "./helpers/native.js";
 import { rng } from "./helpers/rng.js";
 import type { RNNOptions } from "../src/keras/layers/recurrent.js";
-
-type FloatDtype = "float32" | "float64";
-
-function rand(dtype: FloatDtype, n: number, r: () => number, lo = -2, hi = 2): FloatArray {
-  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
-  return out;
-}
-
-const alloc = (dtype: FloatDtype, n: number): FloatArray =>
-  dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-
-function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string) {
-  assert.equal(got.length, want.length, what);
-  for (let i = 0; i < got.length; i++) {
-    const err = Math.abs(got[i] - want[i]);
-    if (!(err <= tol * (1 + Math.abs(want[i])))) {
-      assert.fail(`${what}: element ${i}: got ${got[i]}, want ${want[i]}`);
-    }
-  }
-}
-
-function close(got: tf.Tensor, want: tf.Tensor, tol: number, what: string): void {
-  assert.deepEqual(got.shape, want.shape, what);
-  assertClose(
-    Float64Array.from(got.dataSync() as FloatArray),
-    Float64Array.from(want.dataSync() as FloatArray),
-    tol,
-    what,
-  );
-}
 
 /** Runs fn counting the kernel calls of op. */
 function countCalls(op: { kernel: unknown }, fn: () => void): number {
@@ -90,10 +67,10 @@ test("native GRU sequence kernels match js: odd shapes, both forms, dtypes, ISAs
               const what = `${isa} ${threads}T ${dtype} [${steps}, ${batch}, ${units}] resetAfter ${resetAfter}`;
               const p = { steps, batch, units, resetAfter };
               const n = batch * units;
-              const xp = rand(dtype, steps * 3 * n, r);
-              const rk = rand(dtype, units * 3 * units, r, -0.3, 0.3);
-              const rb = rand(dtype, 3 * units, r, -0.5, 0.5);
-              const h0 = rand(dtype, n, r, -1, 1);
+              const xp = randomArray(dtype, steps * 3 * n, r);
+              const rk = randomArray(dtype, units * 3 * units, r, -0.3, 0.3);
+              const rb = randomArray(dtype, 3 * units, r, -0.5, 0.5);
+              const h0 = randomArray(dtype, n, r, -1, 1);
               const outs = (): FloatArray[] => [
                 alloc(dtype, steps * n),
                 alloc(dtype, steps * 4 * n),
@@ -102,10 +79,10 @@ test("native GRU sequence kernels match js: odd shapes, both forms, dtypes, ISAs
               const [hs1, gs1] = outs();
               jsBackend.gruSequence(xp, rk, rb, h0, hs0, gs0, p);
               a.gruSequence?.(xp, rk, rb, h0, hs1, gs1, steps, batch, units, resetAfter);
-              assertClose(hs1, hs0, tol, `gruSequence hs ${what}`);
-              assertClose(gs1, gs0, tol, `gruSequence gs ${what}`);
-              const dhs = rand(dtype, steps * n, r);
-              const dgs = rand(dtype, steps * 4 * n, r);
+              assertArraysClose(hs1, hs0, tol, `gruSequence hs ${what}`);
+              assertArraysClose(gs1, gs0, tol, `gruSequence gs ${what}`);
+              const dhs = randomArray(dtype, steps * n, r);
+              const dgs = randomArray(dtype, steps * 4 * n, r);
               const gouts = (): FloatArray[] => [
                 alloc(dtype, steps * 3 * n),
                 alloc(dtype, 3 * units * units),
@@ -134,7 +111,7 @@ test("native GRU sequence kernels match js: odd shapes, both forms, dtypes, ISAs
               // The weight gradients sum steps x batch products: a looser float32 bound.
               const gt = dtype === "float32" ? 1e-3 : 1e-10;
               ["dxp", "drk", "drb", "dh0"].forEach((name, i) =>
-                assertClose(g1[i], g0[i], gt, `gruSequenceGrad ${name} ${what}`),
+                assertArraysClose(g1[i], g0[i], gt, `gruSequenceGrad ${name} ${what}`),
               );
             }
           }
@@ -237,8 +214,13 @@ test("FusedGRUCell and FusedGRUSequence match the composite step, both forms", (
     steps.forEach((x, t) => {
       const want = compositeStep(x, h, rk, rb, resetAfter);
       const [hc] = runOp(FusedGRUCell, [x, h, rk, rb], { resetAfter });
-      close(hc, want, 1e-12, `cell step ${t} resetAfter ${resetAfter}`);
-      close(tf.unstack(hs)[t], want, 1e-12, `sequence step ${t} resetAfter ${resetAfter}`);
+      assertTensorsClose(hc, want, 1e-12, `cell step ${t} resetAfter ${resetAfter}`);
+      assertTensorsClose(
+        tf.unstack(hs)[t],
+        want,
+        1e-12,
+        `sequence step ${t} resetAfter ${resetAfter}`,
+      );
       h = want;
     });
     // gs's first block is pz = xz + h rk_z + rb_z.
@@ -246,7 +228,7 @@ test("FusedGRUCell and FusedGRUSequence match the composite step, both forms", (
       tf.add(tf.split(steps[0], 3, 1)[0], tf.matmul(h0, tf.split(rk, 3, 1)[0])),
       tf.split(rb, 3, 0)[0],
     );
-    close(tf.split(tf.unstack(gs)[0], 4, 1)[0], pz0, 1e-12, "gs pz");
+    assertTensorsClose(tf.split(tf.unstack(gs)[0], 4, 1)[0], pz0, 1e-12, "gs pz");
   }
 });
 
@@ -301,7 +283,7 @@ test("the one-call GRU gradients equal the recorded public-op ones", () => {
         0,
       );
       fast.forEach((g, i) =>
-        close(g, slow[i], 1e-10, `${op.name} gradient ${i} resetAfter ${resetAfter}`),
+        assertTensorsClose(g, slow[i], 1e-10, `${op.name} gradient ${i} resetAfter ${resetAfter}`),
       );
     }
   }
@@ -414,8 +396,10 @@ test("Keras GRU on the fused ops equals the composite cell: forms, sequences, st
             0,
           );
           assert.equal(got[0].length, want[0].length);
-          got[0].forEach((y, i) => close(y, want[0][i], 1e-12, `output ${i} ${what}`));
-          got[1].forEach((g, i) => close(g, want[1][i], 1e-10, `gradient ${i} ${what}`));
+          got[0].forEach((y, i) => assertTensorsClose(y, want[0][i], 1e-12, `output ${i} ${what}`));
+          got[1].forEach((g, i) =>
+            assertTensorsClose(g, want[1][i], 1e-10, `gradient ${i} ${what}`),
+          );
         }
       }
     }

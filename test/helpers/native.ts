@@ -2,7 +2,8 @@
 import type { TestContext } from "node:test";
 import * as tf from "../../src/index.js";
 import { nativeAddon } from "../../src/backend/native/index.js";
-import type { Isa, NativeAddon } from "../../src/backend/native/addon.js";
+import assert from "node:assert/strict";
+import type { FloatArray, Isa, NativeAddon } from "../../src/backend/native/addon.js";
 
 export const addon = nativeAddon();
 
@@ -68,4 +69,52 @@ export function forEachThreads(a: NativeAddon, body: (threads: number) => void):
   } finally {
     a.setNumThreads(original);
   }
+}
+
+/** A float32 or float64 array of n draws of r scaled to [lo, hi). */
+export function randomArray(
+  dtype: "float32" | "float64",
+  n: number,
+  r: () => number,
+  lo = -2,
+  hi = 2,
+): FloatArray {
+  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
+  return out;
+}
+
+/** A zeroed float32 or float64 array of n elements. */
+export const alloc = (dtype: "float32" | "float64", n: number): FloatArray =>
+  dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+
+/** Asserts |got[i] - want[i]| <= tol (1 + |want[i]|) for every element (native vs JS kernels). */
+export function assertArraysClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  tol: number,
+  what: string,
+): void {
+  assert.equal(got.length, want.length, `${what}: lengths`);
+  for (let i = 0; i < got.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])))) {
+      assert.fail(`${what}: element ${i}: got ${got[i]}, want ${want[i]}`);
+    }
+  }
+}
+
+/** The same for two tensors of one shape. */
+export function assertTensorsClose(
+  got: tf.Tensor,
+  want: tf.Tensor,
+  tol: number,
+  what: string,
+): void {
+  assert.deepEqual(got.shape, want.shape, what);
+  assertArraysClose(
+    got.dataSync() as ArrayLike<number>,
+    want.dataSync() as ArrayLike<number>,
+    tol,
+    what,
+  );
 }
