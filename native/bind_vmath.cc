@@ -1,7 +1,7 @@
-// N-API entry points of the vector math's test hooks (vmath_avx512.h): vmathPath() -> "avx512" |
-// "avx2" | "scalar", the loops the float32 unary kernels (and the fused programs' unary
-// instructions) use now; vmathAllowAvx512(allow) -> the previous setting (tests run the AVX2
-// loops on an AVX-512 CPU with allow = false).
+// N-API entry points of the AVX-512 switch (vmath_avx512.h): vmathPath() -> "avx512" |
+// "avx2" | "scalar", what the float32 paths with AVX-512 versions (unary math, fused programs'
+// arithmetic, the matmul micro-kernel) use now; vmathAllowAvx512(allow) -> the previous setting
+// (tests run the AVX2 code on an AVX-512 CPU with allow = false).
 #include "binding.h"
 #include "vmath_avx512.h"
 

@@ -26,6 +26,7 @@
 
 #include "common.h"
 #include "threadpool.h"
+#include "vmath_avx512.h"
 
 namespace tf {
 
@@ -193,6 +194,40 @@ TF_AVX2 void ukr_d6x8(int64_t kc, const double* TF_RESTRICT A, const double* TF_
 }
 #undef TF_UKR_ASM
 #undef TF_UKR_STEP
+
+// 6 x 32 float block for AVX-512F: 12 zmm accumulators (row r in c[r][0], c[r][1]), the B row
+// in two zmm, one broadcast of A per row; 32 registers leave the compiler no reason to spill.
+// Each C element is the same sum, in the same order (p ascending, one FMA per step), as in
+// ukr_s6x16; only the number of columns per block differs.
+TF_AVX512 void ukr_s6x32(int64_t kc, const float* TF_RESTRICT A, const float* TF_RESTRICT B,
+                         float* TF_RESTRICT C, int64_t ldc, bool acc) {
+  for (int i = 0; i < 6; i++) {
+    _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc + 31), _MM_HINT_T0);
+  }
+  __m512 c[6][2];
+  for (int i = 0; i < 6; i++) c[i][0] = c[i][1] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_loadu_ps(B), b1 = _mm512_loadu_ps(B + 16);
+    for (int i = 0; i < 6; i++) {
+      const __m512 a = _mm512_set1_ps(A[i]);
+      c[i][0] = _mm512_fmadd_ps(a, b0, c[i][0]);
+      c[i][1] = _mm512_fmadd_ps(a, b1, c[i][1]);
+    }
+    A += 6;
+    B += 32;
+  }
+  for (int i = 0; i < 6; i++) {
+    float* cr = C + i * ldc;
+    __m512 r0 = c[i][0], r1 = c[i][1];
+    if (acc) {
+      r0 = _mm512_add_ps(r0, _mm512_loadu_ps(cr));
+      r1 = _mm512_add_ps(r1, _mm512_loadu_ps(cr + 16));
+    }
+    _mm512_storeu_ps(cr, r0);
+    _mm512_storeu_ps(cr + 16, r1);
+  }
+}
 #endif
 
 // ---- packing -------------------------------------------------------------------------------
@@ -315,7 +350,16 @@ template <>
 const Config<float>& config<float>() {
 #if TF_X86
   static const Config<float> avx2 = make_config<float, 6, 16>(144, 256, 4080, &ukr_s6x16);
-  if (isa() == Isa::Avx2) return avx2;
+  if (isa() == Isa::Avx2) {
+    // AVX-512 where the CPU has it (vmath_avx512.h's switch; the table is made the first time
+    // this path is taken, never on a CPU without it).
+    if (vmath512_enabled()) {
+      static const Config<float> avx512 =
+          make_config<float, 6, 32>(144, 256, 4096, &ukr_s6x32);
+      return avx512;
+    }
+    return avx2;
+  }
 #endif
   static const Config<float> generic =
       make_config<float, 4, 8>(128, 256, 4080, &ukr_generic<float, 4, 8>);

@@ -15,9 +15,10 @@
 
 namespace tf {
 
-// Whether the float32 unary kernels use the 16-lane functions below: the CPU has AVX-512F, the
-// ISA is AVX2 (setIsa("scalar") turns both off) and tests have not turned it off
-// (vmath_allow_avx512(false) runs the AVX2 loops on an AVX-512 CPU). Defined in vmath_avx512.cc.
+// Whether the float32 paths with AVX-512 versions use them (the unary kernels' 16-lane functions
+// below, the fused programs' arithmetic, the matmul micro-kernel): the CPU has AVX-512F, the ISA
+// is AVX2 (setIsa("scalar") turns both off) and tests have not turned it off
+// (vmath_allow_avx512(false) runs the AVX2 code on an AVX-512 CPU). Defined in vmath_avx512.cc.
 bool vmath512_enabled();
 // Sets whether the AVX-512 loops may be used; returns the previous setting.
 bool vmath_allow_avx512(bool allow);

@@ -1,14 +1,18 @@
 /**
- * The AVX-512 loops of the native fused programs and float32 unary kernels (native/
- * vmath_avx512.h: exp, sigmoid, tanh, sin, cos; native/fused_program_avx512.cc: Add, Sub, Mul,
- * Div): on every path the CPU has (AVX-512, AVX2, scalar), a tf.function chain of them equals
+ * The AVX-512 float32 paths (switched by vmathAllowAvx512): the unary kernels (native/
+ * vmath_avx512.h: exp, sigmoid, tanh, sin, cos), the fused programs' arithmetic
+ * (native/fused_program_avx512.cc: Add, Sub, Mul, Div) and the matmul micro-kernel (6 x 32,
+ * native/gemm.cc). On every path the CPU has (AVX-512, AVX2, scalar): a tf.function chain equals
  * the eager ops bit for bit on odd shapes (vector tails, tiles of 2048 elements and a partial
- * one, splat, row and column operands on either side), both float dtypes; and the AVX-512
- * results equal the AVX2 ones bit for bit (the same formulas, 16 lanes instead of 8).
+ * one, splat, row and column operands on either side), both float dtypes; matmul matches the JS
+ * reference on odd and blocked sizes, transposes and batches on one and two threads; and the
+ * AVX-512 results equal the AVX2 ones bit for bit (the same formulas and the same order of
+ * sums, 16 lanes instead of 8).
  */
 import { type TestContext, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
+import { jsBackend } from "../src/backend/js/index.js";
 import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
 import { randomTensor } from "./helpers/gradcheck.js";
 import { same } from "./helpers/function.js";
@@ -149,5 +153,65 @@ test("vmathPath and vmathAllowAvx512 report and switch the path", (t) =>
     } finally {
       a.setIsa(isa);
       a.vmathAllowAvx512(before);
+    }
+  }));
+
+/** [m, n, k, transposeA, transposeB, batch]: edges of the 6 x 32 blocks, k past a 256 block. */
+const MATMULS: [number, number, number, boolean, boolean, number][] = [
+  [1, 1, 1, false, false, 1],
+  [7, 33, 5, false, false, 1],
+  [6, 32, 64, false, false, 1],
+  [13, 65, 31, true, false, 2],
+  [37, 97, 300, false, true, 1],
+  [70, 129, 257, true, true, 1],
+  [150, 260, 40, false, false, 1],
+];
+
+function matmulAll(a: NativeAddon, seed: number): Float32Array[] {
+  return MATMULS.map(([m, n, k, ta, tb, batch]) => {
+    const A = randomTensor([batch * m * k], seed + m, -1, 1).dataSync();
+    const B = randomTensor([batch * k * n], seed + n, -1, 1).dataSync();
+    const fa = Float32Array.from(A);
+    const fb = Float32Array.from(B);
+    const got = new Float32Array(batch * m * n).fill(12345);
+    a.matmul(fa, fb, got, batch, m, n, k, ta, tb, m * k, k * n);
+    const want = new Float32Array(batch * m * n);
+    jsBackend.matmul(fa, fb, want, {
+      batch,
+      m,
+      n,
+      k,
+      transposeA: ta,
+      transposeB: tb,
+      aBatchStride: m * k,
+      bBatchStride: k * n,
+    });
+    const tol = 1e-6 * Math.sqrt(k) * 8;
+    for (let i = 0; i < want.length; i++) {
+      assert.ok(
+        Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])),
+        `matmul ${m}x${n}x${k} ta=${ta} tb=${tb} batch ${batch} [${i}]: ${got[i]} vs ${want[i]}`,
+      );
+    }
+    return got;
+  });
+}
+
+test("float32 matmul on every path and 1 or 2 threads: the JS reference's values; AVX-512 = AVX2 bit for bit", (t) =>
+  withAddon(t, (a) => {
+    const threads = a.numThreads();
+    try {
+      for (const n of [1, 2]) {
+        a.setNumThreads(n);
+        const results = new Map<Path, Float32Array[]>();
+        paths(t, a, (p) => results.set(p, matmulAll(a, 70)));
+        const a512 = results.get("avx512");
+        const a256 = results.get("avx2");
+        if (a512 !== undefined && a256 !== undefined) {
+          a512.forEach((v, i) => assert.deepEqual(v, a256[i], `matmul ${i}, ${n} thread(s)`));
+        }
+      }
+    } finally {
+      a.setNumThreads(threads);
     }
   }));
