@@ -169,8 +169,8 @@ const MATMULS: [number, number, number, boolean, boolean, number][] = [
 
 function matmulAll(a: NativeAddon, seed: number): Float32Array[] {
   return MATMULS.map(([m, n, k, ta, tb, batch]) => {
-    const A = randomTensor([batch * m * k], seed + m, -1, 1).dataSync();
-    const B = randomTensor([batch * k * n], seed + n, -1, 1).dataSync();
+    const A = randomTensor([batch * m * k], seed + m, -1, 1).dataSync() as Float64Array;
+    const B = randomTensor([batch * k * n], seed + n, -1, 1).dataSync() as Float64Array;
     const fa = Float32Array.from(A);
     const fb = Float32Array.from(B);
     const got = new Float32Array(batch * m * n).fill(12345);
