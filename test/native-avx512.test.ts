@@ -156,7 +156,10 @@ test("vmathPath and vmathAllowAvx512 report and switch the path", (t) =>
     }
   }));
 
-/** [m, n, k, transposeA, transposeB, batch]: edges of the 6 x 32 blocks, k past a 256 block. */
+/**
+ * [m, n, k, transposeA, transposeB, batch]: edges of the 6 x 32 blocks, k past a 256 block, and
+ * matrix-vector products.
+ */
 const MATMULS: [number, number, number, boolean, boolean, number][] = [
   [1, 1, 1, false, false, 1],
   [7, 33, 5, false, false, 1],
@@ -165,6 +168,15 @@ const MATMULS: [number, number, number, boolean, boolean, number][] = [
   [37, 97, 300, false, true, 1],
   [70, 129, 257, true, true, 1],
   [150, 260, 40, false, false, 1],
+  // Matrix-vector products (m or n is 1: gemm.cc's dot and axpy loops), every transpose.
+  [300, 1, 257, false, false, 1],
+  [300, 1, 257, true, false, 2],
+  [299, 1, 33, false, true, 1],
+  [65, 1, 1000, true, true, 1],
+  [1, 300, 257, false, false, 2],
+  [1, 300, 257, false, true, 1],
+  [1, 97, 513, true, false, 1],
+  [1, 1, 20000, false, false, 1],
 ];
 
 function matmulAll(a: NativeAddon, seed: number): Float32Array[] {
@@ -197,7 +209,7 @@ function matmulAll(a: NativeAddon, seed: number): Float32Array[] {
   });
 }
 
-test("float32 matmul on every path and 1 or 2 threads: the JS reference's values; AVX-512 = AVX2 bit for bit", (t) =>
+test("float32 matmul (blocked and matrix-vector) on every path and 1 or 2 threads: the JS reference's values; AVX-512 = AVX2 bit for bit", (t) =>
   withAddon(t, (a) => {
     const threads = a.numThreads();
     try {
@@ -214,4 +226,25 @@ test("float32 matmul on every path and 1 or 2 threads: the JS reference's values
     } finally {
       a.setNumThreads(threads);
     }
+  }));
+
+test("float64 matrix-vector products match the JS reference on every path", (t) =>
+  withAddon(t, (a) => {
+    paths(t, a, (p) => {
+      for (const [m, n, k, ta, tb, batch] of MATMULS.filter(([m, n]) => m === 1 || n === 1)) {
+        const A = randomTensor([batch * m * k], 80 + m, -1, 1).dataSync() as Float64Array;
+        const B = randomTensor([batch * k * n], 90 + n, -1, 1).dataSync() as Float64Array;
+        const got = new Float64Array(batch * m * n).fill(12345);
+        a.matmul(A, B, got, batch, m, n, k, ta, tb, m * k, k * n);
+        const want = new Float64Array(batch * m * n);
+        const params = { batch, m, n, k, transposeA: ta, transposeB: tb };
+        jsBackend.matmul(A, B, want, { ...params, aBatchStride: m * k, bBatchStride: k * n });
+        for (let i = 0; i < want.length; i++) {
+          assert.ok(
+            Math.abs(got[i] - want[i]) <= 1e-13 * Math.sqrt(k) * (1 + Math.abs(want[i])),
+            `${p} ${JSON.stringify(params)} [${i}]: ${got[i]} vs ${want[i]}`,
+          );
+        }
+      }
+    });
   }));
