@@ -17,6 +17,7 @@
 #include "threadpool.h"
 #include "vgelu.h"
 #include "vmath.h"
+#include "vmath_avx512.h"
 #include "vmath_f64.h"
 
 namespace tf {
@@ -398,6 +399,21 @@ template <__m256d (*F)(__m256d)>
 void map_vec64_entry(const void* x, void* y, int64_t n) {
   map_vec64<F>(static_cast<const double*>(x), static_cast<double*>(y), n);
 }
+// The 16-lane AVX-512 float32 loops (vmath_avx512.h), bit for bit the AVX2 ones' results.
+#define TF_VEC512_UNARY(X) \
+  X(Exp, exp)              \
+  X(Sigmoid, sigmoid)      \
+  X(Tanh, tanh)            \
+  X(Sin, sin)              \
+  X(Cos, cos)
+#define TF_VEC512_WRAP(NAME, FN) \
+  TF_AVX512 TF_INLINE __m512 vwrap512_##NAME(__m512 x) { return v16f::FN(x); }
+TF_VEC512_UNARY(TF_VEC512_WRAP)
+#undef TF_VEC512_WRAP
+template <__m512 (*F)(__m512)>
+void map_vec512_entry(const void* x, void* y, int64_t n) {
+  v16f::map16<F>(static_cast<const float*>(x), static_cast<float*>(y), n);
+}
 #endif
 
 struct UnaryEntry {
@@ -406,6 +422,7 @@ struct UnaryEntry {
   bool boolOut;
   int cost;
   MapFn f64vec = nullptr;  // the same for float64
+  MapFn f32vec512 = nullptr;  // AVX-512 float32 version, or null
 };
 
 template <class Op, bool BoolOut>
@@ -435,6 +452,9 @@ struct UnaryTable {
 #define TF_FILL_VEC64(NAME, FN) e[U_##NAME].f64vec = &map_vec64_entry<&vwrap64_##NAME>;
     TF_VEC64_UNARY(TF_FILL_VEC64)
 #undef TF_FILL_VEC64
+#define TF_FILL_VEC512(NAME, FN) e[U_##NAME].f32vec512 = &map_vec512_entry<&vwrap512_##NAME>;
+    TF_VEC512_UNARY(TF_FILL_VEC512)
+#undef TF_FILL_VEC512
 #endif
   }
 };
@@ -442,6 +462,7 @@ struct UnaryTable {
 // The loop a dtype runs under the current ISA: the hand-vectorized one where there is one.
 MapFn pick_map(const UnaryEntry& e, DType t) {
   if (isa() == Isa::Avx2) {
+    if (t == DType::F32 && e.f32vec512 != nullptr && vmath512_enabled()) return e.f32vec512;
     if (t == DType::F32 && e.f32vec != nullptr) return e.f32vec;
     if (t == DType::F64 && e.f64vec != nullptr) return e.f64vec;
   }

@@ -26,6 +26,7 @@
 
 #include "common.h"
 #include "threadpool.h"
+#include "vmath_avx512.h"
 
 namespace tf {
 
@@ -193,6 +194,40 @@ TF_AVX2 void ukr_d6x8(int64_t kc, const double* TF_RESTRICT A, const double* TF_
 }
 #undef TF_UKR_ASM
 #undef TF_UKR_STEP
+
+// 6 x 32 float block for AVX-512F: 12 zmm accumulators (row r in c[r][0], c[r][1]), the B row
+// in two zmm, one broadcast of A per row; 32 registers leave the compiler no reason to spill.
+// Each C element is the same sum, in the same order (p ascending, one FMA per step), as in
+// ukr_s6x16; only the number of columns per block differs.
+TF_AVX512 void ukr_s6x32(int64_t kc, const float* TF_RESTRICT A, const float* TF_RESTRICT B,
+                         float* TF_RESTRICT C, int64_t ldc, bool acc) {
+  for (int i = 0; i < 6; i++) {
+    _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc + 31), _MM_HINT_T0);
+  }
+  __m512 c[6][2];
+  for (int i = 0; i < 6; i++) c[i][0] = c[i][1] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_loadu_ps(B), b1 = _mm512_loadu_ps(B + 16);
+    for (int i = 0; i < 6; i++) {
+      const __m512 a = _mm512_set1_ps(A[i]);
+      c[i][0] = _mm512_fmadd_ps(a, b0, c[i][0]);
+      c[i][1] = _mm512_fmadd_ps(a, b1, c[i][1]);
+    }
+    A += 6;
+    B += 32;
+  }
+  for (int i = 0; i < 6; i++) {
+    float* cr = C + i * ldc;
+    __m512 r0 = c[i][0], r1 = c[i][1];
+    if (acc) {
+      r0 = _mm512_add_ps(r0, _mm512_loadu_ps(cr));
+      r1 = _mm512_add_ps(r1, _mm512_loadu_ps(cr + 16));
+    }
+    _mm512_storeu_ps(cr, r0);
+    _mm512_storeu_ps(cr + 16, r1);
+  }
+}
 #endif
 
 // ---- packing -------------------------------------------------------------------------------
@@ -315,7 +350,16 @@ template <>
 const Config<float>& config<float>() {
 #if TF_X86
   static const Config<float> avx2 = make_config<float, 6, 16>(144, 256, 4080, &ukr_s6x16);
-  if (isa() == Isa::Avx2) return avx2;
+  if (isa() == Isa::Avx2) {
+    // AVX-512 where the CPU has it (vmath_avx512.h's switch; the table is made the first time
+    // this path is taken, never on a CPU without it).
+    if (vmath512_enabled()) {
+      static const Config<float> avx512 =
+          make_config<float, 6, 32>(144, 256, 4096, &ukr_s6x32);
+      return avx512;
+    }
+    return avx2;
+  }
 #endif
   static const Config<float> generic =
       make_config<float, 4, 8>(128, 256, 4080, &ukr_generic<float, 4, 8>);
@@ -498,6 +542,107 @@ TF_AVX2 void gemm_small_avx2(const Matrix& mt, const T* TF_RESTRICT a, const T* 
 }
 #endif
 
+// ---- matrix-vector products ------------------------------------------------------------------
+
+// A product with one output row or column (m == 1 or n == 1) is a matrix-vector product: the
+// blocked path would pack the whole matrix and run its micro-kernel on a block padded from 1 to
+// 16 or 32 columns. These loops read the matrix once. Two forms, by which way the matrix's
+// contiguous axis runs:
+//   dot:  out[i] = sum_p r_i[p] v[p], r_i = rows + i * rs, v and every r_i contiguous. The sum
+//         is kept in kLanes partial sums (lane j takes p = j mod kLanes), added in a fixed tree
+//         at the end, so the result does not depend on threads.
+//   axpy: out[j] = sum_p s[p * ss] M[p * ms + j], p ascending: each output one running sum.
+constexpr int kLanes = 32;
+// Outputs per thread chunk of a matrix-vector product: about this many multiply-adds.
+constexpr int64_t kThreadMacsGemv = 64 * 1024;
+
+#define TF_DEFINE_GEMV(SUFFIX, ATTR)                                                          \
+  template <class T>                                                                          \
+  ATTR T dot_##SUFFIX(const T* TF_RESTRICT r, const T* TF_RESTRICT v, int64_t k) {            \
+    T acc[kLanes] = {};                                                                       \
+    int64_t p = 0;                                                                            \
+    for (; p + kLanes <= k; p += kLanes)                                                      \
+      for (int j = 0; j < kLanes; j++) acc[j] += r[p + j] * v[p + j];                         \
+    for (int j = 0; p + j < k; j++) acc[j] += r[p + j] * v[p + j];                            \
+    for (int w = kLanes / 2; w >= 1; w /= 2)                                                  \
+      for (int j = 0; j < w; j++) acc[j] += acc[j + w];                                       \
+    return acc[0];                                                                            \
+  }                                                                                           \
+  template <class T>                                                                          \
+  ATTR void axpy_##SUFFIX(const T* TF_RESTRICT s, int64_t ss, const T* TF_RESTRICT mat,       \
+                          int64_t ms, int64_t k, T* TF_RESTRICT out, int64_t cols) {          \
+    for (int64_t j = 0; j < cols; j++) out[j] = T(0);                                         \
+    for (int64_t p = 0; p < k; p++) {                                                         \
+      const T sv = s[p * ss];                                                                 \
+      const T* row = mat + p * ms;                                                            \
+      for (int64_t j = 0; j < cols; j++) out[j] += sv * row[j];                               \
+    }                                                                                         \
+  }
+TF_DEFINE_GEMV(generic, )
+#if TF_X86
+TF_DEFINE_GEMV(avx2, TF_AVX2)
+#endif
+#undef TF_DEFINE_GEMV
+
+template <class T>
+T dot(const T* r, const T* v, int64_t k) {
+#if TF_X86
+  if (isa() == Isa::Avx2) return dot_avx2(r, v, k);
+#endif
+  return dot_generic(r, v, k);
+}
+
+template <class T>
+void axpy(const T* s, int64_t ss, const T* mat, int64_t ms, int64_t k, T* out, int64_t cols) {
+#if TF_X86
+  if (isa() == Isa::Avx2) return axpy_avx2(s, ss, mat, ms, k, out, cols);
+#endif
+  axpy_generic(s, ss, mat, ms, k, out, cols);
+}
+
+// One product with m == 1 or n == 1 into c (m * n values). `single`: on the calling thread.
+template <class T>
+void gemv(const Matrix& mt, const T* a, const T* b, T* c, bool accumulate, bool single) {
+  const int64_t m = mt.m, n = mt.n, k = mt.k;
+  const int64_t len = n == 1 ? m : n;  // the outputs
+  // The vector and the matrix: n == 1 takes the column op(B)(., 0) against op(A); m == 1 the row
+  // op(A)(0, .) against op(B), whose output index j plays the part of i.
+  const T* vec = n == 1 ? b : a;
+  const int64_t vs = n == 1 ? mt.bp : mt.ap;          // the vector's stride over p
+  const T* mat = n == 1 ? a : b;
+  const int64_t mo = n == 1 ? mt.ai : mt.bj;          // the matrix's stride over the outputs
+  const int64_t mp = n == 1 ? mt.ap : mt.bp;          // ... and over p
+  const int64_t grain = std::max<int64_t>(16, kThreadMacsGemv / std::max<int64_t>(k, 1));
+  auto store = [&](int64_t o, T v) { c[o] = accumulate ? c[o] + v : v; };
+  if (mp == 1 && vs == 1) {
+    // Contiguous rows against a contiguous vector: dot products.
+    auto rows = [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; i++) store(i, dot(mat + i * mo, vec, k));
+    };
+    if (single) rows(0, len);
+    else parallel_for(len, grain, rows);
+    return;
+  }
+  if (mo == 1) {
+    // The outputs run along the matrix's contiguous axis: running sums over p, by column chunk.
+    auto cols = [&](int64_t j0, int64_t j1) {
+      thread_local std::vector<T> tmp;
+      tmp.resize(static_cast<size_t>(j1 - j0));
+      axpy(vec, vs, mat + j0, mp, k, tmp.data(), j1 - j0);
+      for (int64_t j = j0; j < j1; j++) store(j, tmp[static_cast<size_t>(j - j0)]);
+    };
+    if (single) cols(0, len);
+    else parallel_for(len, std::max<int64_t>(grain, 256), cols);
+    return;
+  }
+  // Strided both ways (a vector that is not contiguous against strided rows): plain sums.
+  for (int64_t o = 0; o < len; o++) {
+    T sum = T(0);
+    for (int64_t p = 0; p < k; p++) sum += mat[o * mo + p * mp] * vec[p * vs];
+    store(o, sum);
+  }
+}
+
 // Products up to this many multiply-adds skip packing and threads.
 constexpr int64_t kSmallMacs = 24 * 24 * 24;
 // Products below this many multiply-adds run on one thread: a job on the pool costs about a
@@ -527,6 +672,12 @@ void gemm_impl(const T* a, const T* b, T* c, const GemmParams& p) {
     return;
   }
   const int64_t macs = m * n * k;
+  if ((m == 1 || n == 1) && macs > kSmallMacs) {
+    for (int64_t s = 0; s < p.batch; s++)
+      gemv(mt, a + s * p.aBatchStride, b + s * p.bBatchStride, c + s * m * n, p.accumulate,
+           p.single);
+    return;
+  }
   if (macs <= kSmallMacs && p.single) {
     for (int64_t s = 0; s < p.batch; s++)
       run_small(mt, a + s * p.aBatchStride, b + s * p.bBatchStride, c + s * m * n, p.accumulate);

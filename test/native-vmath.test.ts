@@ -4,8 +4,9 @@
  * wide ranges, the ranges' hard spots (multiples of pi/2 for the trigonometric functions, the
  * branch points of asin/acos/atan, overflow for sinh/cosh), and exact on special values (NaN,
  * infinities, signed zeros, subnormals, arguments past the vector range reduction). Run on
- * both ISA paths (AVX2 and scalar) and, through the ops, against the JS backend on odd lengths
- * (the vector loop's tail) in both float dtypes.
+ * every path the CPU has (AVX-512 for exp, sigmoid, tanh, sin and cos: native/vmath_avx512.h;
+ * AVX2; scalar) and, through the ops, against the JS backend on odd lengths (the vector loop's
+ * tail) in both float dtypes. The AVX-512 loops give the AVX2 ones' results bit for bit.
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -15,6 +16,10 @@ import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
 import { erf as jsErf } from "../src/backend/js/scalar-math.js";
 
 const addon = nativeAddon();
+
+/** The float32 sigmoid in double, as the addon's scalar path and the JS backend compute it. */
+const sigmoid = (x: number): number =>
+  x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 
 const REF: Record<string, (x: number) => number> = {
   Sin: Math.sin,
@@ -30,6 +35,7 @@ const REF: Record<string, (x: number) => number> = {
   Log: Math.log,
   Log1p: Math.log1p,
   Tanh: Math.tanh,
+  Sigmoid: sigmoid,
   // The JS erf gives +0 for -0; erf is odd (libm and the addon keep -0).
   Erf: (x) => (x === 0 ? x : jsErf(x)),
 };
@@ -95,6 +101,11 @@ const RANGES: Record<string, [number, number][]> = {
   Tanh: [
     [-1, 1],
     [-10, 10],
+  ],
+  Sigmoid: [
+    [-1, 1],
+    [-20, 20],
+    [-100, 100],
   ],
   Erf: [
     [-1, 1],
@@ -169,13 +180,26 @@ function run(a: NativeAddon, name: string, x: Float32Array): Float32Array {
   return y;
 }
 
-function withIsa(a: NativeAddon, isa: Isa, body: () => void): void {
+type Path = "avx512" | "avx2" | "scalar";
+
+/**
+ * Runs body on one path of the vector math: the ISA, and the AVX-512 loops allowed or not. False
+ * (body not run) when the CPU does not have that path.
+ */
+function onPath(a: NativeAddon, path: Path, body: () => void): boolean {
   const before = a.isa();
-  a.setIsa(isa);
+  const allowed = a.vmathAllowAvx512?.(path === "avx512") ?? false;
+  const isa: Isa = path === "scalar" ? "scalar" : "avx2-fma";
   try {
+    if (a.setIsa(isa) !== isa && isa !== "scalar") return false;
+    a.setIsa(isa);
+    const now = a.vmathPath?.() ?? (a.isa() === "avx2-fma" ? "avx2" : "scalar");
+    if (now !== path) return false;
     body();
+    return true;
   } finally {
     a.setIsa(before);
+    a.vmathAllowAvx512?.(allowed);
   }
 }
 
@@ -187,15 +211,11 @@ function skipWithout(t: TestContext): NativeAddon | null {
   return addon;
 }
 
-for (const isa of ["avx2-fma", "scalar"] as const) {
-  test(`vmath ${isa}: float32 functions within 3 ulp of libm on their ranges`, (t) => {
+for (const path of ["avx512", "avx2", "scalar"] as const) {
+  test(`vmath ${path}: float32 functions within 3 ulp of libm on their ranges`, (t) => {
     const a = skipWithout(t);
     if (a === null) return;
-    if (isa === "avx2-fma" && a.setIsa("avx2-fma") !== "avx2-fma") {
-      t.skip("no AVX2 on this machine");
-      return;
-    }
-    withIsa(a, isa, () => {
+    const ran = onPath(a, path, () => {
       const r = rng(7);
       for (const [name, ref] of Object.entries(REF)) {
         for (const [lo, hi] of RANGES[name]) {
@@ -216,15 +236,17 @@ for (const isa of ["avx2-fma", "scalar"] as const) {
         }
       }
     });
+    if (!ran) t.skip(`no ${path} path on this CPU`);
   });
 
-  test(`vmath ${isa}: special values exact (NaN, infinities, signed zeros, huge arguments)`, (t) => {
+  test(`vmath ${path}: special values exact (NaN, infinities, signed zeros, huge arguments)`, (t) => {
     const a = skipWithout(t);
     if (a === null) return;
-    withIsa(a, isa, () => {
-      // Every special value in every lane position of a vector and in the tail.
+    const ran = onPath(a, path, () => {
+      // Every special value in every lane position of a vector (16 lanes with AVX-512) and in
+      // the tail.
       for (const name of Object.keys(REF)) {
-        for (let shift = 0; shift < 9; shift++) {
+        for (let shift = 0; shift < 17; shift++) {
           const x = new Float32Array(SPECIAL.length + shift);
           x.fill(0.25);
           x.set(SPECIAL, shift);
@@ -245,8 +267,46 @@ for (const isa of ["avx2-fma", "scalar"] as const) {
         }
       }
     });
+    if (!ran) t.skip(`no ${path} path on this CPU`);
   });
 }
+
+test("vmath avx512: exp, sigmoid, tanh, sin and cos give the AVX2 loops' results bit for bit", (t) => {
+  const a = skipWithout(t);
+  if (a === null) return;
+  const r = rng(23);
+  const ranges: [number, number][] = [
+    [-1, 1],
+    [-12, 12],
+    [-120, 120],
+    [-4e4, 4e4],
+    [-1e7, 1e7],
+    [-3e38, 3e38],
+  ];
+  let ran = false;
+  for (const name of ["Exp", "Sigmoid", "Tanh", "Sin", "Cos"]) {
+    for (const [lo, hi] of ranges) {
+      // Odd lengths: the masked 16-lane tail against the padded 8-lane one.
+      for (const n of [1, 15, 17, 33, 4099]) {
+        const x = Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
+        // Specials scattered over the lanes, some next to slow-path lanes of sin and cos.
+        const special = [NaN, Infinity, -Infinity, -0, 1e-40, -1e-45, 40000, -1048576];
+        for (let i = 0; i < n; i += 7) x[i] = special[(i / 7) % special.length];
+        let y512: Float32Array | null = null;
+        let y256: Float32Array | null = null;
+        if (!onPath(a, "avx512", () => (y512 = run(a, name, x)))) continue;
+        onPath(a, "avx2", () => (y256 = run(a, name, x)));
+        ran = true;
+        const p = y512 as unknown as Float32Array;
+        const q = y256 as unknown as Float32Array;
+        for (let i = 0; i < n; i++) {
+          assert.ok(Object.is(p[i], q[i]), `${name}(${x[i]}) n=${n}: avx512 ${p[i]}, avx2 ${q[i]}`);
+        }
+      }
+    }
+  }
+  if (!ran) t.skip("no AVX-512 on this CPU");
+});
 
 test("vmath: the ops agree with the JS backend on odd shapes, both float dtypes", () => {
   const r = rng(11);
@@ -260,6 +320,9 @@ test("vmath: the ops agree with the JS backend on odd shapes, both float dtypes"
     ["sinh", tf.sinh, -20, 20],
     ["cosh", tf.cosh, -20, 20],
     ["erf", tf.erf, -5, 5],
+    ["exp", tf.exp, -80, 80],
+    ["tanh", tf.tanh, -12, 12],
+    ["sigmoid", tf.sigmoid, -30, 30],
   ];
   for (const dtype of ["float32", "float64"] as const) {
     for (const [name, f, lo, hi] of ops) {
@@ -271,7 +334,7 @@ test("vmath: the ops agree with the JS backend on odd shapes, both float dtypes"
         const js = f(x).dataSync() as Float32Array | Float64Array;
         tf.setBackend(addon === null ? "js" : "native");
         const native = f(x).dataSync() as Float32Array | Float64Array;
-        // float32 within 3 ulp (4e-7 relative), float64 the same libm in both.
+        // float32 within 3 ulp (4e-7 relative), float64 within a few ulp (vmath_f64.h or libm).
         const rtol = dtype === "float32" ? 4e-7 : 1e-15;
         for (let i = 0; i < n; i++) {
           const tol = rtol * Math.abs(js[i]) + 1e-37;

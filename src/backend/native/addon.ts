@@ -418,6 +418,15 @@ export interface NativeAddon {
   /** Allows or forbids their AVX-512 path (tests of the AVX2 one); returns the previous setting. */
   convDirectAllowAvx512?(allow: boolean): boolean;
   /**
+   * The AVX-512 float32 paths: the unary kernels with 16-lane versions (exp, sigmoid, tanh, sin,
+   * cos; native/vmath_avx512.h), eager and in fused programs, the fused programs' Add, Sub, Mul
+   * and Div, and the 6 x 32 matmul micro-kernel: "avx512" on top of setIsa's AVX2 where the CPU
+   * has AVX-512F.
+   */
+  vmathPath?(): "avx512" | "avx2" | "scalar";
+  /** Allows or forbids those AVX-512 loops (tests of the AVX2 ones); returns the previous setting. */
+  vmathAllowAvx512?(allow: boolean): boolean;
+  /**
    * Philox4x32-10 uniform draws into out from the blocks at the 128-bit counter (ctr0 lowest
    * word) under the key (native/philox.cc): the bits of random-philox.ts's fillUniform (4 draws
    * a block with f32Draws, else 2). The counter is not advanced.

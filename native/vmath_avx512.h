@@ -1,0 +1,221 @@
+// Vectorized float32 math for AVX-512F, 16 lanes: exp, sigmoid, tanh, sin, cos.
+//
+// Each function is vmath.h's AVX2 one step for step (the same constants, the same FMAs in the
+// same order, the same correctly rounded division), with AVX-512 masks in place of blends, so
+// every lane gives the AVX2 result bit for bit: the two paths differ in speed only. The rare
+// lanes of sin and cos that take the slow path (|x| > kTrigFast, infinities, NaN) go through
+// vmath.h's own slow functions, eight lanes at a time.
+//
+// Only AVX512F instructions (no DQ: the bitwise float operations are done on integers). Only
+// included by translation units that call these from TF_AVX512 functions, after a run-time check
+// that the CPU has AVX-512F (vmath512_enabled()).
+#pragma once
+
+#include "vmath.h"
+
+namespace tf {
+
+// Whether the float32 paths with AVX-512 versions use them (the unary kernels' 16-lane functions
+// below, the fused programs' arithmetic, the matmul micro-kernel): the CPU has AVX-512F, the ISA
+// is AVX2 (setIsa("scalar") turns both off) and tests have not turned it off
+// (vmath_allow_avx512(false) runs the AVX2 code on an AVX-512 CPU). Defined in vmath_avx512.cc.
+bool vmath512_enabled();
+// Sets whether the AVX-512 loops may be used; returns the previous setting.
+bool vmath_allow_avx512(bool allow);
+// "avx512", "avx2" or "scalar": the loops the float32 unary kernels run now.
+const char* vmath_path();
+
+}  // namespace tf
+
+#if TF_X86
+
+// Functions that use AVX-512F (and AVX2/FMA, which every AVX-512F CPU has).
+#define TF_AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+// GCC 12 reports the _mm512_undefined_* placeholder inside its own intrinsics as "maybe
+// used uninitialized" once they are inlined here; it is not.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+namespace tf {
+
+namespace v16f {
+
+TF_AVX512 TF_INLINE __m512 set1(float v) { return _mm512_set1_ps(v); }
+TF_AVX512 TF_INLINE __m512i bits(__m512 x) { return _mm512_castps_si512(x); }
+TF_AVX512 TF_INLINE __m512 flt(__m512i x) { return _mm512_castsi512_ps(x); }
+// |x|, the sign bit of x, a | b, a ^ b on the float bits (AVX512F has them for integers only).
+TF_AVX512 TF_INLINE __m512 abs(__m512 x) {
+  return flt(_mm512_and_si512(bits(x), _mm512_set1_epi32(0x7fffffff)));
+}
+TF_AVX512 TF_INLINE __m512 signbit(__m512 x) {
+  return flt(_mm512_and_si512(bits(x), _mm512_set1_epi32(int(0x80000000u))));
+}
+TF_AVX512 TF_INLINE __m512 or_(__m512 a, __m512 b) {
+  return flt(_mm512_or_si512(bits(a), bits(b)));
+}
+TF_AVX512 TF_INLINE __m512 xor_(__m512 a, __m512 b) {
+  return flt(_mm512_xor_si512(bits(a), bits(b)));
+}
+
+// The low and high halves of a 16-lane vector as AVX2 vectors, and back.
+TF_AVX512 TF_INLINE __m256 lo8(__m512 x) { return _mm512_castps512_ps256(x); }
+TF_AVX512 TF_INLINE __m256 hi8(__m512 x) {
+  return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1));
+}
+TF_AVX512 TF_INLINE __m512 join(__m256 lo, __m256 hi) {
+  return _mm512_castpd_ps(
+      _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo)), _mm256_castps_pd(hi), 1));
+}
+
+// 2^n (n an integer-valued float vector in [-150, 128], converted as cvtps rounds) times p, as
+// two factors 2^(n/2) 2^(n - n/2): v8f::exp's scaling.
+TF_AVX512 TF_INLINE __m512 scale2n(__m512 p, __m512 n) {
+  __m512i ni = _mm512_cvtps_epi32(n);
+  __m512i n1 = _mm512_srai_epi32(ni, 1);
+  __m512i n2 = _mm512_sub_epi32(ni, n1);
+  __m512i bias = _mm512_set1_epi32(127);
+  __m512 s1 = flt(_mm512_slli_epi32(_mm512_add_epi32(n1, bias), 23));
+  __m512 s2 = flt(_mm512_slli_epi32(_mm512_add_epi32(n2, bias), 23));
+  return _mm512_mul_ps(_mm512_mul_ps(p, s1), s2);
+}
+
+// e^x: v8f::exp (n = round(x / ln 2), Cody-Waite reduction, degree-7 polynomial, 2^n in two
+// factors). max/min with x second keep a NaN x, as the AVX2 instructions do.
+TF_AVX512 TF_INLINE __m512 exp(__m512 x) {
+  x = _mm512_max_ps(set1(-104.0f), x);
+  x = _mm512_min_ps(set1(88.8f), x);
+  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, set1(1.44269504088896341f)),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, set1(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, set1(-2.12194440e-4f), r);
+  __m512 p = set1(1.9875691500E-4f);
+  p = _mm512_fmadd_ps(p, r, set1(1.3981999507E-3f));
+  p = _mm512_fmadd_ps(p, r, set1(8.3334519073E-3f));
+  p = _mm512_fmadd_ps(p, r, set1(4.1665795894E-2f));
+  p = _mm512_fmadd_ps(p, r, set1(1.6666665459E-1f));
+  p = _mm512_fmadd_ps(p, r, set1(5.0000001201E-1f));
+  __m512 r2 = _mm512_mul_ps(r, r);
+  p = _mm512_fmadd_ps(p, r2, r);
+  p = _mm512_add_ps(p, set1(1.0f));
+  return scale2n(p, n);
+}
+
+// sigma(x) = 1 / (1 + e^-|x|) for x >= 0, e^-|x| / (1 + e^-|x|) for x < 0 (v8f::sigmoid).
+TF_AVX512 TF_INLINE __m512 sigmoid(__m512 x) {
+  __m512 e = exp(or_(x, set1(-0.0f)));  // e^-|x|
+  __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+  __m512 num = _mm512_mask_blend_ps(neg, set1(1.0f), e);
+  return _mm512_div_ps(num, _mm512_add_ps(set1(1.0f), e));
+}
+
+// tanh x = sign(x) t/(t + 2), t = expm1(2|x|) = 2^n (e^r - 1) + (2^n - 1), |x| capped at 10
+// (v8f::tanh: one reduction by the magic-number rounding, one division; within 2 ulp).
+TF_AVX512 TF_INLINE __m512 tanh(__m512 x) {
+  __m512 sign = signbit(x);
+  __m512 ax = abs(x);
+  __m512 y = _mm512_min_ps(set1(20.0f), _mm512_add_ps(ax, ax));
+  __m512 v = _mm512_fmadd_ps(y, set1(1.44269504088896341f), set1(12582912.0f));
+  __m512 n = _mm512_sub_ps(v, set1(12582912.0f));
+  __m512 r = _mm512_fnmadd_ps(n, set1(0.693359375f), y);
+  r = _mm512_fnmadd_ps(n, set1(-2.12194440e-4f), r);
+  __m512 p = set1(1.9875691500E-4f);
+  p = _mm512_fmadd_ps(p, r, set1(1.3981999507E-3f));
+  p = _mm512_fmadd_ps(p, r, set1(8.3334519073E-3f));
+  p = _mm512_fmadd_ps(p, r, set1(4.1665795894E-2f));
+  p = _mm512_fmadd_ps(p, r, set1(1.6666665459E-1f));
+  p = _mm512_fmadd_ps(p, r, set1(5.0000001201E-1f));
+  __m512 q = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);  // e^r - 1
+  // 2^n: n (0..29, the low mantissa bits of v) added to 1.0's exponent field.
+  __m512 sc = flt(_mm512_add_epi32(_mm512_slli_epi32(bits(v), 23), bits(set1(1.0f))));
+  __m512 t = _mm512_fmadd_ps(sc, q, _mm512_sub_ps(sc, set1(1.0f)));
+  __m512 res = _mm512_div_ps(t, _mm512_add_ps(t, set1(2.0f)));
+  return or_(res, sign);
+}
+
+// ---- trigonometric (v8f's fast path: float reduction for |x| <= kTrigFast) ---------------------
+
+// sin d for |d| <= pi/2: v8f::sin_pi2's polynomial.
+TF_AVX512 TF_INLINE __m512 sin_pi2(__m512 d) {
+  __m512 s = _mm512_mul_ps(d, d);
+  __m512 u = _mm512_fmadd_ps(set1(2.6057809918711428e-06f), s, set1(-1.9809603691101074e-04f));
+  u = _mm512_fmadd_ps(u, s, set1(8.33306647837162e-03f));
+  u = _mm512_fmadd_ps(u, s, set1(-1.6666659712791443e-01f));
+  return _mm512_fmadd_ps(_mm512_mul_ps(d, s), u, d);
+}
+
+// Lanes for the slow path: |x| > kTrigFast, infinities and NaN (unordered compares true).
+TF_AVX512 TF_INLINE __mmask16 trig_slow_lanes(__m512 x) {
+  return _mm512_cmp_ps_mask(abs(x), set1(v8f::kTrigFast), _CMP_NLE_UQ);
+}
+
+// The slow lanes' values, from vmath.h's out-of-line slow paths on each half.
+template <__m256 (*Slow)(__m256)>
+TF_AVX512 inline __attribute__((noinline)) __m512 slow16(__m512 x) {
+  return join(Slow(lo8(x)), Slow(hi8(x)));
+}
+
+// sin x = (-1)^q sin d, x = q pi + d.
+TF_AVX512 TF_INLINE __m512 sin(__m512 x) {
+  __m512 v = _mm512_fmadd_ps(x, set1(0.31830987334251404f), set1(v8f::kRoundMagic));
+  __m512 q = _mm512_sub_ps(v, set1(v8f::kRoundMagic));
+  __m512 d = _mm512_fnmadd_ps(q, set1(v8f::kPiA), x);
+  d = _mm512_fnmadd_ps(q, set1(v8f::kPiB), d);
+  d = _mm512_fnmadd_ps(q, set1(v8f::kPiC), d);
+  __m512 odd = flt(_mm512_slli_epi32(bits(v), 31));
+  __m512 r = xor_(sin_pi2(d), odd);
+  // |x| < 2^-12: sin x rounds to x (keeps -0, which q = 0 turns into +0, and subnormals).
+  __mmask16 tiny = _mm512_cmp_ps_mask(abs(x), set1(2.44140625e-4f), _CMP_LT_OQ);
+  r = _mm512_mask_blend_ps(tiny, r, x);
+  __mmask16 slow = trig_slow_lanes(x);
+  if (slow == 0) return r;
+  return _mm512_mask_blend_ps(slow, r, slow16<&v8f::sin_slow>(x));
+}
+
+// cos x = (-1)^(m + 1) sin d, x = (2m + 1) pi/2 + d.
+TF_AVX512 TF_INLINE __m512 cos(__m512 x) {
+  __m512 t = _mm512_fmadd_ps(x, set1(0.31830987334251404f), set1(-0.5f));
+  __m512 v = _mm512_add_ps(t, set1(v8f::kRoundMagic));
+  __m512 m = _mm512_sub_ps(v, set1(v8f::kRoundMagic));
+  __m512 q = _mm512_fmadd_ps(m, set1(2.0f), set1(1.0f));
+  __m512 d = _mm512_fnmadd_ps(q, set1(v8f::kPio2A), x);
+  d = _mm512_fnmadd_ps(q, set1(v8f::kPio2B), d);
+  d = _mm512_fnmadd_ps(q, set1(v8f::kPio2C), d);
+  // m even: negate (bit 0 of v is m's parity).
+  __m512 even =
+      flt(_mm512_slli_epi32(_mm512_andnot_si512(bits(v), _mm512_set1_epi32(1)), 31));
+  __m512 r = xor_(sin_pi2(d), even);
+  __mmask16 slow = trig_slow_lanes(x);
+  if (slow == 0) return r;
+  return _mm512_mask_blend_ps(slow, r, slow16<&v8f::cos_slow>(x));
+}
+
+// y[i] = F(x[i]) for n floats: two vectors per step, then one, then the tail through masked
+// loads and stores (the masked-off lanes read as 0, as vmath's AVX2 loops pad the tail).
+template <__m512 (*F)(__m512)>
+TF_AVX512 void map16(const float* TF_RESTRICT x, float* TF_RESTRICT y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m512 r0 = F(_mm512_loadu_ps(x + i));
+    __m512 r1 = F(_mm512_loadu_ps(x + i + 16));
+    _mm512_storeu_ps(y + i, r0);
+    _mm512_storeu_ps(y + i + 16, r1);
+  }
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, F(_mm512_loadu_ps(x + i)));
+  if (i < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    _mm512_mask_storeu_ps(y + i, m, F(_mm512_maskz_loadu_ps(m, x + i)));
+  }
+}
+
+}  // namespace v16f
+}  // namespace tf
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#endif
