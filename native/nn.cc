@@ -14,6 +14,7 @@
 #include "common.h"
 #include "conv_direct.h"
 #include "gemm.h"
+#include "pool_fast.h"
 #include "threadpool.h"
 #include "vmath.h"
 
@@ -733,16 +734,19 @@ void conv2d_backprop_filter(bool f32, const void* x, const void* dy, void* dw,
 }
 
 void max_pool(bool f32, const void* x, void* y, const Pool2DParams& p) {
+  if (max_pool_disjoint(f32, x, y, p)) return;
   TF_DISPATCH(f32, max_pool_t(F32(x), W32(y), p), max_pool_t(F64(x), W64(y), p));
 }
 
 void max_pool_grad(bool f32, const void* x, const void* dy, void* dx, const Pool2DParams& p) {
+  if (max_pool_grad_disjoint(f32, x, dy, dx, p)) return;
   TF_DISPATCH(f32, max_pool_grad_t(F32(x), F32(dy), W32(dx), p),
               max_pool_grad_t(F64(x), F64(dy), W64(dx), p));
 }
 
 void max_pool_grad_grad(bool f32, const void* x, const void* g, void* out,
                         const Pool2DParams& p) {
+  if (max_pool_grad_grad_disjoint(f32, x, g, out, p)) return;
   TF_DISPATCH(f32, max_pool_grad_grad_t(F32(x), F32(g), W32(out), p),
               max_pool_grad_grad_t(F64(x), F64(g), W64(out), p));
 }

@@ -239,6 +239,8 @@ export const jsNn: NnKernels = {
 
   maxPoolGrad(x, dy, dx, p) {
     const acc = accumulator(dx);
+    // dx may arrive uninitialized (MaxPoolGrad overwrites its output).
+    if (acc === dx) dx.fill(0);
     const arg = new Int32Array(p.channels);
     forEachWindow(p, (xBase, hs, he, ws, we, yo) => {
       argmaxWindow(x, p, xBase, hs, he, ws, we, arg);
