@@ -75,9 +75,8 @@ void grad(const T* x, const T* dy, T* dx, const Pool2DParams& p) {
       // Output row oh owns input rows [oh * strideH - padTop, (oh + 1) * strideH - padTop),
       // clipped to the image; the first row also owns those above, the last those below.
       const int64_t lo = oh == 0 ? 0 : std::max<int64_t>(0, oh * p.strideH - p.padTop);
-      const int64_t hi = oh == p.outH - 1
-                             ? p.inH
-                             : std::min(p.inH, std::max<int64_t>(0, (oh + 1) * p.strideH - p.padTop));
+      const int64_t next = std::max<int64_t>(0, (oh + 1) * p.strideH - p.padTop);
+      const int64_t hi = oh == p.outH - 1 ? p.inH : std::min(p.inH, next);
       K::grad_rows(x + b * img, dy + r * orow, dx + b * img, p, oh, lo, std::max(lo, hi));
     }
   });

@@ -93,6 +93,8 @@ const family = defineConvFamily<ConvAttrs, Conv2DParams>({
   },
   params: convParams,
   outShape: outShapeOf,
+  // The JS and native conv2d and conv2dBackpropInput kernels write (or zero) every element.
+  overwritesOutputs: { forward: true, input: true },
   kernels: {
     forward: (b, x, w, y, p) => b.conv2d(x, w, y, p),
     input: (b, w, dy, dx, p) => b.conv2dBackpropInput(w, dy, dx, p),
