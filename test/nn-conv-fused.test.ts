@@ -11,6 +11,7 @@ import { jsBackend } from "../src/backend/js/index.js";
 import type { Conv2DParams } from "../src/backend/nn.js";
 import type { FloatArray, Isa } from "../src/backend/native/addon.js";
 import { fusedConv2d, type FusedConv2DAttrs } from "../src/ops/nn-conv-fused.js";
+import { activeCheckers } from "../src/engine/run-op.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { rng } from "./helpers/rng.js";
 import { onJs, withAddon } from "./helpers/native.js";
@@ -224,7 +225,19 @@ test("keras Conv2D with relu or no activation runs the fused op, with the unfuse
   const x = tf.random.normal([2, 9, 9, 3]);
   for (const activation of ["relu", null, "tanh"] as const) {
     const layer = new tf.keras.layers.Conv2D(5, 3, { activation, biasInitializer: "randomNormal" });
-    const y = layer.apply(x) as tf.Tensor;
+    const ran: string[] = [];
+    activeCheckers.push({ checkOp: (op) => void ran.push(op.name) });
+    let y: tf.Tensor;
+    try {
+      y = layer.apply(x) as tf.Tensor;
+    } finally {
+      activeCheckers.pop();
+    }
+    assert.equal(
+      ran.includes("_FusedConv2D"),
+      activation !== "tanh",
+      `${activation}: ${ran.join(" ")}`,
+    );
     const bias = layer.bias;
     assert.ok(bias !== null);
     let z = tf.add(tf.nn.conv2d(x, layer.kernel, 1, "VALID"), bias);

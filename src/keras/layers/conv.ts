@@ -154,6 +154,19 @@ export abstract class BaseConv extends Layer {
     return x.dtype === k.dtype ? x : cast(x, k.dtype);
   }
 
+  /**
+   * "relu" or "linear" when the activation is one of those (by name, null, or the function
+   * itself), else null: the activations the fused convolution op applies.
+   */
+  protected fusableActivation(): "relu" | "linear" | null {
+    const id = this.#activationId;
+    if (id === null || id === undefined || id === activations.linear) return "linear";
+    if (id === activations.relu) return "relu";
+    if (typeof id !== "string") return null;
+    const name = id.toLowerCase();
+    return name === "relu" ? "relu" : name === "linear" ? "linear" : null;
+  }
+
   /** y + bias, then the activation. */
   protected finish(y: Tensor): Tensor {
     const out = this.#bias === null ? y : add(y, this.#bias);
@@ -222,12 +235,7 @@ export class Conv2D extends BaseConv {
     const padding = this.padding === "same" ? "SAME" : "VALID";
     // Conv, bias and relu (or no activation) as one op, as TensorFlow's grappler fuses them
     // (_FusedConv2D): one pass and one output instead of three.
-    const act =
-      this.activation === activations.relu
-        ? "relu"
-        : this.activation === activations.linear
-          ? "linear"
-          : null;
+    const act = this.fusableActivation();
     const bias = this.bias;
     if (this.groups === 1 && bias !== null && act !== null) {
       return fusedConv2d(x, this.kernel, bias, {
