@@ -362,13 +362,24 @@ void forward_packed(const T* x, const T* wp, const std::vector<OcTile>& tiles, T
       const OcTile& t = tiles[j];
       const int R = f.rf[t.which];
       const bool fullCols = t.oc0 + t.width <= OC;
+      // (qh, qw): the pixel q of the block, stepped along without a division per pixel (with
+      // few channels and taps the tile kernel is short, and divisions would cost as much).
+      int64_t qh = 0, qw = 0;
       for (int64_t q = 0; q < n; q += R) {
         const int64_t rows = std::min<int64_t>(R, n - q);
+        int64_t oh = qh, ow = qw;
         for (int r = 0; r < R; r++) {
-          const int64_t qq = q + std::min<int64_t>(r, rows - 1);
-          const int64_t oh = qq / c.outW, ow = qq % c.outW;
           px[r] = slab + oh * c.strideH * g.rs + ow * c.strideW * C;
+          if (r + 1 < rows && ++ow == c.outW) {
+            ow = 0;
+            oh++;
+          }
         }
+        for (int64_t k = 0; k < R; k++)
+          if (++qw == c.outW) {
+            qw = 0;
+            qh++;
+          }
         if (rows == R && fullCols) {
           f.fwd[t.which](px, tapoff.data(), taps, C, wp + tileOff[j], yb + q * OC + t.oc0, OC);
         } else {
@@ -459,14 +470,24 @@ void input_scatter_t(const T* w, const T* dy, T* dx, const Conv2DParams& c) {
       // A tile wider than the channels left (zero filter columns) writes past them: into a
       // padded copy of the rows when that happens.
       const bool fullCols = tl.oc0 + tl.width <= IC;
+      int64_t qh = 0, qw = 0;  // pixel q, stepped along without divisions
       for (int64_t q = 0; q < n; q += R) {
         const int64_t rows = std::min<int64_t>(R, n - q);
+        int64_t h = qh, w1 = qw;
         for (int r = 0; r < R; r++) {
-          const int64_t qq = q + std::min<int64_t>(r, rows - 1);
-          px[r] = dyb + qq * OC;
-          oh[r] = qq / c.outW;
-          ow[r] = qq % c.outW;
+          px[r] = dyb + (q + std::min<int64_t>(r, rows - 1)) * OC;
+          oh[r] = h;
+          ow[r] = w1;
+          if (r + 1 < rows && ++w1 == c.outW) {
+            w1 = 0;
+            h++;
+          }
         }
+        for (int64_t k = 0; k < R; k++)
+          if (++qw == c.outW) {
+            qw = 0;
+            qh++;
+          }
         for (int64_t t = 0; t < taps; t++) {
           const int64_t fh = t / c.filterW, fw = t % c.filterW;
           alignas(64) T part[16 * 64];
