@@ -58,11 +58,41 @@ struct PK {
     return Win{imax(h0, 0), imin(h0 + p.windowH, p.inH), imax(w0, 0), imin(w0 + p.windowW, p.inW)};
   }
 
+  // The 2x2 window whose top-left pixel is a (b = a's right neighbor, d = a's lower one, e =
+  // d's right), channels [c, c + L): the max and its rank (0..3, row-major; first on ties).
+  static TF_INLINE reg max4(const T* a, const T* b, const T* d, const T* e, ireg* at) {
+    reg m = load(a);
+    ireg k = ireg{} - ireg{};
+    const reg vb = load(b), vd = load(d), ve = load(e);
+    ireg hit = beats(vb, m);
+    m = sel(hit, vb, m);
+    k = isel(hit, ireg{} + 1, k);
+    hit = beats(vd, m);
+    m = sel(hit, vd, m);
+    k = isel(hit, ireg{} + 2, k);
+    hit = beats(ve, m);
+    m = sel(hit, ve, m);
+    k = isel(hit, ireg{} + 3, k);
+    if (at != nullptr) *at = k;
+    return m;
+  }
+
+  // Whether window w is a whole 2x2 one (the common pooling, away from clipped borders).
+  static TF_INLINE bool full2x2(const Pool2DParams& p, const Win& w) {
+    return p.windowH == 2 && p.windowW == 2 && w.he - w.hs == 2 && w.we - w.ws == 2;
+  }
+
   // Forward, one output row: y[ow, c] = max over the window of x (x: the image).
   static void fwd_row(const T* x, T* y, const Pool2DParams& p, int64_t oh) {
     const int64_t C = p.channels, W = p.inW;
     for (int64_t ow = 0; ow < p.outW; ow++) {
       const Win w = win(p, oh, ow);
+      if (full2x2(p, w) && C % L == 0) {
+        const T* a = x + (w.hs * W + w.ws) * C;
+        for (int64_t c = 0; c < C; c += L)
+          store(y + ow * C + c, max4(a + c, a + C + c, a + W * C + c, a + W * C + C + c, nullptr));
+        continue;
+      }
       const T* first = x + (w.hs * W + w.ws) * C;
       T* yo = y + ow * C;
       int64_t c = 0;
@@ -146,6 +176,22 @@ struct PK {
     for (int64_t ow = 0; ow < p.outW; ow++) {
       const Win w = win(p, oh, ow);
       const T* g = dyr + ow * C;
+      if (full2x2(p, w) && C % L == 0) {
+        const int64_t o = (w.hs * W + w.ws) * C;
+        const T *a = x + o, *b = a + C, *d = a + W * C, *e = d + C;
+        T *da = dx + o, *db = da + C, *dd = da + W * C, *de = dd + C;
+        const reg zero = reg{} - reg{};
+        for (int64_t c = 0; c < C; c += L) {
+          ireg at;
+          max4(a + c, b + c, d + c, e + c, &at);
+          const reg gv = load(g + c);
+          store(da + c, sel(at == (ireg{} + 0), gv, zero));
+          store(db + c, sel(at == (ireg{} + 1), gv, zero));
+          store(dd + c, sel(at == (ireg{} + 2), gv, zero));
+          store(de + c, sel(at == (ireg{} + 3), gv, zero));
+        }
+        continue;
+      }
       int64_t c = 0;
       for (; c + L <= C; c += L) {
         const ireg at = argmax(x, p, w, c);
