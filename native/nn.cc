@@ -1,7 +1,8 @@
 // The nn family: softmax, log-softmax and the softmax cross-entropies, 2-D convolution (im2col
 // and the packed GEMM) and pooling, NHWC, for float32 and float64. The semantics are the JS
 // backend's (src/backend/js/nn.ts): NaN propagates through maxima, ties in max pooling go to
-// the first position in row-major order, sums accumulate in double.
+// the first position in row-major order, sums accumulate in double. Max pooling with disjoint
+// windows (stride >= window) takes the vectorized kernels of pool_fast.cc.
 #include "nn.h"
 
 #include <algorithm>
