@@ -23,6 +23,12 @@ bool conv2d_direct_input(bool f32, const void* w, const void* dy, void* dx,
 bool conv2d_direct_filter(bool f32, const void* x, const void* dy, void* dw,
                           const Conv2DParams& c);
 
+// y = act(conv2d(x, w) + bias) (bias [outC]; act max(., 0) when relu, else the identity): the
+// bias and activation applied to each block of output rows right after the direct kernel wrote
+// it (TensorFlow's _FusedConv2D with BiasAdd and Relu). Any geometry the addon accepts.
+void conv2d_bias_act(bool f32, const void* x, const void* w, const void* bias, void* y,
+                     const Conv2DParams& c, bool relu);
+
 // The instruction set the direct kernels use now: "avx512", "avx2" or "scalar" (isa() picks
 // between AVX2 and scalar; AVX-512 is used on top of AVX2 when the CPU has AVX-512F).
 const char* conv_direct_path();

@@ -39,6 +39,36 @@ void fwd_tile(const T* const* px, const int64_t* tapoff, int64_t ntaps, int64_t 
     for (int v = 0; v < NV; v++) V::store(out + r * ldo + v * L, acc[r][v]);
 }
 
+// Accumulating forward tile with one tap (the input gradient's scatter): outp[r][j] +=
+// sum over ic < C of px[r][ic] * wp[ic * NV * L + j], for r < R and j < NV * L; each row r has
+// its own destination.
+template <class T, int R, int NV>
+void fwd_acc_tile(const T* const* px, int64_t C, const T* wp, T* const* outp) {
+  using V = Vec<T>;
+  constexpr int L = V::L;
+  typename V::reg acc[R][NV];
+#pragma GCC unroll 32
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) acc[r][v] = V::load(outp[r] + v * L);
+  const T* wk = wp;
+  for (int64_t ic = 0; ic < C; ic++, wk += NV * L) {
+    typename V::reg wv[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) wv[v] = V::load(wk + v * L);
+#pragma GCC unroll 32
+    for (int r = 0; r < R; r++) {
+      const typename V::reg b = V::bcast(px[r] + ic);
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; v++) acc[r][v] = V::fma(b, wv[v], acc[r][v]);
+    }
+  }
+#pragma GCC unroll 32
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; v++) V::store(outp[r] + v * L, acc[r][v]);
+}
+
 // Filter-gradient tile: acc[r * lda + j] (+)= sum over n pixels q of
 // x[q * xstep(q) + off[r]] * dy[q * ldd + j], r < R, j < NV * L. The pixels run over `rows`
 // rows of `cols` pixels: pixel (i, k) reads x at x0 + i * rowStep + k * pixStep.
@@ -80,6 +110,7 @@ struct TileFns {
   int L;
   int nv[3], rf[3], rw[3];
   void (*fwd[3])(const T* const*, const int64_t*, int64_t, int64_t, const T*, T*, int64_t);
+  void (*fwdAcc[3])(const T* const*, int64_t, const T*, T* const*);
   void (*filt[3])(const T*, int64_t, int64_t, int64_t, int64_t, const int64_t*, const T*,
                   int64_t, T*, int64_t, bool);
 };
@@ -96,6 +127,9 @@ TileFns<T> tile_fns() {
   f.fwd[0] = &fwd_tile<T, kRF[0], kNV[0]>;
   f.fwd[1] = &fwd_tile<T, kRF[1], kNV[1]>;
   f.fwd[2] = &fwd_tile<T, kRF[2], kNV[2]>;
+  f.fwdAcc[0] = &fwd_acc_tile<T, kRF[0], kNV[0]>;
+  f.fwdAcc[1] = &fwd_acc_tile<T, kRF[1], kNV[1]>;
+  f.fwdAcc[2] = &fwd_acc_tile<T, kRF[2], kNV[2]>;
   f.filt[0] = &filt_tile<T, kRW[0], kNV[0]>;
   f.filt[1] = &filt_tile<T, kRW[1], kNV[1]>;
   f.filt[2] = &filt_tile<T, kRW[2], kNV[2]>;

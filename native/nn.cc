@@ -1,7 +1,8 @@
 // The nn family: softmax, log-softmax and the softmax cross-entropies, 2-D convolution (im2col
 // and the packed GEMM) and pooling, NHWC, for float32 and float64. The semantics are the JS
 // backend's (src/backend/js/nn.ts): NaN propagates through maxima, ties in max pooling go to
-// the first position in row-major order, sums accumulate in double.
+// the first position in row-major order, sums accumulate in double. Max pooling with disjoint
+// windows (stride >= window) takes the vectorized kernels of pool_fast.cc.
 #include "nn.h"
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "common.h"
 #include "conv_direct.h"
 #include "gemm.h"
+#include "pool_fast.h"
 #include "threadpool.h"
 #include "vmath.h"
 
@@ -733,16 +735,19 @@ void conv2d_backprop_filter(bool f32, const void* x, const void* dy, void* dw,
 }
 
 void max_pool(bool f32, const void* x, void* y, const Pool2DParams& p) {
+  if (max_pool_disjoint(f32, x, y, p)) return;
   TF_DISPATCH(f32, max_pool_t(F32(x), W32(y), p), max_pool_t(F64(x), W64(y), p));
 }
 
 void max_pool_grad(bool f32, const void* x, const void* dy, void* dx, const Pool2DParams& p) {
+  if (max_pool_grad_disjoint(f32, x, dy, dx, p)) return;
   TF_DISPATCH(f32, max_pool_grad_t(F32(x), F32(dy), W32(dx), p),
               max_pool_grad_t(F64(x), F64(dy), W64(dx), p));
 }
 
 void max_pool_grad_grad(bool f32, const void* x, const void* g, void* out,
                         const Pool2DParams& p) {
+  if (max_pool_grad_grad_disjoint(f32, x, g, out, p)) return;
   TF_DISPATCH(f32, max_pool_grad_grad_t(F32(x), F32(g), W32(out), p),
               max_pool_grad_grad_t(F64(x), F64(g), W64(out), p));
 }

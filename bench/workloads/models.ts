@@ -6,8 +6,8 @@
  *   transformer: keras.io "Text classification with Transformer" (vocab 20000, maxlen 200,
  *                embed 32, 2 heads of key_dim 32 as keras.io's MultiHeadAttention(key_dim=embed),
  *                ff 32, batch 32), one Adam step with its dropouts (0.1) on
- *   mnist:       keras.io "Simple MNIST convnet" (conv 32, pool, conv 64, pool, dropout 0.5,
- *                dense 10), one Adam step, batch 128
+ *   mnist:       keras.io "Simple MNIST convnet" (Keras Conv2D 32 relu, pool, Conv2D 64 relu,
+ *                pool, dropout 0.5, dense 10), one Adam step, batch 128
  *   lstm:        tf.keras.layers.LSTM of 128 units over 50 steps of 32 features, batch 32, a
  *                dense 10 on the last state (PyTorch: nn.LSTM); one Adam step
  *   gru:         the same with tf.keras.layers.GRU (Keras 3's reset_after form, PyTorch: nn.GRU)
@@ -127,21 +127,22 @@ const mnist: Workload = {
   what: "keras.io MNIST convnet, Adam step, batch 128",
   build() {
     tf.random.setSeed(2);
-    const c1 = variable([3, 3, 1, 32], 0.2);
-    const cb1 = zerosVar([32]);
-    const c2 = variable([3, 3, 32, 64], 0.05);
-    const cb2 = zerosVar([64]);
+    // keras.io's layers.Conv2D(n, kernel_size=(3, 3), activation="relu"): the layer runs conv,
+    // bias and relu as one fused op (_FusedConv2D, as TensorFlow's grappler does for Keras; the
+    // PyTorch twin's F.conv2d takes the bias too).
+    const conv1 = new tf.keras.layers.Conv2D(32, 3, { activation: "relu" });
+    const conv2 = new tf.keras.layers.Conv2D(64, 3, { activation: "relu" });
+    conv1.build([128, 28, 28, 1]);
+    conv2.build([128, 13, 13, 32]);
     const wd = variable([1600, 10], 0.03);
     const bd = zerosVar([10]);
-    const params = [c1, cb1, c2, cb2, wd, bd];
+    const params = [...conv1.trainableWeights, ...conv2.trainableWeights, wd, bd];
     const x = tf.random.uniform([128, 28, 28, 1]);
     const labels = tf.random.uniform([128], { maxval: 10, dtype: "int32" });
     const opt = new tf.keras.optimizers.Adam(1e-3);
     return trainStep(params, opt, () => {
-      let h = tf.relu(tf.nn.biasAdd(tf.nn.conv2d(x, c1, 1, "VALID"), cb1));
-      h = tf.nn.maxPool2d(h, 2, 2, "VALID");
-      h = tf.relu(tf.nn.biasAdd(tf.nn.conv2d(h, c2, 1, "VALID"), cb2));
-      h = tf.nn.maxPool2d(h, 2, 2, "VALID");
+      let h = tf.nn.maxPool2d(conv1.apply(x) as Tensor, 2, 2, "VALID");
+      h = tf.nn.maxPool2d(conv2.apply(h) as Tensor, 2, 2, "VALID");
       h = tf.nn.dropout(tf.reshape(h, [128, 1600]), 0.5);
       const logits = dense(h, wd, bd);
       return tf.reduceMean(tf.nn.sparseSoftmaxCrossEntropyWithLogits(labels, logits));

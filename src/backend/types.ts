@@ -18,6 +18,7 @@ import type { RnnKernels } from "./rnn.js";
 import type { Nn3dKernels } from "./nn3d.js";
 import type { NnImageKernels } from "./nn-image.js";
 import type { SpecialKernels } from "./special.js";
+import type { ConvFusedKernels } from "./conv-fused.js";
 
 export interface Backend
   extends
@@ -35,6 +36,7 @@ export interface Backend
     Nn3dKernels,
     NnImageKernels,
     SpecialKernels,
+    ConvFusedKernels,
     StorageKernels {
   readonly name: "js" | "native";
 }

@@ -48,6 +48,11 @@ export interface ConvFamily<A, P> {
     readonly input: OpCheck<WithInputShape<A>>;
     readonly filter: OpCheck<WithFilterShape<A>>;
   };
+  /**
+   * The ops whose kernels (on every backend) write every element of their output, which is then
+   * allocated uninitialized (no zero fill of a big activation first). Default: none.
+   */
+  readonly overwritesOutputs?: { readonly forward?: boolean; readonly input?: boolean };
 }
 
 /** Both float, of one dtype. */
@@ -103,6 +108,7 @@ export function defineConvFamily<A extends object, P>(
         params(names.forward, x.shape, w.shape, a),
       ),
     saveInputs: [0, 1],
+    overwritesOutputs: f.overwritesOutputs?.forward === true,
     // y is linear in x and in w: each cotangent is the adjoint map applied to dy. The first
     // layer's input gradient is rarely wanted: skip what the caller does not need.
     grad: ([dy], c) => {
@@ -134,6 +140,7 @@ export function defineConvFamily<A extends object, P>(
         params(names.input, a.inputShape, w.shape, a),
       ),
     saveInputs: [0, 1],
+    overwritesOutputs: f.overwritesOutputs?.input === true,
     grad: ([g], c) => {
       const w = saved(c.inputs[0]);
       const dy = saved(c.inputs[1]);

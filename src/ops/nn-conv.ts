@@ -51,7 +51,7 @@ export interface Conv2DOptions {
  * Everything a conv kernel needs, from an input of shape `x` and filters of shape `w`;
  * checks that they fit. The output is [batch, outH, outW, outC].
  */
-function convParams(op: string, x: Shape, w: Shape, a: ConvAttrs): Conv2DParams {
+export function convParams(op: string, x: Shape, w: Shape, a: ConvAttrs): Conv2DParams {
   checkRank4(op, "input", x, "[batch, height, width, channels]");
   checkRank4(op, "filter", w, "[height, width, in_channels, out_channels]");
   if (x[3] !== w[2]) {
@@ -93,6 +93,8 @@ const family = defineConvFamily<ConvAttrs, Conv2DParams>({
   },
   params: convParams,
   outShape: outShapeOf,
+  // The JS and native conv2d and conv2dBackpropInput kernels write (or zero) every element.
+  overwritesOutputs: { forward: true, input: true },
   kernels: {
     forward: (b, x, w, y, p) => b.conv2d(x, w, y, p),
     input: (b, w, dy, dx, p) => b.conv2dBackpropInput(w, dy, dx, p),

@@ -102,6 +102,8 @@ export const MaxPool: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
     b.maxPool(b.read(x) as NumArray, b.read(y) as NumArray, poolParams("MaxPool", x.shape, a)),
   saveInputs: [0],
   saveOutputs: [0],
+  // Both backends write every window's max (no zero fill of a big output first).
+  overwritesOutputs: true,
   // The cotangent of each window goes to its max.
   grad: ([dy], c) => [runOp1(MaxPoolGrad, [saved(c.inputs[0]), saved(c.outputs[0]), dy], c.attrs)],
 });
@@ -166,6 +168,8 @@ function argmaxRoutingOp(
         poolParams(name, x.shape, a),
       ),
     saveInputs: [0, 1],
+    // Both backends write every element (zeros where no window's max lies).
+    overwritesOutputs: true,
     grad: ([h], c) => {
       const x = saved(c.inputs[0]);
       const y = saved(c.inputs[1]);

@@ -14,6 +14,7 @@ import { jsRnn } from "./rnn.js";
 import { jsNn3d } from "./nn3d.js";
 import { jsNnImage } from "./nn-image.js";
 import { jsSpecial } from "./special.js";
+import { jsConvFused } from "./conv-fused.js";
 import { typedArrayStorage } from "../storage.js";
 
 export const jsBackend: Backend = {
@@ -32,5 +33,6 @@ export const jsBackend: Backend = {
   ...jsNn3d,
   ...jsNnImage,
   ...jsSpecial,
+  ...jsConvFused,
   ...typedArrayStorage,
 };

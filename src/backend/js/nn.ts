@@ -165,7 +165,9 @@ export const jsNn: NnKernels = {
 
   conv2dBackpropInput(w, dy, dx, p) {
     // The patches' cotangents, dy [P, outC] times the filter transposed [outC, K], scattered
-    // back (col2im) onto the input pixels each patch was read from.
+    // back (col2im) onto the input pixels each patch was read from. dx may arrive
+    // uninitialized (Conv2DBackpropInput overwrites its output): zero it first.
+    dx.fill(0);
     const { batch, outH, outW, outC } = p;
     const K = p.filterH * p.filterW * p.inC;
     const P = batch * outH * outW;
@@ -239,6 +241,8 @@ export const jsNn: NnKernels = {
 
   maxPoolGrad(x, dy, dx, p) {
     const acc = accumulator(dx);
+    // dx may arrive uninitialized (MaxPoolGrad overwrites its output).
+    if (acc === dx) dx.fill(0);
     const arg = new Int32Array(p.channels);
     forEachWindow(p, (xBase, hs, he, ws, we, yo) => {
       argmaxWindow(x, p, xBase, hs, he, ws, we, arg);

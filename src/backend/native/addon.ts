@@ -357,6 +357,15 @@ export interface NativeAddon {
   fft?(x: FloatArray, out: FloatArray, rows: number, n: number, inverse: boolean): void;
   /** 3-D convolution (native/bind_conv3d.cc); optional as transpose. */
   conv3d?(x: FloatArray, w: FloatArray, y: FloatArray, p: Conv3DParams): void;
+  /** y = act(conv2d(x, w) + bias) (native/bind_conv_fused.cc); optional as conv3d. */
+  conv2dBiasAct?(
+    x: FloatArray,
+    w: FloatArray,
+    bias: FloatArray,
+    y: FloatArray,
+    p: Conv2DParams,
+    relu: boolean,
+  ): void;
   conv3dBackpropInput?(w: FloatArray, dy: FloatArray, dx: FloatArray, p: Conv3DParams): void;
   conv3dBackpropFilter?(x: FloatArray, dy: FloatArray, dw: FloatArray, p: Conv3DParams): void;
   /** ReduceKernels.topK (native/sort.cc); float32, float64 or int32 x. Optional as transpose. */

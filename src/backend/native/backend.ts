@@ -16,6 +16,7 @@ import { nativeNnFused } from "./nn-fused.js";
 import { nativeRnn } from "./rnn.js";
 import { nativeNn3d } from "./nn3d.js";
 import { nativeSpecial } from "./special.js";
+import { nativeConvFused } from "./conv-fused.js";
 
 /**
  * Crossover sizes, in elements (multiply-adds for matmul and conv), measured with
@@ -133,6 +134,7 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
     ...nativeRnn(addon, js),
     ...nativeNn3d(addon, js),
     ...nativeSpecial(addon, js),
+    ...nativeConvFused(addon, js, THRESHOLDS),
     name: "native",
     ...windowKernels(addon, js),
 

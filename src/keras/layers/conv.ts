@@ -9,6 +9,7 @@ import { shapeStr } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { Variable } from "../../tensor/variable.js";
 import { add, cast, concat, expandDims, nn, pad, split, squeeze } from "../../ops/index.js";
+import { fusedConv2d } from "../../ops/nn-conv-fused.js";
 import * as activations from "../activations.js";
 import * as initializers from "../initializers.js";
 import { type BuildShape, Layer, type LayerOptions } from "../layer.js";
@@ -153,6 +154,19 @@ export abstract class BaseConv extends Layer {
     return x.dtype === k.dtype ? x : cast(x, k.dtype);
   }
 
+  /**
+   * "relu" or "linear" when the activation is one of those (by name, null, or the function
+   * itself), else null: the activations the fused convolution op applies.
+   */
+  protected fusableActivation(): "relu" | "linear" | null {
+    const id = this.#activationId;
+    if (id === null || id === undefined || id === activations.linear) return "linear";
+    if (id === activations.relu) return "relu";
+    if (typeof id !== "string") return null;
+    const name = id.toLowerCase();
+    return name === "relu" ? "relu" : name === "linear" ? "linear" : null;
+  }
+
   /** y + bias, then the activation. */
   protected finish(y: Tensor): Tensor {
     const out = this.#bias === null ? y : add(y, this.#bias);
@@ -219,6 +233,18 @@ export class Conv2D extends BaseConv {
   call(inputs: Tensor): Tensor {
     const x = this.checkInput(inputs, 2, true);
     const padding = this.padding === "same" ? "SAME" : "VALID";
+    // Conv, bias and relu (or no activation) as one op, as TensorFlow's grappler fuses them
+    // (_FusedConv2D): one pass and one output instead of three.
+    const act = this.fusableActivation();
+    const bias = this.bias;
+    if (this.groups === 1 && bias !== null && act !== null) {
+      return fusedConv2d(x, this.kernel, bias, {
+        strides: [this.strides[0], this.strides[1]],
+        dilations: [this.dilationRate[0], this.dilationRate[1]],
+        padding,
+        activation: act,
+      });
+    }
     return this.finish(
       groupedConv2d(x, this.kernel, this.strides, padding, this.dilationRate, this.groups),
     );

@@ -1,0 +1,55 @@
+// N-API entry point of the fused convolution (conv_direct.h): conv2dBiasAct(x, w, bias, y,
+// params, relu) -> y = act(conv2d(x, w) + bias), params as conv2d's, act max(., 0) when relu
+// else the identity. Argument rules: addon.cc.
+#include <cstring>
+
+#include "binding.h"
+#include "conv_direct.h"
+
+namespace {
+
+using namespace tf_bind;  // NOLINT: the binding helpers
+using tf::DType;
+
+Napi::Value Conv2DBiasAct(const Napi::CallbackInfo& info) {
+  Call c(info, "conv2dBiasAct");
+  Napi::Object o = c.params(4);
+  tf::Conv2DParams p;
+  p.batch = c.prop(o, "batch");
+  p.inH = c.prop(o, "inH");
+  p.inW = c.prop(o, "inW");
+  p.inC = c.prop(o, "inC");
+  p.outH = c.prop(o, "outH");
+  p.outW = c.prop(o, "outW");
+  p.outC = c.prop(o, "outC");
+  p.filterH = c.prop(o, "filterH");
+  p.filterW = c.prop(o, "filterW");
+  p.strideH = c.prop(o, "strideH");
+  p.strideW = c.prop(o, "strideW");
+  p.dilationH = c.prop(o, "dilationH");
+  p.dilationW = c.prop(o, "dilationW");
+  p.padTop = c.prop(o, "padTop");
+  p.padLeft = c.prop(o, "padLeft");
+  // As conv2d's binding: tap offsets stay far from overflow, and every tap is bounds-checked.
+  c.product({p.outH + p.filterH, p.strideH + p.dilationH + p.padTop + 1, 1024});
+  c.product({p.outW + p.filterW, p.strideW + p.dilationW + p.padLeft + 1, 1024});
+  const bool relu = c.flag(5, "relu");
+  Arr x = c.float_array(0, "x");
+  Arr w = c.float_array(1, "w");
+  Arr b = c.float_array(2, "bias");
+  Arr y = c.float_array(3, "y");
+  c.same_dtype({&x, &w, &b, &y});
+  c.expect_len(x, c.product({p.batch, p.inH, p.inW, p.inC}));
+  c.expect_len(w, c.product({p.filterH, p.filterW, p.inC, p.outC}));
+  c.expect_len(b, p.outC);
+  const int64_t ys = c.product({p.batch, p.outH, p.outW, p.outC});
+  c.expect_len(y, ys);
+  c.disjoint({&y}, {&x, &w, &b});
+  if (ys == 0) return c.env().Undefined();
+  tf::conv2d_bias_act(x.dtype == DType::F32, x.data, w.data, b.data, y.data, p, relu);
+  return c.env().Undefined();
+}
+
+}  // namespace
+
+TF_BIND("conv2dBiasAct", Conv2DBiasAct);
