@@ -15,7 +15,7 @@
 #include "common.h"
 #include "kernels.h"
 #include "threadpool.h"
-#include "gelu512.h"
+#include "vec512.h"
 #include "vgelu.h"
 #include "vmath.h"
 #include "vmath_f64.h"
@@ -405,7 +405,7 @@ void map_vec64_entry(const void* x, void* y, int64_t n) {
 // float32 Gelu: the 16-lane loop of gelu512.cc where the CPU has AVX-512F (about twice the AVX2
 // loop's throughput), else the AVX2 one.
 void gelu_f32_entry(const void* x, void* y, int64_t n) {
-  if (gelu512_active())
+  if (vec512_active())
     return gelu512_f32(static_cast<const float*>(x), static_cast<float*>(y), n);
   map_vec<&vwrap_Gelu>(static_cast<const float*>(x), static_cast<float*>(y), n);
 }
@@ -515,7 +515,7 @@ void vv_vec_entry(const void* a, const void* b, void* y, int64_t n) {
 #if TF_X86
 // float32 GeluGrad: the 16-lane loop of gelu512.cc where the CPU has AVX-512F, else AVX2.
 void gelu_grad_f32_entry(const void* a, const void* b, void* y, int64_t n) {
-  if (gelu512_active())
+  if (vec512_active())
     return gelu_grad512_f32(static_cast<const float*>(a), static_cast<const float*>(b),
                             static_cast<float*>(y), n);
   vv_vec_entry<BOpGeluGrad, &vwrap2_GeluGrad>(a, b, y, n);

@@ -1,6 +1,6 @@
-// The AVX-512F GELU loops of gelu512.h. The 16-lane code is compiled for avx512f in this file
+// The AVX-512F GELU loops of vec512.h, and the switch of all its loops (vec512_active). The 16-lane code is compiled for avx512f in this file
 // only and reached only after the CPU said it has it.
-#include "gelu512.h"
+#include "vec512.h"
 
 #include <atomic>
 
@@ -12,10 +12,12 @@
 #else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx2,fma")
-// GCC 12's unmasked _mm512_min_ps / _mm512_max_ps pass _mm512_undefined_ps() as the unused
-// merge source, which -Wmaybe-uninitialized reports at every inlined call.
+// GCC 12's unmasked AVX-512 intrinsics (min, max, conversions, extracts) pass an
+// _mm512_undefined_*() value as the unused merge source, which -W(maybe-)uninitialized
+// reports at every inlined call.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include "vgelu512.h"
 namespace tf {
@@ -68,7 +70,7 @@ bool cpu_has_avx512f() {
 
 }  // namespace
 
-bool gelu512_active() {
+bool vec512_active() {
   static const bool has = cpu_has_avx512f();
   return has && isa() == Isa::Avx2 && g_allow512.load(std::memory_order_relaxed);
 }
@@ -89,10 +91,10 @@ void gelu_grad512_f32(const float* dy, const float* x, float* y, int64_t n) {
 #endif
 }
 
-bool gelu_allow_avx512(bool allow) { return g_allow512.exchange(allow); }
+bool vec512_allow(bool allow) { return g_allow512.exchange(allow); }
 
-const char* gelu_path() {
-  if (gelu512_active()) return "avx512";
+const char* vec512_path() {
+  if (vec512_active()) return "avx512";
   return isa() == Isa::Avx2 ? "avx2" : "scalar";
 }
 

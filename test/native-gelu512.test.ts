@@ -22,17 +22,17 @@ type Path = "avx512" | "avx2" | "scalar";
 /** Runs body with the native GELU loops on `path`; false when the machine lacks it. */
 function onPath(a: NativeAddon, path: Path, body: () => void): boolean {
   const isa = a.isa();
-  const allowed = a.geluAllowAvx512?.(path === "avx512") ?? false;
+  const allowed = a.vec512Allow?.(path === "avx512") ?? false;
   try {
     if (a.setIsa(path === "scalar" ? "scalar" : "avx2-fma") === "scalar" && path !== "scalar") {
       return false;
     }
-    if ((a.geluPath?.() ?? "avx2") !== path) return false;
+    if ((a.vec512Path?.() ?? "avx2") !== path) return false;
     body();
     return true;
   } finally {
     a.setIsa(isa);
-    a.geluAllowAvx512?.(allowed);
+    a.vec512Allow?.(allowed);
   }
 }
 

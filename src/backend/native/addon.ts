@@ -418,12 +418,12 @@ export interface NativeAddon {
   /** Allows or forbids their AVX-512 path (tests of the AVX2 one); returns the previous setting. */
   convDirectAllowAvx512?(allow: boolean): boolean;
   /**
-   * The loops float32 Gelu and GeluGrad run now (native/gelu512.cc): AVX-512 on top of setIsa's
-   * AVX2 where the CPU has AVX-512F.
+   * The loops of float32 Gelu, GeluGrad, Softmax and LogSoftmax now (native/vec512.h): AVX-512
+   * on top of setIsa's AVX2 where the CPU has AVX-512F.
    */
-  geluPath?(): "avx512" | "avx2" | "scalar";
-  /** Allows or forbids the AVX-512 GELU loops (tests of the AVX2 ones); returns the previous setting. */
-  geluAllowAvx512?(allow: boolean): boolean;
+  vec512Path?(): "avx512" | "avx2" | "scalar";
+  /** Allows or forbids those AVX-512 loops (tests of the AVX2 ones); returns the previous setting. */
+  vec512Allow?(allow: boolean): boolean;
   /**
    * Philox4x32-10 uniform draws into out from the blocks at the 128-bit counter (ctr0 lowest
    * word) under the key (native/philox.cc): the bits of random-philox.ts's fillUniform (4 draws

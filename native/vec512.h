@@ -1,0 +1,33 @@
+// 16-lane AVX-512F float32 loops for elementwise.cc and nn.cc: GELU (exact erf form) and
+// GeluGrad (gelu512.cc, on vgelu512.h), and softmax / log-softmax rows and their gradients' rows (softmax512.cc). Used
+// where the CPU has AVX-512F, the ISA is AVX2 (setIsa) and the test hook allows it
+// (vec512Allow); otherwise the callers run their AVX2 or scalar loops.
+#pragma once
+
+#include <cstdint>
+
+namespace tf {
+
+// True when the functions below may run now.
+bool vec512_active();
+// Test hook: allows or forbids the AVX-512 loops; returns the previous setting.
+bool vec512_allow(bool allow);
+// "avx512" | "avx2" | "scalar": the loops these float32 kernels run now.
+const char* vec512_path();
+
+// y[i] = x[i] Phi(x[i]), i < n.
+void gelu512_f32(const float* x, float* y, int64_t n);
+// y[i] = dy[i] (Phi(x[i]) + x[i] phi(x[i])), i < n.
+void gelu_grad512_f32(const float* dy, const float* x, float* y, int64_t n);
+
+// One float32 row of softmax (log = false) or log-softmax along its n contiguous values, as
+// nn.cc's AVX2 row loop computes it (max subtracted exactly, sum and scaling in double). Returns
+// false, writing nothing, when the row holds a NaN or an infinite maximum: the caller's loop
+// handles those rows.
+bool softmax512_row(const float* x, float* y, int64_t n, bool log);
+// One float32 row of fused.cc's softmax (log = false: dx = y (dy - sum(dy y))) or log-softmax
+// (dx = dy - exp(y) sum(dy)) gradient, as its AVX2 row loop computes it (fused.cc calls it for
+// log-softmax only, whose exp makes the row compute bound).
+void softmax_grad512_row(const float* y, const float* dy, float* dx, int64_t n, bool log);
+
+}  // namespace tf
