@@ -1,5 +1,5 @@
-// 16-lane AVX-512F float32 loops for elementwise.cc and nn.cc: GELU (exact erf form) and
-// GeluGrad (gelu512.cc, on vgelu512.h), and softmax / log-softmax rows and their gradients' rows (softmax512.cc). Used
+// 16-lane AVX-512F float32 loops for elementwise.cc, nn.cc and fused.cc: GELU (exact erf form),
+// GeluGrad and the fused gradients computed in double (gelu512.cc, on vgelu512.h), and softmax / log-softmax rows and their gradients' rows (softmax512.cc). Used
 // where the CPU has AVX-512F, the ISA is AVX2 (setIsa) and the test hook allows it
 // (vec512Allow); otherwise the callers run their AVX2 or scalar loops.
 #pragma once
@@ -19,6 +19,12 @@ const char* vec512_path();
 void gelu512_f32(const float* x, float* y, int64_t n);
 // y[i] = dy[i] (Phi(x[i]) + x[i] phi(x[i])), i < n.
 void gelu_grad512_f32(const float* dy, const float* x, float* y, int64_t n);
+
+// The float32 fused gradients that elementwise.cc computes in double, y[i] = f(a[i], b[i]):
+// SigmoidGrad (b a (1 - a)), TanhGrad (b (1 - a)(1 + a)), SquareGrad (2 a b), TanGrad
+// (b (1 + a^2)); the same double operations on 8-double halves, rounded once to float.
+enum Double512Grad { kSigmoidGrad512 = 0, kTanhGrad512 = 1, kSquareGrad512 = 2, kTanGrad512 = 3 };
+void double_grad512_f32(int op, const float* a, const float* b, float* y, int64_t n);
 
 // One float32 row of softmax (log = false) or log-softmax along its n contiguous values, as
 // nn.cc's AVX2 row loop computes it (max subtracted exactly, sum and scaling in double). Returns

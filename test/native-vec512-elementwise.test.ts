@@ -1,5 +1,8 @@
 /**
- * The AVX-512 float32 GELU loops (native/gelu512.cc, reached through the Gelu and GeluGrad ops):
+ * The AVX-512 float32 elementwise loops (native/gelu512.cc): the fused gradients computed in
+ * double (SigmoidGrad, TanhGrad, SquareGrad, TanGrad: the JS loops' exact values on the 16-lane
+ * path, as the same double operations rounded once), and GELU (reached through the Gelu and
+ * GeluGrad ops):
  * against the JS double loops on odd lengths (the masked tail), a dense sweep of the range where
  * the values are normal floats, and special values, on each path the machine has (avx512, avx2
  * with the AVX-512 loops forbidden, scalar); float64 rides along (it never takes the 16-lane
@@ -175,3 +178,53 @@ test("tf.nn.gelu and its gradient: the same values on every path, float32, acros
     }
   }
 });
+
+// [op, range of a, range of b]: a is the forward's output (or input for SquareGrad), b = dy.
+const DOUBLE_GRADS: [string, [number, number], [number, number]][] = [
+  ["SigmoidGrad", [0, 1], [-3, 3]],
+  ["TanhGrad", [-1, 1], [-3, 3]],
+  ["SquareGrad", [-50, 50], [-3, 3]],
+  ["TanGrad", [-20, 20], [-3, 3]],
+];
+
+for (const path of ["avx512", "avx2", "scalar"] as const) {
+  test(`SigmoidGrad / TanhGrad / SquareGrad / TanGrad float32 loops on ${path}: = JS`, (t: TestContext) => {
+    const a = addon;
+    if (a === null) {
+      t.skip("native addon not loaded");
+      return;
+    }
+    const ran = onPath(a, path, () => {
+      const r = rng(31);
+      for (const [name, ra, rb] of DOUBLE_GRADS) {
+        const idx = a.binaryNames.indexOf(name);
+        assert.ok(idx >= 0, `${name} has a native kernel`);
+        for (const n of [1, 5, 15, 16, 17, 31, 33, 1031]) {
+          const x = new Float32Array(n);
+          const dy = new Float32Array(n);
+          for (let i = 0; i < n; i++) {
+            x[i] = ra[0] + (ra[1] - ra[0]) * r();
+            dy[i] = rb[0] + (rb[1] - rb[0]) * r();
+          }
+          if (n > 40) {
+            x.set(SPECIAL, 3);
+            dy.set(SPECIAL, 20);
+            dy.set([1e-40, -3e-39, 1e30], 0); // subnormal and huge dy: products round alike
+          }
+          const got = new Float32Array(n);
+          const want = new Float32Array(n);
+          a.binaryFlat(idx, x, dy, got);
+          jsBackend.binary(scalarOf(name), x, [n], dy, [n], want, [n]);
+          for (let i = 0; i < n; i++) {
+            const what = `${name} ${path} n=${n} (${x[i]}, ${dy[i]}): native ${got[i]}, JS ${want[i]}`;
+            // 16 lanes: the same double operations as JS, rounded once: equal. AVX2 and scalar:
+            // the compiler may fuse a multiply-add in double, a last-bit difference at most.
+            if (path === "avx512") assert.ok(Object.is(got[i], want[i]), what);
+            else assert.ok(close(got[i], want[i], 0, 2 ** -23), what);
+          }
+        }
+      }
+    });
+    if (!ran) t.skip(`no ${path} path on this machine`);
+  });
+}
