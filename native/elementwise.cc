@@ -523,8 +523,9 @@ void gelu_grad_f32_entry(const void* a, const void* b, void* y, int64_t n) {
 #endif
 
 #if TF_X86
-// float32 SigmoidGrad, TanhGrad, SquareGrad and TanGrad: the 16-lane loops of gelu512.cc (the same
-// double formulas on 8-double halves) where the CPU has AVX-512F, else the loops below.
+// float32 SigmoidGrad, TanhGrad, SquareGrad, TanGrad, SqrtGrad, RsqrtGrad, ReciprocalGrad and
+// EluGrad: the 16-lane loops of gelu512.cc (the same double formulas on 8-double halves) where
+// the CPU has AVX-512F, else the loops below.
 template <class Op, int K>
 void double_grad_f32_entry(const void* a, const void* b, void* y, int64_t n) {
   if (vec512_active())
@@ -564,6 +565,10 @@ struct BinaryTable {
     f32[B_TanhGrad].vv = &double_grad_f32_entry<BOpTanhGrad, kTanhGrad512>;
     f32[B_SquareGrad].vv = &double_grad_f32_entry<BOpSquareGrad, kSquareGrad512>;
     f32[B_TanGrad].vv = &double_grad_f32_entry<BOpTanGrad, kTanGrad512>;
+    f32[B_SqrtGrad].vv = &double_grad_f32_entry<BOpSqrtGrad, kSqrtGrad512>;
+    f32[B_RsqrtGrad].vv = &double_grad_f32_entry<BOpRsqrtGrad, kRsqrtGrad512>;
+    f32[B_ReciprocalGrad].vv = &double_grad_f32_entry<BOpReciprocalGrad, kReciprocalGrad512>;
+    f32[B_EluGrad].vv = &double_grad_f32_entry<BOpEluGrad, kEluGrad512>;
 #endif
   }
 };

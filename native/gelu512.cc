@@ -67,8 +67,19 @@ inline __m512d grad_pd(__m512d a, __m512d b) {
       return _mm512_mul_pd(b, _mm512_mul_pd(_mm512_sub_pd(one, a), _mm512_add_pd(one, a)));
     case kSquareGrad512:  // 2 x dy
       return _mm512_mul_pd(_mm512_mul_pd(_mm512_set1_pd(2.0), a), b);
-    default:  // TanGrad: dy (1 + y^2)
+    case kTanGrad512:  // dy (1 + y^2)
       return _mm512_mul_pd(b, _mm512_add_pd(one, _mm512_mul_pd(a, a)));
+    case kSqrtGrad512:  // dy 0.5 / y
+      return _mm512_div_pd(_mm512_mul_pd(b, _mm512_set1_pd(0.5)), a);
+    case kRsqrtGrad512:  // -0.5 dy y^3
+      return _mm512_mul_pd(_mm512_mul_pd(_mm512_set1_pd(-0.5), b),
+                           _mm512_mul_pd(_mm512_mul_pd(a, a), a));
+    case kReciprocalGrad512:  // -dy y^2 (-dy as -1 dy: dy = 0 gives -0 as in JS)
+      return _mm512_mul_pd(_mm512_mul_pd(_mm512_set1_pd(-1.0), b), _mm512_mul_pd(a, a));
+    default: {  // EluGrad: dy where y > 0, else dy (y + 1)
+      const __mmask8 pos = _mm512_cmp_pd_mask(b, _mm512_setzero_pd(), _CMP_GT_OQ);
+      return _mm512_mask_mov_pd(_mm512_mul_pd(a, _mm512_add_pd(b, one)), pos, a);
+    }
   }
 }
 template <int Op>
@@ -143,8 +154,16 @@ void double_grad512_f32(int op, const float* a, const float* b, float* y, int64_
       return grad_loop<kTanhGrad512>(a, b, y, n);
     case kSquareGrad512:
       return grad_loop<kSquareGrad512>(a, b, y, n);
-    default:
+    case kTanGrad512:
       return grad_loop<kTanGrad512>(a, b, y, n);
+    case kSqrtGrad512:
+      return grad_loop<kSqrtGrad512>(a, b, y, n);
+    case kRsqrtGrad512:
+      return grad_loop<kRsqrtGrad512>(a, b, y, n);
+    case kReciprocalGrad512:
+      return grad_loop<kReciprocalGrad512>(a, b, y, n);
+    default:
+      return grad_loop<kEluGrad512>(a, b, y, n);
   }
 #else
   (void)op, (void)a, (void)b, (void)y, (void)n;

@@ -22,8 +22,19 @@ void gelu_grad512_f32(const float* dy, const float* x, float* y, int64_t n);
 
 // The float32 fused gradients that elementwise.cc computes in double, y[i] = f(a[i], b[i]):
 // SigmoidGrad (b a (1 - a)), TanhGrad (b (1 - a)(1 + a)), SquareGrad (2 a b), TanGrad
-// (b (1 + a^2)); the same double operations on 8-double halves, rounded once to float.
-enum Double512Grad { kSigmoidGrad512 = 0, kTanhGrad512 = 1, kSquareGrad512 = 2, kTanGrad512 = 3 };
+// (b (1 + a^2)), SqrtGrad (b 0.5 / a), RsqrtGrad (-0.5 b a^3), ReciprocalGrad (-b a^2) and
+// EluGrad (b > 0 ? a : a (b + 1)); the same double operations on 8-double halves, rounded once
+// to float.
+enum Double512Grad {
+  kSigmoidGrad512 = 0,
+  kTanhGrad512,
+  kSquareGrad512,
+  kTanGrad512,
+  kSqrtGrad512,
+  kRsqrtGrad512,
+  kReciprocalGrad512,
+  kEluGrad512
+};
 void double_grad512_f32(int op, const float* a, const float* b, float* y, int64_t n);
 
 // One float32 row of softmax (log = false) or log-softmax along its n contiguous values, as

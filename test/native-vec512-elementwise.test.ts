@@ -1,7 +1,8 @@
 /**
  * The AVX-512 float32 elementwise loops (native/gelu512.cc): the fused gradients computed in
- * double (SigmoidGrad, TanhGrad, SquareGrad, TanGrad: the JS loops' exact values on the 16-lane
- * path, as the same double operations rounded once), and GELU (reached through the Gelu and
+ * double (SigmoidGrad, TanhGrad, SquareGrad, TanGrad, SqrtGrad, RsqrtGrad, ReciprocalGrad,
+ * EluGrad: the JS loops' exact values on the 16-lane path, as the same double operations rounded
+ * once), and GELU (reached through the Gelu and
  * GeluGrad ops):
  * against the JS double loops on odd lengths (the masked tail), a dense sweep of the range where
  * the values are normal floats, and special values, on each path the machine has (avx512, avx2
@@ -179,16 +180,21 @@ test("tf.nn.gelu and its gradient: the same values on every path, float32, acros
   }
 });
 
-// [op, range of a, range of b]: a is the forward's output (or input for SquareGrad), b = dy.
+// [op, range of a, range of b]: a is the forward's output (its input for SquareGrad), b = dy.
 const DOUBLE_GRADS: [string, [number, number], [number, number]][] = [
   ["SigmoidGrad", [0, 1], [-3, 3]],
   ["TanhGrad", [-1, 1], [-3, 3]],
   ["SquareGrad", [-50, 50], [-3, 3]],
   ["TanGrad", [-20, 20], [-3, 3]],
+  ["SqrtGrad", [0.01, 100], [-3, 3]],
+  ["RsqrtGrad", [0.01, 100], [-3, 3]],
+  ["ReciprocalGrad", [-100, 100], [-3, 3]],
+  // EluGrad(dy, y): here a = dy, b = y.
+  ["EluGrad", [-3, 3], [-1, 3]],
 ];
 
 for (const path of ["avx512", "avx2", "scalar"] as const) {
-  test(`SigmoidGrad / TanhGrad / SquareGrad / TanGrad float32 loops on ${path}: = JS`, (t: TestContext) => {
+  test(`fused gradients computed in double, float32 loops on ${path}: = JS`, (t: TestContext) => {
     const a = addon;
     if (a === null) {
       t.skip("native addon not loaded");
