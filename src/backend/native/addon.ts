@@ -111,6 +111,15 @@ export interface NativeAddon {
   /** FusedKernels.softmaxGrad; optional as transpose. */
   softmaxGrad?(y: FloatArray, dy: FloatArray, out: FloatArray, p: AxisParams, log: boolean): void;
   /**
+   * The loops of float32 Gelu, GeluGrad, the fused gradients computed in double (SigmoidGrad,
+   * TanhGrad, SquareGrad, TanGrad, SqrtGrad, RsqrtGrad, ReciprocalGrad, EluGrad), Softmax,
+   * LogSoftmax and LogSoftmaxGrad rows now (native/vec512.h): "avx512" on top of setIsa's AVX2
+   * where the CPU has AVX-512F.
+   */
+  vec512Path?(): "avx512" | "avx2" | "scalar";
+  /** Allows or forbids those AVX-512 loops (tests of the AVX2 ones); returns the previous setting. */
+  vec512Allow?(allow: boolean): boolean;
+  /**
    * Movement kernels (native/movement2.h); each optional as transpose. stridedCopy: for every
    * index i of dims, dst[dstBase + sum i_a dstStrides[a]] = src[srcBase + sum i_a srcStrides[a]]
    * (strides may be negative, source strides zero; destinations distinct; every offset inside
@@ -417,13 +426,6 @@ export interface NativeAddon {
   convDirectPath?(): "avx512" | "avx2" | "scalar";
   /** Allows or forbids their AVX-512 path (tests of the AVX2 one); returns the previous setting. */
   convDirectAllowAvx512?(allow: boolean): boolean;
-  /**
-   * The loops of float32 Gelu, GeluGrad, Softmax and LogSoftmax now (native/vec512.h): AVX-512
-   * on top of setIsa's AVX2 where the CPU has AVX-512F.
-   */
-  vec512Path?(): "avx512" | "avx2" | "scalar";
-  /** Allows or forbids those AVX-512 loops (tests of the AVX2 ones); returns the previous setting. */
-  vec512Allow?(allow: boolean): boolean;
   /**
    * Philox4x32-10 uniform draws into out from the blocks at the 128-bit counter (ctr0 lowest
    * word) under the key (native/philox.cc): the bits of random-philox.ts's fillUniform (4 draws
