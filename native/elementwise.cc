@@ -15,6 +15,7 @@
 #include "common.h"
 #include "kernels.h"
 #include "threadpool.h"
+#include "vec512.h"
 #include "vgelu.h"
 #include "vmath.h"
 #include "vmath_avx512.h"
@@ -416,6 +417,16 @@ void map_vec512_entry(const void* x, void* y, int64_t n) {
 }
 #endif
 
+#if TF_X86
+// float32 Gelu: the 16-lane loop of gelu512.cc where the CPU has AVX-512F (about twice the AVX2
+// loop's throughput), else the AVX2 one.
+void gelu_f32_entry(const void* x, void* y, int64_t n) {
+  if (vec512_active())
+    return gelu512_f32(static_cast<const float*>(x), static_cast<float*>(y), n);
+  map_vec<&vwrap_Gelu>(static_cast<const float*>(x), static_cast<float*>(y), n);
+}
+#endif
+
 struct UnaryEntry {
   MapFn f32, f64;
   MapFn f32vec;  // AVX2 hand-written version, or null
@@ -446,7 +457,7 @@ struct UnaryTable {
     TF_FILL_VEC(Elu, x)
     TF_FILL_VEC(Selu, x)
     TF_FILL_VEC(Relu, x)
-    TF_FILL_VEC(Gelu, x)
+    e[U_Gelu].f32vec = &gelu_f32_entry;
     TF_FILL_VEC(GeluApproximate, x)
 #undef TF_FILL_VEC
 #define TF_FILL_VEC64(NAME, FN) e[U_##NAME].f64vec = &map_vec64_entry<&vwrap64_##NAME>;
@@ -522,6 +533,29 @@ void vv_vec_entry(const void* a, const void* b, void* y, int64_t n) {
 }
 #endif
 
+#if TF_X86
+// float32 GeluGrad: the 16-lane loop of gelu512.cc where the CPU has AVX-512F, else AVX2.
+void gelu_grad_f32_entry(const void* a, const void* b, void* y, int64_t n) {
+  if (vec512_active())
+    return gelu_grad512_f32(static_cast<const float*>(a), static_cast<const float*>(b),
+                            static_cast<float*>(y), n);
+  vv_vec_entry<BOpGeluGrad, &vwrap2_GeluGrad>(a, b, y, n);
+}
+#endif
+
+#if TF_X86
+// float32 SigmoidGrad, TanhGrad, SquareGrad, TanGrad, SqrtGrad, RsqrtGrad, ReciprocalGrad and
+// EluGrad: the 16-lane loops of gelu512.cc (the same double formulas on 8-double halves) where
+// the CPU has AVX-512F, else the loops below.
+template <class Op, int K>
+void double_grad_f32_entry(const void* a, const void* b, void* y, int64_t n) {
+  if (vec512_active())
+    return double_grad512_f32(K, static_cast<const float*>(a), static_cast<const float*>(b),
+                              static_cast<float*>(y), n);
+  vv_entry<Op, float, float>(a, b, y, n);
+}
+#endif
+
 template <class Op, class T, class O>
 BinaryLoops make_binary() {
   return BinaryLoops{&vv_entry<Op, T, O>, &vs_entry<Op, T, O>, &sv_entry<Op, T, O>,
@@ -547,6 +581,15 @@ struct BinaryTable {
 #define TF_FILL_VEC(NAME) f32[B_##NAME].vv = &vv_vec_entry<BOp##NAME, &vwrap2_##NAME>;
     TF_VEC_BINARY(TF_FILL_VEC)
 #undef TF_FILL_VEC
+    f32[B_GeluGrad].vv = &gelu_grad_f32_entry;
+    f32[B_SigmoidGrad].vv = &double_grad_f32_entry<BOpSigmoidGrad, kSigmoidGrad512>;
+    f32[B_TanhGrad].vv = &double_grad_f32_entry<BOpTanhGrad, kTanhGrad512>;
+    f32[B_SquareGrad].vv = &double_grad_f32_entry<BOpSquareGrad, kSquareGrad512>;
+    f32[B_TanGrad].vv = &double_grad_f32_entry<BOpTanGrad, kTanGrad512>;
+    f32[B_SqrtGrad].vv = &double_grad_f32_entry<BOpSqrtGrad, kSqrtGrad512>;
+    f32[B_RsqrtGrad].vv = &double_grad_f32_entry<BOpRsqrtGrad, kRsqrtGrad512>;
+    f32[B_ReciprocalGrad].vv = &double_grad_f32_entry<BOpReciprocalGrad, kReciprocalGrad512>;
+    f32[B_EluGrad].vv = &double_grad_f32_entry<BOpEluGrad, kEluGrad512>;
 #endif
   }
 };

@@ -6,6 +6,7 @@
 #include "common.h"
 #include "perf.h"
 #include "threadpool.h"
+#include "vec512.h"
 #include "vmath.h"
 
 namespace tf {
@@ -83,6 +84,12 @@ void grad(const T* y, const T* dy, T* dx, const AxisParams& p, bool log) {
       for (int64_t o = b; o < e; o++) {
 #if TF_X86
         if constexpr (std::is_same<T, float>::value) {
+          // Log-softmax rows on AVX-512F where the CPU has it (their exp makes them compute
+          // bound; the softmax rows are memory bound and no faster on 16 lanes).
+          if (log && vec512_active()) {
+            softmax_grad512_row(y + o * n, dy + o * n, dx + o * n, n, log);
+            continue;
+          }
           if (isa() == Isa::Avx2) {
             row_avx2(y + o * n, dy + o * n, dx + o * n, n, log);
             continue;

@@ -17,6 +17,7 @@
 #include "gemm.h"
 #include "pool_fast.h"
 #include "threadpool.h"
+#include "vec512.h"
 #include "vmath.h"
 
 namespace tf {
@@ -207,6 +208,12 @@ void softmax_t(const T* x, T* out, const AxisParams& p, bool log) {
       for (int64_t o = o0; o < o1; o++) {
         const T* xr = x + o * n;
         T* yr = out + o * n;
+#if TF_X86
+        // float32 rows on AVX-512F where the CPU has it (vec512.h; rows with a NaN or an
+        // infinite maximum come back and take the loops below).
+        if constexpr (std::is_same<T, float>::value)
+          if (vec512_active() && softmax512_row(xr, yr, n, log)) continue;
+#endif
         double mx = row_max_any(xr, n);
         double s = exp_shift(xr, mx, yr, n);
 #if TF_X86

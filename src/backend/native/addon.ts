@@ -111,6 +111,15 @@ export interface NativeAddon {
   /** FusedKernels.softmaxGrad; optional as transpose. */
   softmaxGrad?(y: FloatArray, dy: FloatArray, out: FloatArray, p: AxisParams, log: boolean): void;
   /**
+   * The loops of float32 Gelu, GeluGrad, the fused gradients computed in double (SigmoidGrad,
+   * TanhGrad, SquareGrad, TanGrad, SqrtGrad, RsqrtGrad, ReciprocalGrad, EluGrad), Softmax,
+   * LogSoftmax and LogSoftmaxGrad rows now (native/vec512.h): "avx512" on top of setIsa's AVX2
+   * where the CPU has AVX-512F.
+   */
+  vec512Path?(): "avx512" | "avx2" | "scalar";
+  /** Allows or forbids those AVX-512 loops (tests of the AVX2 ones); returns the previous setting. */
+  vec512Allow?(allow: boolean): boolean;
+  /**
    * Movement kernels (native/movement2.h); each optional as transpose. stridedCopy: for every
    * index i of dims, dst[dstBase + sum i_a dstStrides[a]] = src[srcBase + sum i_a srcStrides[a]]
    * (strides may be negative, source strides zero; destinations distinct; every offset inside
