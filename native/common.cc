@@ -7,6 +7,17 @@ namespace tf {
 
 namespace {
 
+bool cpu_has_avx512f() {
+#if TF_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+std::atomic<bool> g_allow512{true};
+
 bool cpu_has_avx2_fma() {
 #if TF_X86
   __builtin_cpu_init();
@@ -36,5 +47,17 @@ Isa set_isa(Isa want) {
 }
 
 const char* isa_name(Isa i) { return i == Isa::Avx2 ? "avx2-fma" : "scalar"; }
+
+bool avx512() {
+  static const bool has = cpu_has_avx512f();
+  return has && isa() == Isa::Avx2 && g_allow512.load(std::memory_order_relaxed);
+}
+
+bool allow_avx512(bool allow) { return g_allow512.exchange(allow); }
+
+const char* simd_path() {
+  if (avx512()) return "avx512";
+  return isa() == Isa::Avx2 ? "avx2" : "scalar";
+}
 
 }  // namespace tf

@@ -20,9 +20,13 @@
 #include <immintrin.h>
 // Functions that use AVX2 and FMA instructions; only called after isa() said they exist.
 #define TF_AVX2 __attribute__((target("avx2,fma")))
+// Functions that use AVX-512F (and AVX2/FMA, which every AVX-512F CPU has); only called after
+// avx512() said so.
+#define TF_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #else
 #define TF_X86 0
 #define TF_AVX2
+#define TF_AVX512
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -43,6 +47,17 @@ Isa isa();
 // Overrides the choice (for tests); returns the previous one. Avx2 is refused without support.
 Isa set_isa(Isa want);
 const char* isa_name(Isa i);
+
+// AVX-512F, one switch for every kernel with a 16-lane version (float32 vector math, fused
+// programs' arithmetic, GELU, softmax rows, the double-computed gradients, direct convolution
+// tiles, the float32 matmul micro-kernel): on when the CPU has AVX-512F, isa() is Avx2 and
+// tests have not forbidden it. Each 16-lane kernel gives its AVX2 kernel's results.
+bool avx512();
+// Allows or forbids the AVX-512F kernels (tests run the AVX2 code on an AVX-512 CPU);
+// returns the previous setting.
+bool allow_avx512(bool allow);
+// "avx512", "avx2" or "scalar": the widest kernels in use now.
+const char* simd_path();
 
 // A 64-byte aligned, growable scratch buffer (packing panels for GEMM, partial sums).
 // Growing throws std::bad_alloc, which the binding turns into a JS error.

@@ -75,24 +75,11 @@ constexpr int kRW[3] = {8, 8, 6};
 
 namespace {
 
-bool cpu_has_avx512() {
-#if TF_X86
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f");
-#else
-  return false;
-#endif
-}
-
-std::atomic<bool> g_allow512{true};
-
 enum class Path { Scalar, Avx2, Avx512 };
 
 Path path() {
 #if TF_X86
-  static const bool has512 = cpu_has_avx512();
-  if (isa() == Isa::Avx2)
-    return has512 && g_allow512.load(std::memory_order_relaxed) ? Path::Avx512 : Path::Avx2;
+  if (isa() == Isa::Avx2) return avx512() ? Path::Avx512 : Path::Avx2;
 #endif
   return Path::Scalar;
 }
@@ -619,18 +606,5 @@ bool conv2d_direct_filter(bool f32, const void* x, const void* dy, void* dw,
              static_cast<double*>(dw), c);
   return true;
 }
-
-const char* conv_direct_path() {
-  switch (path()) {
-    case Path::Avx512:
-      return "avx512";
-    case Path::Avx2:
-      return "avx2";
-    default:
-      return "scalar";
-  }
-}
-
-bool conv_direct_allow_avx512(bool allow) { return g_allow512.exchange(allow); }
 
 }  // namespace tf

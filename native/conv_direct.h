@@ -29,11 +29,4 @@ bool conv2d_direct_filter(bool f32, const void* x, const void* dy, void* dw,
 void conv2d_bias_act(bool f32, const void* x, const void* w, const void* bias, void* y,
                      const Conv2DParams& c, bool relu);
 
-// The instruction set the direct kernels use now: "avx512", "avx2" or "scalar" (isa() picks
-// between AVX2 and scalar; AVX-512 is used on top of AVX2 when the CPU has AVX-512F).
-const char* conv_direct_path();
-// Tests: allow (true) or forbid AVX-512 for these kernels, to check the AVX2 path on an
-// AVX-512 machine. Returns the previous setting.
-bool conv_direct_allow_avx512(bool allow);
-
 }  // namespace tf

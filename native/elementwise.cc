@@ -421,7 +421,7 @@ void map_vec512_entry(const void* x, void* y, int64_t n) {
 // float32 Gelu: the 16-lane loop of gelu512.cc where the CPU has AVX-512F (about twice the AVX2
 // loop's throughput), else the AVX2 one.
 void gelu_f32_entry(const void* x, void* y, int64_t n) {
-  if (vec512_active())
+  if (avx512())
     return gelu512_f32(static_cast<const float*>(x), static_cast<float*>(y), n);
   map_vec<&vwrap_Gelu>(static_cast<const float*>(x), static_cast<float*>(y), n);
 }
@@ -473,7 +473,7 @@ struct UnaryTable {
 // The loop a dtype runs under the current ISA: the hand-vectorized one where there is one.
 MapFn pick_map(const UnaryEntry& e, DType t) {
   if (isa() == Isa::Avx2) {
-    if (t == DType::F32 && e.f32vec512 != nullptr && vmath512_enabled()) return e.f32vec512;
+    if (t == DType::F32 && e.f32vec512 != nullptr && avx512()) return e.f32vec512;
     if (t == DType::F32 && e.f32vec != nullptr) return e.f32vec;
     if (t == DType::F64 && e.f64vec != nullptr) return e.f64vec;
   }
@@ -536,7 +536,7 @@ void vv_vec_entry(const void* a, const void* b, void* y, int64_t n) {
 #if TF_X86
 // float32 GeluGrad: the 16-lane loop of gelu512.cc where the CPU has AVX-512F, else AVX2.
 void gelu_grad_f32_entry(const void* a, const void* b, void* y, int64_t n) {
-  if (vec512_active())
+  if (avx512())
     return gelu_grad512_f32(static_cast<const float*>(a), static_cast<const float*>(b),
                             static_cast<float*>(y), n);
   vv_vec_entry<BOpGeluGrad, &vwrap2_GeluGrad>(a, b, y, n);
@@ -549,7 +549,7 @@ void gelu_grad_f32_entry(const void* a, const void* b, void* y, int64_t n) {
 // the CPU has AVX-512F, else the loops below.
 template <class Op, int K>
 void double_grad_f32_entry(const void* a, const void* b, void* y, int64_t n) {
-  if (vec512_active())
+  if (avx512())
     return double_grad512_f32(K, static_cast<const float*>(a), static_cast<const float*>(b),
                               static_cast<float*>(y), n);
   vv_entry<Op, float, float>(a, b, y, n);

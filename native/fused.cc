@@ -86,7 +86,7 @@ void grad(const T* y, const T* dy, T* dx, const AxisParams& p, bool log) {
         if constexpr (std::is_same<T, float>::value) {
           // Log-softmax rows on AVX-512F where the CPU has it (their exp makes them compute
           // bound; the softmax rows are memory bound and no faster on 16 lanes).
-          if (log && vec512_active()) {
+          if (log && avx512()) {
             softmax_grad512_row(y + o * n, dy + o * n, dx + o * n, n, log);
             continue;
           }

@@ -277,11 +277,11 @@ void run_t(const FusedProgram& p, const std::vector<FusedInput>& ins, T* out, in
   constexpr int64_t TILE = tile_elems<T>();
   const DType t = sizeof(T) == 4 ? DType::F32 : DType::F64;
   std::vector<Step> steps(p.code.size());
-  const bool avx512 = t == DType::F32 && vmath512_enabled();
+  const bool wide = t == DType::F32 && avx512();
   for (size_t j = 0; j < p.code.size(); j++) {
     const FusedInstr& in = p.code[j];
     if (in.binary) {
-      if (avx512 && fused_avx512_binary_spans(in.fn, &steps[j].bin)) continue;
+      if (wide && fused_avx512_binary_spans(in.fn, &steps[j].bin)) continue;
       steps[j].bin = in.fn < kNumBinary ? binary_spans(in.fn, t)
                                         : fused_extra_binary_spans(in.fn - kNumBinary, t);
     } else

@@ -29,7 +29,7 @@ UnarySpan fused_extra_unary_span(int fn, DType t);
 BinarySpans fused_extra_binary_spans(int fn, DType t);
 // The AVX-512 float32 loops of binary fn (an index into kBinaryNames) into *out, where there are
 // some (Add, Sub, Mul, Div; fused_program_avx512.cc); false otherwise. Only for float32 and only
-// where vmath512_enabled().
+// where avx512().
 bool fused_avx512_binary_spans(int fn, BinarySpans* out);
 
 struct FusedInstr {

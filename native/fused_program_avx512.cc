@@ -2,7 +2,7 @@
 // elementwise chain each such instruction is one pass over an L1-resident tile, bound by its
 // loads and stores, and 16 lanes per instruction halve those. IEEE operations round the same
 // at any width, so the results are the eager kernels' bit for bit. Used where
-// vmath512_enabled() (the CPU has AVX-512F and the ISA is AVX2).
+// avx512() (the CPU has AVX-512F and the ISA is AVX2).
 #include <cstring>
 
 #include "fused_program.h"

@@ -1,6 +1,6 @@
 // The AVX-512F elementwise loops of vec512.h (GELU, GeluGrad, the fused gradients computed in
-// double), and the switch of all its loops (vec512_active). The 16-lane code is compiled for avx512f in this file
-// only and reached only after the CPU said it has it.
+// double). The 16-lane code is compiled for avx512f in this file only and reached only after
+// avx512() (common.h) said the CPU has it.
 #include "vec512.h"
 
 #include <atomic>
@@ -111,23 +111,7 @@ void grad_loop(const float* a, const float* b, float* y, int64_t n) {
 namespace tf {
 namespace {
 
-std::atomic<bool> g_allow512{true};
-
-bool cpu_has_avx512f() {
-#if TF_X86
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f");
-#else
-  return false;
-#endif
-}
-
 }  // namespace
-
-bool vec512_active() {
-  static const bool has = cpu_has_avx512f();
-  return has && isa() == Isa::Avx2 && g_allow512.load(std::memory_order_relaxed);
-}
 
 void gelu512_f32(const float* x, float* y, int64_t n) {
 #if TF_X86
@@ -170,11 +154,5 @@ void double_grad512_f32(int op, const float* a, const float* b, float* y, int64_
 #endif
 }
 
-bool vec512_allow(bool allow) { return g_allow512.exchange(allow); }
-
-const char* vec512_path() {
-  if (vec512_active()) return "avx512";
-  return isa() == Isa::Avx2 ? "avx2" : "scalar";
-}
 
 }  // namespace tf

@@ -353,7 +353,7 @@ const Config<float>& config<float>() {
   if (isa() == Isa::Avx2) {
     // AVX-512 where the CPU has it (vmath_avx512.h's switch; the table is made the first time
     // this path is taken, never on a CPU without it).
-    if (vmath512_enabled()) {
+    if (avx512()) {
       static const Config<float> avx512 =
           make_config<float, 6, 32>(144, 256, 4096, &ukr_s6x32);
       return avx512;

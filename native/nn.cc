@@ -212,7 +212,7 @@ void softmax_t(const T* x, T* out, const AxisParams& p, bool log) {
         // float32 rows on AVX-512F where the CPU has it (vec512.h; rows with a NaN or an
         // infinite maximum come back and take the loops below).
         if constexpr (std::is_same<T, float>::value)
-          if (vec512_active() && softmax512_row(xr, yr, n, log)) continue;
+          if (avx512() && softmax512_row(xr, yr, n, log)) continue;
 #endif
         double mx = row_max_any(xr, n);
         double s = exp_shift(xr, mx, yr, n);

@@ -58,8 +58,6 @@ struct Portable {
 #endif
 
 #if TF_X86
-#define TF_AVX512 __attribute__((target("avx512f,avx2,fma")))
-
 template <class T>
 struct Avx2;
 template <>

@@ -1,19 +1,11 @@
 // 16-lane AVX-512F float32 loops for elementwise.cc, nn.cc and fused.cc: GELU (exact erf form),
 // GeluGrad and the fused gradients computed in double (gelu512.cc, on vgelu512.h), and softmax / log-softmax rows and their gradients' rows (softmax512.cc). Used
-// where the CPU has AVX-512F, the ISA is AVX2 (setIsa) and the test hook allows it
-// (vec512Allow); otherwise the callers run their AVX2 or scalar loops.
+// where avx512() (common.h) says so; otherwise the callers run their AVX2 or scalar loops.
 #pragma once
 
 #include <cstdint>
 
 namespace tf {
-
-// True when the functions below may run now.
-bool vec512_active();
-// Test hook: allows or forbids the AVX-512 loops; returns the previous setting.
-bool vec512_allow(bool allow);
-// "avx512" | "avx2" | "scalar": the loops these float32 kernels run now.
-const char* vec512_path();
 
 // y[i] = x[i] Phi(x[i]), i < n.
 void gelu512_f32(const float* x, float* y, int64_t n);

@@ -8,29 +8,12 @@
 //
 // Only AVX512F instructions (no DQ: the bitwise float operations are done on integers). Only
 // included by translation units that call these from TF_AVX512 functions, after a run-time check
-// that the CPU has AVX-512F (vmath512_enabled()).
+// that the CPU has AVX-512F (avx512(), common.h).
 #pragma once
 
 #include "vmath.h"
 
-namespace tf {
-
-// Whether the float32 paths with AVX-512 versions use them (the unary kernels' 16-lane functions
-// below, the fused programs' arithmetic, the matmul micro-kernel): the CPU has AVX-512F, the ISA
-// is AVX2 (setIsa("scalar") turns both off) and tests have not turned it off
-// (vmath_allow_avx512(false) runs the AVX2 code on an AVX-512 CPU). Defined in vmath_avx512.cc.
-bool vmath512_enabled();
-// Sets whether the AVX-512 loops may be used; returns the previous setting.
-bool vmath_allow_avx512(bool allow);
-// "avx512", "avx2" or "scalar": the loops the float32 unary kernels run now.
-const char* vmath_path();
-
-}  // namespace tf
-
 #if TF_X86
-
-// Functions that use AVX-512F (and AVX2/FMA, which every AVX-512F CPU has).
-#define TF_AVX512 __attribute__((target("avx512f,avx2,fma")))
 
 // GCC 12 reports the _mm512_undefined_* placeholder inside its own intrinsics as "maybe
 // used uninitialized" once they are inlined here; it is not.

@@ -1,5 +1,5 @@
 /**
- * The AVX-512 float32 paths (switched by vmathAllowAvx512): the unary kernels (native/
+ * The AVX-512 float32 paths (switched by allowAvx512): the unary kernels (native/
  * vmath_avx512.h: exp, sigmoid, tanh, sin, cos), the fused programs' arithmetic
  * (native/fused_program_avx512.cc: Add, Sub, Mul, Div) and the matmul micro-kernel (6 x 32,
  * native/gemm.cc). On every path the CPU has (AVX-512, AVX2, scalar): a tf.function chain equals
@@ -13,31 +13,21 @@ import { type TestContext, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
-import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
+import type { NativeAddon } from "../src/backend/native/addon.js";
 import { randomTensor } from "./helpers/gradcheck.js";
 import { same } from "./helpers/function.js";
-import { withAddon } from "./helpers/native.js";
+import { onSimdPath, type SimdPath, withAddon } from "./helpers/native.js";
 
-type Path = "avx512" | "avx2" | "scalar";
+type Path = SimdPath;
 type DT = "float32" | "float64";
 
 /** Runs body on the native backend on one path; false when the CPU does not have it. */
 function onPath(a: NativeAddon, path: Path, body: () => void): boolean {
   const backend = tf.getBackend();
-  const isa = a.isa();
-  const allowed = a.vmathAllowAvx512?.(path === "avx512") ?? false;
   try {
     tf.setBackend("native");
-    const want: Isa = path === "scalar" ? "scalar" : "avx2-fma";
-    if (a.setIsa(want) !== want && want !== "scalar") return false;
-    a.setIsa(want);
-    const now = a.vmathPath?.() ?? (a.isa() === "avx2-fma" ? "avx2" : "scalar");
-    if (now !== path) return false;
-    body();
-    return true;
+    return onSimdPath(a, path, body);
   } finally {
-    a.setIsa(isa);
-    a.vmathAllowAvx512?.(allowed);
     tf.setBackend(backend);
   }
 }
@@ -128,31 +118,28 @@ test("AVX-512 fused and eager results equal the AVX2 ones bit for bit (float32)"
     a512.forEach((v, i) => assert.deepEqual(v, a256[i], `result ${i}`));
   }));
 
-test("vmathPath and vmathAllowAvx512 report and switch the path", (t) =>
+test("simdPath and allowAvx512 report and switch the path", (t) =>
   withAddon(t, (a) => {
-    if (a.vmathPath === undefined || a.vmathAllowAvx512 === undefined) {
-      t.skip("addon without the hooks");
-      return;
-    }
     const isa = a.isa();
-    const before = a.vmathAllowAvx512(false);
+    const before = a.allowAvx512(false);
     try {
       a.setIsa("scalar");
-      assert.equal(a.vmathPath(), "scalar");
-      a.vmathAllowAvx512(true);
-      assert.equal(a.vmathPath(), "scalar", "setIsa('scalar') turns AVX-512 off too");
-      if (a.setIsa("avx2-fma") === "avx2-fma") {
-        assert.ok(["avx512", "avx2"].includes(a.vmathPath()), a.vmathPath());
-        assert.equal(a.vmathAllowAvx512(false), true, "returns the previous setting");
-        assert.equal(a.vmathPath(), "avx2");
+      assert.equal(a.simdPath(), "scalar");
+      a.allowAvx512(true);
+      assert.equal(a.simdPath(), "scalar", "setIsa('scalar') turns AVX-512 off too");
+      a.setIsa("avx2-fma");
+      if (a.isa() === "avx2-fma") {
+        assert.ok(["avx512", "avx2"].includes(a.simdPath()), a.simdPath());
+        assert.equal(a.allowAvx512(false), true, "returns the previous setting");
+        assert.equal(a.simdPath(), "avx2");
       }
       assert.throws(
-        () => (a.vmathAllowAvx512 as unknown as (v: unknown) => boolean)("yes"),
-        /vmathAllowAvx512/,
+        () => (a.allowAvx512 as unknown as (v: unknown) => boolean)("yes"),
+        /allowAvx512/,
       );
     } finally {
       a.setIsa(isa);
-      a.vmathAllowAvx512(before);
+      a.allowAvx512(before);
     }
   }));
 

@@ -9,45 +9,18 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
-import type { FloatArray, Isa, NativeAddon } from "../src/backend/native/addon.js";
+import type { FloatArray, NativeAddon } from "../src/backend/native/addon.js";
 import type { Conv2DParams } from "../src/backend/nn.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { rng } from "./helpers/rng.js";
-import { withAddon } from "./helpers/native.js";
+import { forEachThreads, onSimdPath, SIMD_PATHS, withAddon } from "./helpers/native.js";
 
 type FloatDtype = "float32" | "float64";
 
 /** Runs body on each path the CPU has (AVX-512, AVX2, scalar) with 1 and 2 threads. */
 function forEachPath(a: NativeAddon, body: (what: string) => void): void {
-  const isa = a.isa();
-  const threads = a.numThreads();
-  const allowed = a.convDirectAllowAvx512?.(true) ?? true;
-  const paths: [Isa, boolean][] =
-    isa === "avx2-fma"
-      ? [
-          ["avx2-fma", true],
-          ["avx2-fma", false],
-          ["scalar", false],
-        ]
-      : [["scalar", false]];
-  const seen = new Set<string>();
-  try {
-    for (const [i, allow512] of paths) {
-      a.setIsa(i);
-      a.convDirectAllowAvx512?.(allow512);
-      const path = a.convDirectPath?.() ?? i;
-      if (seen.has(path)) continue; // no AVX-512 on this CPU: the second entry is AVX2 again
-      seen.add(path);
-      for (const n of [1, 2]) {
-        a.setNumThreads(n);
-        body(`${path}, ${n} thread(s)`);
-      }
-    }
-  } finally {
-    a.setIsa(isa);
-    a.convDirectAllowAvx512?.(allowed);
-    a.setNumThreads(threads);
-  }
+  for (const path of SIMD_PATHS)
+    onSimdPath(a, path, () => forEachThreads(a, (n) => body(`${path}, ${n} thread(s)`)));
 }
 
 function params(

@@ -18,27 +18,11 @@ import { jsBackend } from "../src/backend/js/index.js";
 import type { NumArray } from "../src/tensor/dtype.js";
 import { scalarOf } from "../src/engine/op.js";
 import { erf } from "../src/backend/js/scalar-math.js";
+import { onSimdPath } from "./helpers/native.js";
 
 const addon = nativeAddon();
 
-type Path = "avx512" | "avx2" | "scalar";
-
-/** Runs body with the native GELU loops on `path`; false when the machine lacks it. */
-function onPath(a: NativeAddon, path: Path, body: () => void): boolean {
-  const isa = a.isa();
-  const allowed = a.vec512Allow?.(path === "avx512") ?? false;
-  try {
-    if (a.setIsa(path === "scalar" ? "scalar" : "avx2-fma") === "scalar" && path !== "scalar") {
-      return false;
-    }
-    if ((a.vec512Path?.() ?? "avx2") !== path) return false;
-    body();
-    return true;
-  } finally {
-    a.setIsa(isa);
-    a.vec512Allow?.(allowed);
-  }
-}
+const onPath = onSimdPath;
 
 /** mulberry32. */
 function rng(seed: number): () => number {

@@ -8,29 +8,13 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { nativeAddon } from "../src/backend/native/index.js";
-import type { FloatArray, NativeAddon } from "../src/backend/native/addon.js";
+import type { FloatArray } from "../src/backend/native/addon.js";
 import { jsBackend } from "../src/backend/js/index.js";
+import { onSimdPath } from "./helpers/native.js";
 
 const addon = nativeAddon();
 
-type Path = "avx512" | "avx2" | "scalar";
-
-/** Runs body with the native loops on `path`; false when the machine lacks it. */
-function onPath(a: NativeAddon, path: Path, body: () => void): boolean {
-  const isa = a.isa();
-  const allowed = a.vec512Allow?.(path === "avx512") ?? false;
-  try {
-    if (a.setIsa(path === "scalar" ? "scalar" : "avx2-fma") === "scalar" && path !== "scalar") {
-      return false;
-    }
-    if ((a.vec512Path?.() ?? "avx2") !== path) return false;
-    body();
-    return true;
-  } finally {
-    a.setIsa(isa);
-    a.vec512Allow?.(allowed);
-  }
-}
+const onPath = onSimdPath;
 
 /** mulberry32. */
 function rng(seed: number): () => number {

@@ -12,8 +12,9 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { nativeAddon } from "../src/backend/native/index.js";
-import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
+import type { NativeAddon } from "../src/backend/native/addon.js";
 import { erf as jsErf } from "../src/backend/js/scalar-math.js";
+import { onSimdPath } from "./helpers/native.js";
 
 const addon = nativeAddon();
 
@@ -180,28 +181,8 @@ function run(a: NativeAddon, name: string, x: Float32Array): Float32Array {
   return y;
 }
 
-type Path = "avx512" | "avx2" | "scalar";
-
-/**
- * Runs body on one path of the vector math: the ISA, and the AVX-512 loops allowed or not. False
- * (body not run) when the CPU does not have that path.
- */
-function onPath(a: NativeAddon, path: Path, body: () => void): boolean {
-  const before = a.isa();
-  const allowed = a.vmathAllowAvx512?.(path === "avx512") ?? false;
-  const isa: Isa = path === "scalar" ? "scalar" : "avx2-fma";
-  try {
-    if (a.setIsa(isa) !== isa && isa !== "scalar") return false;
-    a.setIsa(isa);
-    const now = a.vmathPath?.() ?? (a.isa() === "avx2-fma" ? "avx2" : "scalar");
-    if (now !== path) return false;
-    body();
-    return true;
-  } finally {
-    a.setIsa(before);
-    a.vmathAllowAvx512?.(allowed);
-  }
-}
+/** Runs body on one path of the vector math; false (body not run) when the CPU lacks it. */
+const onPath = onSimdPath;
 
 function skipWithout(t: TestContext): NativeAddon | null {
   if (addon === null) {

@@ -118,3 +118,25 @@ export function assertTensorsClose(
     what,
   );
 }
+
+/** The kernels' instruction-set paths: AVX-512F on top of AVX2, AVX2, portable. */
+export type SimdPath = "avx512" | "avx2" | "scalar";
+export const SIMD_PATHS: readonly SimdPath[] = ["avx512", "avx2", "scalar"];
+
+/**
+ * Runs body with the native kernels on `path` (setIsa, and the AVX-512F kernels allowed or not),
+ * then puts both back; false, body not run, when this CPU does not have that path.
+ */
+export function onSimdPath(a: NativeAddon, path: SimdPath, body: () => void): boolean {
+  const isa = a.isa();
+  const allowed = a.allowAvx512(path === "avx512");
+  try {
+    a.setIsa(path === "scalar" ? "scalar" : "avx2-fma");
+    if (a.simdPath() !== path) return false;
+    body();
+    return true;
+  } finally {
+    a.setIsa(isa);
+    a.allowAvx512(allowed);
+  }
+}

@@ -111,15 +111,6 @@ export interface NativeAddon {
   /** FusedKernels.softmaxGrad; optional as transpose. */
   softmaxGrad?(y: FloatArray, dy: FloatArray, out: FloatArray, p: AxisParams, log: boolean): void;
   /**
-   * The loops of float32 Gelu, GeluGrad, the fused gradients computed in double (SigmoidGrad,
-   * TanhGrad, SquareGrad, TanGrad, SqrtGrad, RsqrtGrad, ReciprocalGrad, EluGrad), Softmax,
-   * LogSoftmax and LogSoftmaxGrad rows now (native/vec512.h): "avx512" on top of setIsa's AVX2
-   * where the CPU has AVX-512F.
-   */
-  vec512Path?(): "avx512" | "avx2" | "scalar";
-  /** Allows or forbids those AVX-512 loops (tests of the AVX2 ones); returns the previous setting. */
-  vec512Allow?(allow: boolean): boolean;
-  /**
    * Movement kernels (native/movement2.h); each optional as transpose. stridedCopy: for every
    * index i of dims, dst[dstBase + sum i_a dstStrides[a]] = src[srcBase + sum i_a srcStrides[a]]
    * (strides may be negative, source strides zero; destinations distinct; every offset inside
@@ -429,21 +420,16 @@ export interface NativeAddon {
   /** Forces the portable path ("scalar") or back to AVX2 where the CPU has it (for tests). */
   setIsa(isa: Isa): Isa;
   /**
-   * The instruction set of the direct convolution kernels (native/conv_direct.cc) now: AVX-512
-   * on top of setIsa's AVX2 where the CPU has AVX-512F.
+   * The widest kernels in use now (native/common.h): "avx512" where the CPU has AVX-512F, on top
+   * of setIsa's AVX2 (float32 vector math, fused programs' arithmetic, GELU, softmax rows, the
+   * double-computed gradients, direct convolution tiles, the float32 matmul micro-kernel).
    */
-  convDirectPath?(): "avx512" | "avx2" | "scalar";
-  /** Allows or forbids their AVX-512 path (tests of the AVX2 one); returns the previous setting. */
-  convDirectAllowAvx512?(allow: boolean): boolean;
+  simdPath(): "avx512" | "avx2" | "scalar";
   /**
-   * The AVX-512 float32 paths: the unary kernels with 16-lane versions (exp, sigmoid, tanh, sin,
-   * cos; native/vmath_avx512.h), eager and in fused programs, the fused programs' Add, Sub, Mul
-   * and Div, and the 6 x 32 matmul micro-kernel: "avx512" on top of setIsa's AVX2 where the CPU
-   * has AVX-512F.
+   * Allows or forbids every AVX-512F kernel (tests run the AVX2 code on an AVX-512 CPU; each
+   * 16-lane kernel gives its AVX2 kernel's results); returns the previous setting.
    */
-  vmathPath?(): "avx512" | "avx2" | "scalar";
-  /** Allows or forbids those AVX-512 loops (tests of the AVX2 ones); returns the previous setting. */
-  vmathAllowAvx512?(allow: boolean): boolean;
+  allowAvx512(allow: boolean): boolean;
   /**
    * Philox4x32-10 uniform draws into out from the blocks at the 128-bit counter (ctr0 lowest
    * word) under the key (native/philox.cc): the bits of random-philox.ts's fillUniform (4 draws
