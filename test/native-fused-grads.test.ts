@@ -9,39 +9,18 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { nativeAddon } from "../src/backend/native/index.js";
-import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import type { NumArray } from "../src/tensor/dtype.js";
 import { scalarOf } from "../src/engine/op.js";
 import { erf } from "../src/backend/js/scalar-math.js";
 import * as grads from "../src/ops/elementwise/grad.js";
 import * as gelus from "../src/ops/elementwise/gelu.js";
+import { rng } from "./helpers/rng.js";
+import { withIsa } from "./helpers/native.js";
 
 const addon = nativeAddon();
 
 const vals = (t: tf.Tensor): number[] => Array.from(t.dataSync() as Float64Array);
-
-/** mulberry32. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function withIsa(a: NativeAddon, isa: Isa, body: () => void): void {
-  const before = a.isa();
-  a.setIsa(isa);
-  try {
-    body();
-  } finally {
-    a.setIsa(before);
-  }
-}
 
 const UNARY = ["Gelu", "GeluApproximate"];
 // [name, range of a, range of b]

@@ -19,22 +19,11 @@ import type { NumArray } from "../src/tensor/dtype.js";
 import { scalarOf } from "../src/engine/op.js";
 import { erf } from "../src/backend/js/scalar-math.js";
 import { onSimdPath } from "./helpers/native.js";
+import { rng } from "./helpers/rng.js";
 
 const addon = nativeAddon();
 
 const onPath = onSimdPath;
-
-/** mulberry32. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-30, 1, -1, 6, 20, -20, 1e10, -1e10];
 

@@ -11,22 +11,11 @@ import { nativeAddon } from "../src/backend/native/index.js";
 import type { FloatArray } from "../src/backend/native/addon.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import { onSimdPath } from "./helpers/native.js";
+import { rng } from "./helpers/rng.js";
 
 const addon = nativeAddon();
 
 const onPath = onSimdPath;
-
-/** mulberry32. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SHAPES = [
   { outer: 1, n: 1, inner: 1 },

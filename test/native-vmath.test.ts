@@ -15,6 +15,7 @@ import { nativeAddon } from "../src/backend/native/index.js";
 import type { NativeAddon } from "../src/backend/native/addon.js";
 import { erf as jsErf } from "../src/backend/js/scalar-math.js";
 import { onSimdPath } from "./helpers/native.js";
+import { rng } from "./helpers/rng.js";
 
 const addon = nativeAddon();
 
@@ -161,18 +162,6 @@ function ulps(got: number, want: number): number {
   if (Number.isNaN(want)) return Number.isNaN(got) ? 0 : Infinity;
   if (!Number.isFinite(want) || want === 0) return Object.is(got, want) ? 0 : Infinity;
   return Math.abs(ordinal(got) - ordinal(want));
-}
-
-/** mulberry32. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function run(a: NativeAddon, name: string, x: Float32Array): Float32Array {
