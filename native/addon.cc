@@ -478,13 +478,21 @@ Napi::Array names(Napi::Env env, const char* const* list, int n) {
 // defaults, a 4 MB output (1e6 floats) is a fresh mmap each time, and the page faults on first
 // touch cost more than the kernel that fills it (0.8 ms against 0.25 ms for a sigmoid on this
 // machine). Serving blocks up to 32 MB from the heap and keeping up to 128 MB of freed heap
-// mapped makes allocation a memset instead. TAPEFLOW_MALLOC_TUNING=0 leaves malloc alone.
+// mapped makes allocation a memset instead; the heap's new parts fault in 2 MB pages
+// (heap_thp.h). TAPEFLOW_MALLOC_TUNING=0 leaves malloc alone.
 void tune_malloc() {
 #if defined(__GLIBC__)
   const char* env = std::getenv("TAPEFLOW_MALLOC_TUNING");
   if (env != nullptr && std::strcmp(env, "0") == 0) return;
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  // The heap grows in 32 MB steps, whole 2 MB extents that heap_thp.h advises as huge pages
+  // (TAPEFLOW_HEAP_THP=0 keeps 4 KB pages).
+  const char* thp = std::getenv("TAPEFLOW_HEAP_THP");
+  if (thp == nullptr || std::strcmp(thp, "0") != 0) {
+    mallopt(M_TOP_PAD, 32 << 20);
+    tf::enable_heap_thp();
+  }
 #endif
 }
 

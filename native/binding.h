@@ -17,6 +17,7 @@
 
 #include "common.h"
 #include "gemm.h"
+#include "heap_thp.h"
 #include "kernels.h"
 #include "nn.h"
 #include "perf.h"
@@ -326,6 +327,8 @@ inline Napi::Error js_error(Napi::Env env, const std::string& msg) {
 // escaping here would reach node-addon-api, which only converts Napi::Error, and terminate.
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value guarded(const Napi::CallbackInfo& info) {
+  // Before any kernel first touches memory the heap just grew by (heap_thp.h).
+  tf::advise_heap_growth();
   try {
     return F(info);
   } catch (const Napi::Error&) {
