@@ -271,31 +271,6 @@ Napi::Value SparseXent(const Napi::CallbackInfo& info) {
   return c.env().Undefined();
 }
 
-tf::Conv2DParams conv_params(Call& c, size_t i) {
-  Napi::Object o = c.params(i);
-  tf::Conv2DParams p;
-  p.batch = c.prop(o, "batch");
-  p.inH = c.prop(o, "inH");
-  p.inW = c.prop(o, "inW");
-  p.inC = c.prop(o, "inC");
-  p.outH = c.prop(o, "outH");
-  p.outW = c.prop(o, "outW");
-  p.outC = c.prop(o, "outC");
-  p.filterH = c.prop(o, "filterH");
-  p.filterW = c.prop(o, "filterW");
-  p.strideH = c.prop(o, "strideH");
-  p.strideW = c.prop(o, "strideW");
-  p.dilationH = c.prop(o, "dilationH");
-  p.dilationW = c.prop(o, "dilationW");
-  p.padTop = c.prop(o, "padTop");
-  p.padLeft = c.prop(o, "padLeft");
-  // Tap offsets (o * stride + f * dilation - pad) stay far from overflow; every tap is then
-  // bounds-checked against the input, so the geometry need not be consistent to be safe.
-  c.product({p.outH + p.filterH, p.strideH + p.dilationH + p.padTop + 1, 1024});
-  c.product({p.outW + p.filterW, p.strideW + p.dilationW + p.padLeft + 1, 1024});
-  return p;
-}
-
 // conv2d(x, w, y, params) / conv2dBackpropInput(w, dy, dx, params) /
 // conv2dBackpropFilter(x, dy, dw, params): the three arrays in the kernel's order.
 template <int Kind>

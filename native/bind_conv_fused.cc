@@ -13,26 +13,7 @@ using tf::DType;
 
 Napi::Value Conv2DBiasAct(const Napi::CallbackInfo& info) {
   Call c(info, "conv2dBiasAct");
-  Napi::Object o = c.params(4);
-  tf::Conv2DParams p;
-  p.batch = c.prop(o, "batch");
-  p.inH = c.prop(o, "inH");
-  p.inW = c.prop(o, "inW");
-  p.inC = c.prop(o, "inC");
-  p.outH = c.prop(o, "outH");
-  p.outW = c.prop(o, "outW");
-  p.outC = c.prop(o, "outC");
-  p.filterH = c.prop(o, "filterH");
-  p.filterW = c.prop(o, "filterW");
-  p.strideH = c.prop(o, "strideH");
-  p.strideW = c.prop(o, "strideW");
-  p.dilationH = c.prop(o, "dilationH");
-  p.dilationW = c.prop(o, "dilationW");
-  p.padTop = c.prop(o, "padTop");
-  p.padLeft = c.prop(o, "padLeft");
-  // As conv2d's binding: tap offsets stay far from overflow, and every tap is bounds-checked.
-  c.product({p.outH + p.filterH, p.strideH + p.dilationH + p.padTop + 1, 1024});
-  c.product({p.outW + p.filterW, p.strideW + p.dilationW + p.padLeft + 1, 1024});
+  const tf::Conv2DParams p = conv_params(c, 4);
   const bool relu = c.flag(5, "relu");
   Arr x = c.float_array(0, "x");
   Arr w = c.float_array(1, "w");

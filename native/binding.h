@@ -342,6 +342,32 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
   }
 }
 
+// The conv2d geometry object at argument i (conv2d, its backprops and the fused conv).
+inline tf::Conv2DParams conv_params(Call& c, size_t i) {
+  Napi::Object o = c.params(i);
+  tf::Conv2DParams p;
+  p.batch = c.prop(o, "batch");
+  p.inH = c.prop(o, "inH");
+  p.inW = c.prop(o, "inW");
+  p.inC = c.prop(o, "inC");
+  p.outH = c.prop(o, "outH");
+  p.outW = c.prop(o, "outW");
+  p.outC = c.prop(o, "outC");
+  p.filterH = c.prop(o, "filterH");
+  p.filterW = c.prop(o, "filterW");
+  p.strideH = c.prop(o, "strideH");
+  p.strideW = c.prop(o, "strideW");
+  p.dilationH = c.prop(o, "dilationH");
+  p.dilationW = c.prop(o, "dilationW");
+  p.padTop = c.prop(o, "padTop");
+  p.padLeft = c.prop(o, "padLeft");
+  // Tap offsets (o * stride + f * dilation - pad) stay far from overflow; every tap is then
+  // bounds-checked against the input, so the geometry need not be consistent to be safe.
+  c.product({p.outH + p.filterH, p.strideH + p.dilationH + p.padTop + 1, 1024});
+  c.product({p.outW + p.filterW, p.strideW + p.dilationW + p.padLeft + 1, 1024});
+  return p;
+}
+
 // A finite number argument, read without coercion.
 inline double real_arg(const Call& c, const Napi::CallbackInfo& info, size_t i, const char* name) {
   double v = 0;
