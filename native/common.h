@@ -23,6 +23,21 @@
 // Functions that use AVX-512F (and AVX2/FMA, which every AVX-512F CPU has); only called after
 // avx512() said so.
 #define TF_AVX512 __attribute__((target("avx512f,avx2,fma")))
+// A file region compiled for AVX-512F: every function between TF_AVX512_BEGIN and TF_AVX512_END
+// (those of headers included there too) as if marked TF_AVX512. GCC 12's unmasked AVX-512
+// intrinsics (min, max, conversions, extracts) pass an _mm512_undefined_*() value as the unused
+// merge source, which -W(maybe-)uninitialized reports at every inlined call: silenced inside.
+#if defined(__clang__)
+#define TF_AVX512_BEGIN \
+  _Pragma("clang attribute push(__attribute__((target(\"avx512f,avx2,fma\"))), apply_to = function)")
+#define TF_AVX512_END _Pragma("clang attribute pop")
+#else
+#define TF_AVX512_BEGIN                                                                     \
+  _Pragma("GCC push_options") _Pragma("GCC target(\"avx512f,avx2,fma\")")                 \
+      _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") \
+          _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")
+#define TF_AVX512_END _Pragma("GCC diagnostic pop") _Pragma("GCC pop_options")
+#endif
 #else
 #define TF_X86 0
 #define TF_AVX2

@@ -9,18 +9,7 @@
 #include "vec512.h"
 
 #if TF_X86
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx2,fma")
-// GCC 12's unmasked AVX-512 intrinsics (min, max, conversions, extracts) pass an
-// _mm512_undefined_*() value as the unused merge source, which -W(maybe-)uninitialized
-// reports at every inlined call.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+TF_AVX512_BEGIN
 #include "vgelu512.h"
 namespace tf {
 namespace {
@@ -150,12 +139,7 @@ void grad_row(const float* y, const float* dy, float* dx, int64_t n, bool log) {
 
 }  // namespace
 }  // namespace tf
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC diagnostic pop
-#pragma GCC pop_options
-#endif
+TF_AVX512_END
 #endif  // TF_X86
 
 namespace tf {
