@@ -11,6 +11,7 @@ import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import type { FloatArray, NativeAddon } from "../src/backend/native/addon.js";
 import type { Conv2DParams } from "../src/backend/nn.js";
+import { conv2dParams as params } from "./helpers/conv.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { rng } from "./helpers/rng.js";
 import { forEachThreads, onSimdPath, SIMD_PATHS, withAddon } from "./helpers/native.js";
@@ -21,37 +22,6 @@ type FloatDtype = "float32" | "float64";
 function forEachPath(a: NativeAddon, body: (what: string) => void): void {
   for (const path of SIMD_PATHS)
     onSimdPath(a, path, () => forEachThreads(a, (n) => body(`${path}, ${n} thread(s)`)));
-}
-
-function params(
-  batch: number,
-  [inH, inW]: number[],
-  inC: number,
-  outC: number,
-  [filterH, filterW]: number[],
-  [strideH, strideW]: number[],
-  [dilationH, dilationW]: number[],
-  [padTop, padBottom, padLeft, padRight]: number[],
-): Conv2DParams {
-  const outH = Math.floor((inH + padTop + padBottom - dilationH * (filterH - 1) - 1) / strideH) + 1;
-  const outW = Math.floor((inW + padLeft + padRight - dilationW * (filterW - 1) - 1) / strideW) + 1;
-  return {
-    batch,
-    inH,
-    inW,
-    inC,
-    outH,
-    outW,
-    outC,
-    filterH,
-    filterW,
-    strideH,
-    strideW,
-    dilationH,
-    dilationW,
-    padTop,
-    padLeft,
-  };
 }
 
 const CASES: Conv2DParams[] = [

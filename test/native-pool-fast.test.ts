@@ -12,62 +12,23 @@ import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import { THRESHOLDS } from "../src/backend/native/backend.js";
-import type { FloatArray, Isa, NativeAddon } from "../src/backend/native/addon.js";
+import type { FloatArray, NativeAddon } from "../src/backend/native/addon.js";
 import type { Pool2DParams } from "../src/backend/nn.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { rng } from "./helpers/rng.js";
-import { onJs, withAddon } from "./helpers/native.js";
+import { forEachIsa, forEachThreads, onJs, withAddon } from "./helpers/native.js";
+import { comparePoolKernels, pool2dParams } from "./helpers/pool.js";
 
 type FloatDtype = "float32" | "float64";
 const DTYPES: FloatDtype[] = ["float32", "float64"];
 
 /** Runs body on each instruction-set path the CPU has, with 1 and 2 threads. */
 function forEachPath(a: NativeAddon, body: (what: string) => void): void {
-  const isa = a.isa();
-  const threads = a.numThreads();
-  const paths: Isa[] = isa === "avx2-fma" ? ["avx2-fma", "scalar"] : ["scalar"];
-  try {
-    for (const i of paths) {
-      a.setIsa(i);
-      for (const n of [1, 2]) {
-        a.setNumThreads(n);
-        body(`${i}, ${n} thread(s)`);
-      }
-    }
-  } finally {
-    a.setIsa(isa);
-    a.setNumThreads(threads);
-  }
+  forEachIsa(a, (isa) => forEachThreads(a, (n) => body(`${isa}, ${n} thread(s)`)));
 }
 
-/** Pool params with TensorFlow's output size for explicit padding [top, bottom, left, right]. */
-function pool(
-  batch: number,
-  [inH, inW]: number[],
-  channels: number,
-  [windowH, windowW]: number[],
-  [strideH, strideW]: number[],
-  [padTop, padBottom, padLeft, padRight] = [0, 0, 0, 0],
-): Pool2DParams {
-  return {
-    batch,
-    inH,
-    inW,
-    channels,
-    outH: Math.floor((inH + padTop + padBottom - windowH) / strideH) + 1,
-    outW: Math.floor((inW + padLeft + padRight - windowW) / strideW) + 1,
-    windowH,
-    windowW,
-    strideH,
-    strideW,
-    padTop,
-    padLeft,
-  };
-}
-
-function alloc(dtype: FloatDtype, n: number, fill = 0): FloatArray {
-  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-  return out.fill(fill);
+function alloc(dtype: FloatDtype, n: number): FloatArray {
+  return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
 }
 
 /**
@@ -87,22 +48,22 @@ function assertSame(got: FloatArray, want: FloatArray, what: string, rtol = 0): 
 
 const CASES: Pool2DParams[] = [
   // The MNIST convnet's two pools, batch cut down.
-  pool(2, [26, 26], 32, [2, 2], [2, 2]),
-  pool(3, [11, 11], 64, [2, 2], [2, 2]),
+  pool2dParams(2, [26, 26], 32, [2, 2], [2, 2]),
+  pool2dParams(3, [11, 11], 64, [2, 2], [2, 2]),
   // Odd sizes: the last row and column are in no window; channel tails of every vector width.
-  pool(2, [7, 9], 1, [2, 2], [2, 2]),
-  pool(1, [5, 7], 3, [2, 2], [2, 2]),
-  pool(2, [9, 5], 9, [2, 3], [2, 3]),
-  pool(1, [6, 6], 17, [2, 2], [2, 2]),
-  pool(1, [7, 7], 33, [3, 3], [3, 3]),
+  pool2dParams(2, [7, 9], 1, [2, 2], [2, 2]),
+  pool2dParams(1, [5, 7], 3, [2, 2], [2, 2]),
+  pool2dParams(2, [9, 5], 9, [2, 3], [2, 3]),
+  pool2dParams(1, [6, 6], 17, [2, 2], [2, 2]),
+  pool2dParams(1, [7, 7], 33, [3, 3], [3, 3]),
   // Gaps between windows (stride > window) and a window of one pixel.
-  pool(2, [10, 11], 5, [2, 2], [3, 4]),
-  pool(1, [7, 8], 7, [1, 1], [2, 3]),
+  pool2dParams(2, [10, 11], 5, [2, 2], [3, 4]),
+  pool2dParams(1, [7, 8], 7, [1, 1], [2, 3]),
   // SAME-style padding with stride = window: the last window is clipped, or the first.
-  pool(2, [7, 5], 6, [2, 2], [2, 2], [0, 1, 0, 1]),
-  pool(1, [5, 8], 11, [3, 3], [3, 3], [1, 1, 1, 0]),
+  pool2dParams(2, [7, 5], 6, [2, 2], [2, 2], [0, 1, 0, 1]),
+  pool2dParams(1, [5, 8], 11, [3, 3], [3, 3], [1, 1, 1, 0]),
   // A whole image in one window (global max pooling).
-  pool(3, [4, 5], 10, [4, 5], [4, 5]),
+  pool2dParams(3, [4, 5], 10, [4, 5], [4, 5]),
 ];
 
 test("disjoint-window max pooling matches the JS kernels on every path, ties and NaN included", (t) =>
@@ -119,36 +80,14 @@ test("disjoint-window max pooling matches the JS kernels on every path, ties and
           const dy = alloc(dtype, ys).map(() => r() * 4 - 2);
           const g = alloc(dtype, xs).map(() => r() * 4 - 2);
           const what = `${path} ${dtype} ${JSON.stringify(p)}`;
-          const run = (
-            name: string,
-            n: number,
-            js: (o: FloatArray) => void,
-            nat: (o: FloatArray) => void,
-          ): void => {
-            const want = alloc(dtype, n);
-            js(want);
-            // Garbage first: every element must be written.
-            const got = alloc(dtype, n, 12345);
-            nat(got);
-            assertSame(got, want, `${name} ${what}`);
-          };
-          run(
-            "maxPool",
-            ys,
-            (o) => jsBackend.maxPool(x, o, p),
-            (o) => a.maxPool(x, o, p),
-          );
-          run(
-            "maxPoolGrad",
-            xs,
-            (o) => jsBackend.maxPoolGrad(x, dy, o, p),
-            (o) => a.maxPoolGrad(x, dy, o, p),
-          );
-          run(
-            "maxPoolGradGrad",
-            ys,
-            (o) => jsBackend.maxPoolGradGrad(x, g, o, p),
-            (o) => a.maxPoolGradGrad(x, g, o, p),
+          // Garbage first: every element must be written.
+          comparePoolKernels(
+            a,
+            ["maxPool", "maxPoolGrad", "maxPoolGradGrad"],
+            { x, dy, g },
+            p,
+            12345,
+            (got, want, name) => assertSame(got, want, `${name} ${what}`),
           );
         }
       }
@@ -160,42 +99,32 @@ test("the general kernels (overlapping windows) also write every element", (t) =
     const r = rng(29);
     for (const dtype of DTYPES) {
       for (const p of [
-        pool(2, [9, 7], 5, [3, 3], [2, 2], [1, 1, 1, 1]),
-        pool(1, [6, 6], 3, [2, 2], [1, 1]),
+        pool2dParams(2, [9, 7], 5, [3, 3], [2, 2], [1, 1, 1, 1]),
+        pool2dParams(1, [6, 6], 3, [2, 2], [1, 1]),
       ]) {
         const xs = p.batch * p.inH * p.inW * p.channels;
         const ys = p.batch * p.outH * p.outW * p.channels;
         const x = alloc(dtype, xs).map(() => r());
         const dy = alloc(dtype, ys).map(() => r());
-        for (const [name, n, js, nat] of [
-          [
-            "maxPool",
-            ys,
-            (o: FloatArray) => jsBackend.maxPool(x, o, p),
-            (o: FloatArray) => a.maxPool(x, o, p),
-          ],
-          [
-            "maxPoolGrad",
-            xs,
-            (o: FloatArray) => jsBackend.maxPoolGrad(x, dy, o, p),
-            (o: FloatArray) => a.maxPoolGrad(x, dy, o, p),
-          ],
-        ] as const) {
-          const want = alloc(dtype, n);
-          js(want);
-          const got = alloc(dtype, n, NaN);
-          nat(got);
-          assertSame(
-            got,
-            want,
-            `${name} ${dtype} ${JSON.stringify(p)}`,
-            dtype === "float32" ? 1e-6 : 1e-14,
-          );
-          // The JS kernels too, from garbage.
-          const again = alloc(dtype, n, NaN);
-          js(again);
-          assertSame(again, want, `js ${name} ${dtype} from garbage`);
-        }
+        const what = `${dtype} ${JSON.stringify(p)}`;
+        const rtol = dtype === "float32" ? 1e-6 : 1e-14;
+        comparePoolKernels(
+          a,
+          ["maxPool", "maxPoolGrad"],
+          { x, dy, g: x },
+          p,
+          NaN,
+          (got, want, name) => assertSame(got, want, `${name} ${what}`, rtol),
+        );
+        // The JS kernels too, from garbage: they must give what they give into zeros.
+        comparePoolKernels(
+          jsBackend,
+          ["maxPool", "maxPoolGrad"],
+          { x, dy, g: x },
+          p,
+          NaN,
+          (got, want, name) => assertSame(got, want, `js ${name} ${what} from garbage`),
+        );
       }
     }
   }));

@@ -14,6 +14,8 @@ import { scalarOf } from "../src/engine/op.js";
 import type { ReduceFn } from "../src/backend/reduce.js";
 import type { NumArray } from "../src/tensor/dtype.js";
 import type { AxisParams, Conv2DParams, Pool2DParams } from "../src/backend/nn.js";
+import { conv2dParams } from "./helpers/conv.js";
+import { comparePoolKernels, pool2dParams } from "./helpers/pool.js";
 import { rng } from "./helpers/rng.js";
 import { forEachIsa, forEachThreads, size, withAddon } from "./helpers/native.js";
 
@@ -461,37 +463,24 @@ test("native softmax, log-softmax and cross-entropies match js", (t) =>
     });
   }));
 
+/** Symmetric padding [padTop, padLeft] on each side. */
 function convParams(
   batch: number,
   inH: number,
   inW: number,
   inC: number,
   outC: number,
-  [filterH, filterW]: number[],
-  [strideH, strideW]: number[],
-  [dilationH, dilationW]: number[],
+  filter: number[],
+  stride: number[],
+  dilation: number[],
   [padTop, padLeft]: number[],
 ): Conv2DParams {
-  // Symmetric padding: out = floor((in + 2 pad - dilation (filter - 1) - 1) / stride) + 1.
-  const outH = Math.floor((inH + 2 * padTop - dilationH * (filterH - 1) - 1) / strideH) + 1;
-  const outW = Math.floor((inW + 2 * padLeft - dilationW * (filterW - 1) - 1) / strideW) + 1;
-  return {
-    batch,
-    inH,
-    inW,
-    inC,
-    outH,
-    outW,
-    outC,
-    filterH,
-    filterW,
-    strideH,
-    strideW,
-    dilationH,
-    dilationW,
+  return conv2dParams(batch, [inH, inW], inC, outC, filter, stride, dilation, [
+    padTop,
     padTop,
     padLeft,
-  };
+    padLeft,
+  ]);
 }
 
 test("native conv2d and its two backprops match js", (t) =>
@@ -542,31 +531,22 @@ test("native conv2d and its two backprops match js", (t) =>
     );
   }));
 
+/** Symmetric padding [padTop, padLeft] on each side. */
 function poolParams(
   batch: number,
   inH: number,
   inW: number,
   channels: number,
-  [windowH, windowW]: number[],
-  [strideH, strideW]: number[],
+  window: number[],
+  stride: number[],
   [padTop, padLeft]: number[],
 ): Pool2DParams {
-  const outH = Math.floor((inH + 2 * padTop - windowH) / strideH) + 1;
-  const outW = Math.floor((inW + 2 * padLeft - windowW) / strideW) + 1;
-  return {
-    batch,
-    inH,
-    inW,
-    channels,
-    outH,
-    outW,
-    windowH,
-    windowW,
-    strideH,
-    strideW,
+  return pool2dParams(batch, [inH, inW], channels, window, stride, [
+    padTop,
     padTop,
     padLeft,
-  };
+    padLeft,
+  ]);
 }
 
 test("native pools and their gradients match js, ties and NaN included", (t) =>
@@ -595,47 +575,13 @@ test("native pools and their gradients match js, ties and NaN included", (t) =>
           const g = randomArray(dtype, xs, r);
           const what = `${dtype} ${JSON.stringify(p)}`;
           const rtol = dtype === "float32" ? 1e-6 : 1e-14;
-          const run = (
-            name: string,
-            n: number,
-            js: (out: FloatArray) => void,
-            native: (out: FloatArray) => void,
-          ): void => {
-            const want = alloc(dtype, n);
-            const got = alloc(dtype, n);
-            js(want);
-            native(got);
-            assertClose(got, want, rtol, rtol, `${name} ${what}`);
-          };
-          run(
-            "maxPool",
-            ys,
-            (o) => jsBackend.maxPool(x, o, p),
-            (o) => a.maxPool(x, o, p),
-          );
-          run(
-            "avgPool",
-            ys,
-            (o) => jsBackend.avgPool(x, o, p),
-            (o) => a.avgPool(x, o, p),
-          );
-          run(
-            "maxPoolGrad",
-            xs,
-            (o) => jsBackend.maxPoolGrad(x, dy, o, p),
-            (o) => a.maxPoolGrad(x, dy, o, p),
-          );
-          run(
-            "maxPoolGradGrad",
-            ys,
-            (o) => jsBackend.maxPoolGradGrad(x, g, o, p),
-            (o) => a.maxPoolGradGrad(x, g, o, p),
-          );
-          run(
-            "avgPoolGrad",
-            xs,
-            (o) => jsBackend.avgPoolGrad(dy, o, p),
-            (o) => a.avgPoolGrad(dy, o, p),
+          comparePoolKernels(
+            a,
+            ["maxPool", "avgPool", "maxPoolGrad", "maxPoolGradGrad", "avgPoolGrad"],
+            { x, dy, g },
+            p,
+            0,
+            (got, want, name) => assertClose(got, want, rtol, rtol, `${name} ${what}`),
           );
         }
       }

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import type { Conv2DParams, Pool2DParams } from "../src/backend/nn.js";
+import { conv2dParams } from "./helpers/conv.js";
 import type { NumArray } from "../src/tensor/dtype.js";
 import { rng } from "./helpers/rng.js";
 import { onJs } from "./helpers/native.js";
@@ -35,40 +36,34 @@ function sameFromGarbage(
   assert.deepEqual(Array.from(dirty), Array.from(clean), what);
 }
 
+// Stride and padding the same along both axes.
 const conv = (
   batch: number,
-  [inH, inW]: number[],
+  size: number[],
   inC: number,
   outC: number,
-  [filterH, filterW]: number[],
+  filter: number[],
   stride: number,
   [padTop, padLeft]: number[],
-  [outH, outW]: number[],
-): Conv2DParams => ({
-  batch,
-  inH,
-  inW,
-  inC,
-  outH,
-  outW,
-  outC,
-  filterH,
-  filterW,
-  strideH: stride,
-  strideW: stride,
-  dilationH: 1,
-  dilationW: 1,
-  padTop,
-  padLeft,
-});
+): Conv2DParams =>
+  conv2dParams(
+    batch,
+    size,
+    inC,
+    outC,
+    filter,
+    [stride, stride],
+    [1, 1],
+    [padTop, padTop, padLeft, padLeft],
+  );
 
 test("the JS conv2d and conv2dBackpropInput kernels write every element", () => {
   const r = rng(3);
   const cases = [
-    conv(2, [6, 5], 3, 4, [3, 3], 1, [0, 0], [4, 3]),
-    conv(1, [7, 7], 2, 3, [3, 3], 2, [1, 1], [4, 4]),
+    conv(2, [6, 5], 3, 4, [3, 3], 1, [0, 0]),
+    conv(1, [7, 7], 2, 3, [3, 3], 2, [1, 1]),
     // Stride 3 with a 2-wide filter: some input pixels are read by no window (dx 0 there).
-    conv(2, [8, 8], 2, 2, [2, 2], 3, [0, 0], [3, 3]),
+    conv(2, [8, 8], 2, 2, [2, 2], 3, [0, 0]),
   ];
   for (const dtype of ["float32", "float64"] as const) {
     for (const p of cases) {
