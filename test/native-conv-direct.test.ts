@@ -9,20 +9,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
-import type { FloatArray, NativeAddon } from "../src/backend/native/addon.js";
+import type { FloatArray } from "../src/backend/native/addon.js";
 import type { Conv2DParams } from "../src/backend/nn.js";
 import { conv2dParams as params } from "./helpers/conv.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { rng } from "./helpers/rng.js";
-import { forEachThreads, onSimdPath, SIMD_PATHS, withAddon } from "./helpers/native.js";
+import { forEachPath, withAddon } from "./helpers/native.js";
 
 type FloatDtype = "float32" | "float64";
-
-/** Runs body on each path the CPU has (AVX-512, AVX2, scalar) with 1 and 2 threads. */
-function forEachPath(a: NativeAddon, body: (what: string) => void): void {
-  for (const path of SIMD_PATHS)
-    onSimdPath(a, path, () => forEachThreads(a, (n) => body(`${path}, ${n} thread(s)`)));
-}
 
 const CASES: Conv2DParams[] = [
   // The ResNet block's shape (whole register tiles), smaller batch.

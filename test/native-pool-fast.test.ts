@@ -12,20 +12,15 @@ import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import { THRESHOLDS } from "../src/backend/native/backend.js";
-import type { FloatArray, NativeAddon } from "../src/backend/native/addon.js";
+import type { FloatArray } from "../src/backend/native/addon.js";
 import type { Pool2DParams } from "../src/backend/nn.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { rng } from "./helpers/rng.js";
-import { forEachIsa, forEachThreads, onJs, withAddon } from "./helpers/native.js";
+import { forEachPath, onJs, withAddon } from "./helpers/native.js";
 import { comparePoolKernels, pool2dParams } from "./helpers/pool.js";
 
 type FloatDtype = "float32" | "float64";
 const DTYPES: FloatDtype[] = ["float32", "float64"];
-
-/** Runs body on each instruction-set path the CPU has, with 1 and 2 threads. */
-function forEachPath(a: NativeAddon, body: (what: string) => void): void {
-  forEachIsa(a, (isa) => forEachThreads(a, (n) => body(`${isa}, ${n} thread(s)`)));
-}
 
 function alloc(dtype: FloatDtype, n: number): FloatArray {
   return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);

@@ -9,12 +9,13 @@ import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import type { Conv2DParams } from "../src/backend/nn.js";
-import type { FloatArray, Isa } from "../src/backend/native/addon.js";
+import type { FloatArray } from "../src/backend/native/addon.js";
 import { fusedConv2d, type FusedConv2DAttrs } from "../src/ops/nn-conv-fused.js";
 import { activeCheckers } from "../src/engine/run-op.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { rng } from "./helpers/rng.js";
-import { onJs, withAddon } from "./helpers/native.js";
+import { forEachPath, onJs, withAddon } from "./helpers/native.js";
+import { conv2dParams } from "./helpers/conv.js";
 
 type FloatDtype = "float32" | "float64";
 
@@ -24,32 +25,17 @@ function arr(dtype: FloatDtype, n: number, r: () => number, fill?: number): Floa
   return out;
 }
 
+/** Undilated convolutions. */
 function params(
   batch: number,
-  [inH, inW]: number[],
+  size: number[],
   inC: number,
   outC: number,
-  [filterH, filterW]: number[],
-  [strideH, strideW]: number[],
-  [padTop, padBottom, padLeft, padRight]: number[],
+  filter: number[],
+  stride: number[],
+  pads: number[],
 ): Conv2DParams {
-  return {
-    batch,
-    inH,
-    inW,
-    inC,
-    outH: Math.floor((inH + padTop + padBottom - filterH) / strideH) + 1,
-    outW: Math.floor((inW + padLeft + padRight - filterW) / strideW) + 1,
-    outC,
-    filterH,
-    filterW,
-    strideH,
-    strideW,
-    dilationH: 1,
-    dilationW: 1,
-    padTop,
-    padLeft,
-  };
+  return conv2dParams(batch, size, inC, outC, filter, stride, [1, 1], pads);
 }
 
 const CASES = [
@@ -66,55 +52,42 @@ const CASES = [
 test("conv2dBiasAct: native matches JS, and JS matches conv2d + bias + relu", (t) =>
   withAddon(t, (a) => {
     const r = rng(41);
-    const isa = a.isa();
-    const threads = a.numThreads();
-    const paths: Isa[] = isa === "avx2-fma" ? ["avx2-fma", "scalar"] : ["scalar"];
-    try {
-      for (const path of paths) {
-        a.setIsa(path);
-        for (const n of [1, 2]) {
-          a.setNumThreads(n);
-          for (const dtype of ["float32", "float64"] as const) {
-            for (const p of CASES) {
-              const x = arr(dtype, p.batch * p.inH * p.inW * p.inC, r);
-              const w = arr(dtype, p.filterH * p.filterW * p.inC * p.outC, r);
-              const bias = arr(dtype, p.outC, r);
-              if (p.outC > 2) bias[2] = NaN;
-              const ys = p.batch * p.outH * p.outW * p.outC;
-              const what = `${path} ${n} ${dtype} ${JSON.stringify(p)}`;
-              for (const relu of [true, false]) {
-                // The reference: the JS conv, then the bias and relu as the elementwise ops do.
-                const want = arr(dtype, ys, r, 0);
-                jsBackend.conv2d(x, w, want, p);
-                for (let i = 0; i < ys; i++) {
-                  const v = want[i] + bias[i % p.outC];
-                  want[i] = !relu || v > 0 || Number.isNaN(v) ? v : 0;
-                }
-                const js = arr(dtype, ys, r, 7);
-                jsBackend.conv2dBiasAct(x, w, bias, js, p, relu);
-                assert.deepEqual(Array.from(js), Array.from(want), `js ${what}`);
-                const got = arr(dtype, ys, r, NaN);
-                a.conv2dBiasAct?.(x, w, bias, got, p, relu);
-                const tol = dtype === "float32" ? 1e-5 : 1e-13;
-                for (let i = 0; i < ys; i++) {
-                  const [g, v] = [got[i], want[i]];
-                  if (Number.isNaN(v))
-                    assert.ok(Number.isNaN(g), `${what} relu=${relu} [${i}] NaN`);
-                  else
-                    assert.ok(
-                      Math.abs(g - v) <= tol * (1 + Math.abs(v)) && !Object.is(g, -0),
-                      `${what} relu=${relu} [${i}]: got ${g}, want ${v}`,
-                    );
-                }
-              }
+    forEachPath(a, (path) => {
+      for (const dtype of ["float32", "float64"] as const) {
+        for (const p of CASES) {
+          const x = arr(dtype, p.batch * p.inH * p.inW * p.inC, r);
+          const w = arr(dtype, p.filterH * p.filterW * p.inC * p.outC, r);
+          const bias = arr(dtype, p.outC, r);
+          if (p.outC > 2) bias[2] = NaN;
+          const ys = p.batch * p.outH * p.outW * p.outC;
+          const what = `${path} ${dtype} ${JSON.stringify(p)}`;
+          for (const relu of [true, false]) {
+            // The reference: the JS conv, then the bias and relu as the elementwise ops do.
+            const want = arr(dtype, ys, r, 0);
+            jsBackend.conv2d(x, w, want, p);
+            for (let i = 0; i < ys; i++) {
+              const v = want[i] + bias[i % p.outC];
+              want[i] = !relu || v > 0 || Number.isNaN(v) ? v : 0;
+            }
+            const js = arr(dtype, ys, r, 7);
+            jsBackend.conv2dBiasAct(x, w, bias, js, p, relu);
+            assert.deepEqual(Array.from(js), Array.from(want), `js ${what}`);
+            const got = arr(dtype, ys, r, NaN);
+            a.conv2dBiasAct?.(x, w, bias, got, p, relu);
+            const tol = dtype === "float32" ? 1e-5 : 1e-13;
+            for (let i = 0; i < ys; i++) {
+              const [g, v] = [got[i], want[i]];
+              if (Number.isNaN(v)) assert.ok(Number.isNaN(g), `${what} relu=${relu} [${i}] NaN`);
+              else
+                assert.ok(
+                  Math.abs(g - v) <= tol * (1 + Math.abs(v)) && !Object.is(g, -0),
+                  `${what} relu=${relu} [${i}]: got ${g}, want ${v}`,
+                );
             }
           }
         }
       }
-    } finally {
-      a.setIsa(isa);
-      a.setNumThreads(threads);
-    }
+    });
   }));
 
 test("conv2dBiasAct rejects bad arguments with JS errors", (t) =>

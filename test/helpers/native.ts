@@ -140,3 +140,9 @@ export function onSimdPath(a: NativeAddon, path: SimdPath, body: () => void): bo
     a.allowAvx512(allowed);
   }
 }
+
+/** Runs body on each SIMD path the CPU has (AVX-512, AVX2, scalar), with 1 and 2 threads. */
+export function forEachPath(a: NativeAddon, body: (what: string) => void): void {
+  for (const path of SIMD_PATHS)
+    onSimdPath(a, path, () => forEachThreads(a, (n) => body(`${path}, ${n} thread(s)`)));
+}
