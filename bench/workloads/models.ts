@@ -22,7 +22,10 @@ export interface Workload {
   name: string;
   /** One-line description, printed in the table's notes. */
   what: string;
-  build(): () => void;
+  /** One step; it returns what it computes (a forward-only workload's result), so that the
+   * step under tf.function keeps that work (a graph runs only what reaches an output or a
+   * variable). */
+  build(): () => unknown;
 }
 
 function variable(shape: number[], stddev: number): Variable {
@@ -214,6 +217,7 @@ const chain: Workload = {
     return () => {
       let y: Tensor = x;
       for (let i = 0; i < 5; i++) y = tf.tanh(tf.add(tf.multiply(tf.sin(y), 1.5), 0.25));
+      return y;
     };
   },
 };

@@ -33,7 +33,12 @@ function splitNames(list: string): string[] {
 
 export interface WorkloadRow {
   name: string;
-  kind: "model" | "fwd" | "fwd+bwd";
+  /**
+   * "model": the workload's step run eagerly; "graph": the same step under tf.function (one
+   * traced graph of forward, gradient and update, as Keras's fit runs it), against the same
+   * PyTorch (eager) time; "fwd"/"fwd+bwd": an op-suite case.
+   */
+  kind: "model" | "graph" | "fwd" | "fwd+bwd";
   tapeflowMs: number | null;
   /** Best of PyTorch's 1- and 2-thread times; null when PyTorch is missing or lacks the case. */
   torchMs: number | null;
@@ -156,6 +161,11 @@ export function runWorkloads(opts: WorkloadOptions = {}): WorkloadReport {
         if (!want(w.name)) continue;
         collect();
         put(row(w.name, "model"), timeIt(w.build(), { budgetMs: o.budgetMs * 2 }) * 1e3);
+        collect();
+        const traced = tf.function(w.build());
+        traced(); // the trace
+        traced(); // the first replay, which makes the run plan
+        put(row(w.name, "graph"), timeIt(() => traced(), { budgetMs: o.budgetMs * 2 }) * 1e3);
       }
     }
     if (o.suite) {
@@ -189,6 +199,13 @@ export function runWorkloads(opts: WorkloadOptions = {}): WorkloadReport {
         }
       }
     }
+  }
+  // A graph row is the same work as its model row: PyTorch's (eager) time is that row's.
+  for (const r of rows) {
+    if (r.kind !== "graph") continue;
+    const eager = rows.find((x) => x.name === r.name && x.kind === "model");
+    r.torchMs = eager?.torchMs ?? null;
+    r.torchThreads = eager?.torchThreads ?? null;
   }
   for (const r of rows) {
     r.ratio =
