@@ -120,6 +120,15 @@ export interface OpDef<A = Record<string, never>> {
    * (as they keep variable assigns).
    */
   readonly stateful?: boolean;
+  /**
+   * The same function written with public ops whose gradients are known, run in place of the
+   * kernel wherever a tape or forward accumulator records the op (one of them wants an input):
+   * for a gradient kernel (FusedGRUSequenceGrad: the whole backward loop in one native call)
+   * that has no gradient of its own. Unrecorded, and in tf.function's graphs (a tracer records
+   * no gradients), the kernel runs; a graph replayed under a tape expands the node then, so
+   * gradients of any order stay the eager ones.
+   */
+  readonly expand?: (inputs: readonly Tensor[], attrs: A) => Tensor[];
   /** The gradient; null means none is registered (differentiating through it is a LookupError). */
   readonly grad: GradEntry<A>;
   /** Indices of the inputs the gradient reads. */

@@ -25,6 +25,11 @@ export interface TapeNode {
 export interface Recorder {
   /** Whether this recorder keeps every input and output (a persistent tape does). */
   readonly keepsAll: boolean;
+  /**
+   * A tf.function tracer's listener: it hears ops to build a graph and differentiates nothing
+   * (ops need not take the form a tape can differentiate for it; see OpDef.expand).
+   */
+  readonly tracing?: boolean;
   /** A trainable variable was read by an op while this recorder was active. */
   variableRead(v: Variable): void;
   /** Whether an op with these inputs concerns this recorder (some input is watched and floating). */
@@ -41,6 +46,15 @@ export const gradientScopes: string[] = [];
 
 /** The recorders now active, innermost last. */
 export const activeRecorders: Recorder[] = [];
+
+/** Whether a tape or forward accumulator (not a tracer) records an op with these inputs. */
+export function differentiating(inputs: readonly Tensor[]): boolean {
+  for (let i = 0; i < activeRecorders.length; i++) {
+    const r = activeRecorders[i];
+    if (r.tracing !== true && r.wants(inputs)) return true;
+  }
+  return false;
+}
 
 export function pushRecorder(r: Recorder): void {
   activeRecorders.push(r);

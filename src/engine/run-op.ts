@@ -7,7 +7,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { readValue, Variable } from "../tensor/variable.js";
 import { type AnyOpDef, defineOp, gradientOf, type OpDef } from "./op.js";
 import { anyComplex, complexVariant, supportsComplex } from "./complex.js";
-import { activeRecorders, type Recorder, type TapeNode } from "./recorder.js";
+import { activeRecorders, differentiating, type Recorder, type TapeNode } from "./recorder.js";
 
 /**
  * What tf.function's tracer hears: every op runOp runs, in order, before any tape records it.
@@ -58,6 +58,9 @@ export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: NoInfer
     const v = complexVariant(op, inputs, specs);
     if (v !== op) specs = (op = v).infer(inputs, attrs);
   }
+  // Recorded for a gradient: an op with an expansion runs as it (OpDef.expand).
+  if (op.expand !== undefined && activeRecorders.length > 0 && differentiating(inputs))
+    return op.expand(inputs, attrs);
   const b = backend();
   if (op.viewOf !== undefined) {
     // Storage is never written after creation, so a view can share it safely.

@@ -6,7 +6,7 @@
  */
 import { backend, type Backend } from "../backend/index.js";
 import type { AnyOpDef, OpDef } from "../engine/op.js";
-import { activeRecorders, withoutRecording } from "../engine/recorder.js";
+import { activeRecorders, differentiating, withoutRecording } from "../engine/recorder.js";
 import { activeCheckers, activeTracers, recordOp, runOp } from "../engine/run-op.js";
 import { type DataArray, dtypeOfArray } from "../tensor/dtype.js";
 import { ResourceExhaustedError } from "../tensor/errors.js";
@@ -491,6 +491,17 @@ function runPlanned(
   const op = node.op;
   const outSlots = node.outputs;
   let outputs: Tensor[];
+  if (
+    op.expand !== undefined &&
+    !node.paused &&
+    activeRecorders.length > 0 &&
+    differentiating(args)
+  ) {
+    // A tape records this node: its expansion's ops run (and are recorded) instead.
+    outputs = op.expand(args, node.attrs);
+    for (let i = 0; i < outSlots.length; i++) env[outSlots[i]] = outputs[i];
+    return;
+  }
   if (op.viewOf !== undefined) {
     const s = specs[0];
     outputs = [new Tensor(b.read(args[op.viewOf]), s.shape, s.dtype)];

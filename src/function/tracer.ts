@@ -64,13 +64,16 @@ export class Tracer implements OpTracer {
    * In activeRecorders for the whole trace: an op that runs while it is missing ran under
    * withoutRecording and is marked paused; and recordOp hands it customGradient's nodes. It
    * wants every op: that makes recordOp reach it, and keeps ops from taking shortcuts that are
-   * only right when no tape records (the graph may later run under one).
+   * only right when no tape records (the graph may later run under one). It is marked
+   * `tracing`: an op with an expansion (OpDef.expand) keeps its kernel in the graph, and the
+   * graph runs the expansion in its place when replayed under a tape.
    */
   readonly recorder: Recorder;
 
   constructor(private readonly parent: Tracer | null = null) {
     this.recorder = {
       keepsAll: false,
+      tracing: true,
       variableRead: () => undefined,
       wants: () => true,
       recordNode: (node: TapeNode, inputs: readonly Tensor[], outputs: readonly Tensor[]) => {

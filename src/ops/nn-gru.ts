@@ -20,15 +20,15 @@
  *   !resetAfter: dq = dph rk_h^T + gq, dpr = dq h r' + gr;
  *                dh_prev = dh z + dq r + (dpz, dpr) rk_zr^T,
  *                drk = (h^T (dpz, dpr), q^T dph), drb = sum_rows dxp
- * With no tape recording the gradient, it is one op (FusedGRUSequenceGrad, FusedGRUCellGrad:
- * the whole backward loop natively, the weight gradients as one product over every step).
- * When a tape records it (a higher derivative), the same formulas are built from public ops
- * per step (gruStepVjp), whose own gradients are known; the Grad ops are never differentiated.
+ * The gradient is one op (FusedGRUSequenceGrad, FusedGRUCellGrad: the whole backward loop
+ * natively, the weight gradients as one product over every step), in eager mode and in
+ * tf.function's graphs. When a tape records it (a higher derivative), the Grad ops run as their
+ * expansions (OpDef.expand): the same formulas from public ops per step (gruStepVjp), whose own
+ * gradients are known.
  * (Not TensorFlow raw ops: TensorFlow's GRUBlockCell has the reset-before form only.)
  */
 import { defineOp, type Grads, type OpDef } from "../engine/op.js";
 import { runOp } from "../engine/run-op.js";
-import { activeRecorders } from "../engine/recorder.js";
 import { InvalidArgumentError } from "../tensor/errors.js";
 import { shapeMsg } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -191,13 +191,8 @@ export const FusedGRUCell: OpDef<GruAttrs> = defineOp<GruAttrs>({
     const h = saved(c.inputs[1]);
     const rk = saved(c.inputs[2]);
     const g = saved(c.outputs[1]);
-    const { resetAfter } = c.attrs;
-    if (activeRecorders.length === 0) {
-      const [dxp, dh0, drk, drb] = runOp(FusedGRUCellGrad, [rk, h, g, dh, dg], { resetAfter });
-      return [dxp, dh0, drk, drb];
-    }
-    const v = gruStepVjp(g, h, rk, dh, dg, resetAfter);
-    return [v.dxp, v.dh, v.drk, v.drb];
+    const [dxp, dh0, drk, drb] = runOp(FusedGRUCellGrad, [rk, h, g, dh, dg], c.attrs);
+    return [dxp, dh0, drk, drb];
   },
 });
 
@@ -206,7 +201,12 @@ export const FusedGRUCellGrad: OpDef<GruAttrs> = defineOp<GruAttrs>({
   name: "FusedGRUCellGrad",
   kind: "nn",
   check: {
-    skip: "FusedGRUCell's gradient when no tape records it; a recorded gradient is built from public ops instead (gruStepVjp), so this op is never differentiated (its values are checked against that path in test/nn-gru.test.ts)",
+    skip: "FusedGRUCell's gradient: recorded by a tape it runs as its expansion (gruStepVjp, public ops), which test/nn-gru.test.ts checks against the kernel and differentiates",
+  },
+  // Recorded by a tape (a higher derivative), the same step from public ops.
+  expand: ([rk, h, g, dh, dg], { resetAfter }) => {
+    const v = gruStepVjp(g, h, rk, dh, dg, resetAfter);
+    return [v.dxp, v.dh, v.drk, v.drb];
   },
   overwritesOutputs: true,
   infer: ([rk, h, g, dh, dg], attrs) => {
@@ -301,37 +301,49 @@ export const FusedGRUSequence: OpDef<GruAttrs> = defineOp<GruAttrs>({
     const h0 = saved(c.inputs[3]);
     const hs = saved(c.outputs[0]);
     const gs = saved(c.outputs[1]);
-    const { resetAfter } = c.attrs;
-    if (activeRecorders.length === 0) {
-      const [dxp, drk, drb, dh0] = runOp(FusedGRUSequenceGrad, [rk, h0, hs, gs, dhs, dgs], {
-        resetAfter,
-      });
-      return [dxp, drk, drb, dh0];
-    }
-    const T = gs.shape[0];
-    const [hT, gT, dhT, dgT] = [hs, gs, dhs, dgs].map((t) => unstack(t, T, 0));
-    const dxp = new Array<Tensor>(T);
-    let dh = dhT[T - 1];
-    let drk: Tensor | null = null;
-    let drb: Tensor | null = null;
-    for (let t = T - 1; t >= 0; t--) {
-      const v = gruStepVjp(gT[t], t > 0 ? hT[t - 1] : h0, rk, dh, dgT[t], resetAfter);
-      dxp[t] = v.dxp;
-      drk = drk === null ? v.drk : add(drk, v.drk);
-      drb = drb === null ? v.drb : add(drb, v.drb);
-      dh = t > 0 ? add(dhT[t - 1], v.dh) : v.dh;
-    }
-    return [stack(dxp, 0), drk, drb, dh];
+    const [dxp, drk, drb, dh0] = runOp(FusedGRUSequenceGrad, [rk, h0, hs, gs, dhs, dgs], c.attrs);
+    return [dxp, drk, drb, dh0];
   },
 });
+
+/**
+ * FusedGRUSequence's gradient from public ops, step by step backwards (gruStepVjp): what a tape
+ * records in place of FusedGRUSequenceGrad.
+ */
+function gruSequenceVjp(
+  rk: Tensor,
+  h0: Tensor,
+  hs: Tensor,
+  gs: Tensor,
+  dhs: Tensor,
+  dgs: Tensor,
+  resetAfter: boolean,
+): Tensor[] {
+  const T = gs.shape[0];
+  const [hT, gT, dhT, dgT] = [hs, gs, dhs, dgs].map((t) => unstack(t, T, 0));
+  const dxp = new Array<Tensor>(T);
+  let dh = dhT[T - 1];
+  let drk: Tensor | null = null;
+  let drb: Tensor | null = null;
+  for (let t = T - 1; t >= 0; t--) {
+    const v = gruStepVjp(gT[t], t > 0 ? hT[t - 1] : h0, rk, dh, dgT[t], resetAfter);
+    dxp[t] = v.dxp;
+    drk = drk === null ? v.drk : add(drk, v.drk);
+    drb = drb === null ? v.drb : add(drb, v.drb);
+    dh = t > 0 ? add(dhT[t - 1], v.dh) : v.dh;
+  }
+  return [stack(dxp, 0), drk as Tensor, drb as Tensor, dh];
+}
 
 /** FusedGRUSequence's gradient as one native call: (rk, h0, hs, gs, dhs, dgs) -> dxp, drk, drb, dh0. */
 export const FusedGRUSequenceGrad: OpDef<GruAttrs> = defineOp<GruAttrs>({
   name: "FusedGRUSequenceGrad",
   kind: "nn",
   check: {
-    skip: "FusedGRUSequence's gradient when no tape records it; a recorded gradient is built from public ops per step instead (gruStepVjp), so this op is never differentiated (its values are checked against that path in test/nn-gru.test.ts)",
+    skip: "FusedGRUSequence's gradient: recorded by a tape it runs as its expansion (gruSequenceVjp, public ops), which test/nn-gru.test.ts checks against the kernel and differentiates",
   },
+  expand: ([rk, h0, hs, gs, dhs, dgs], { resetAfter }) =>
+    gruSequenceVjp(rk, h0, hs, gs, dhs, dgs, resetAfter),
   overwritesOutputs: true,
   infer: ([rk, h0, hs, gs, dhs, dgs], attrs) => {
     const { steps, batch, units } = gruParams(

@@ -29,7 +29,6 @@ import { shapeMsg } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { FloatArray } from "../backend/optim.js";
 import type { LstmCellParams, LstmSequenceParams } from "../backend/nn-fused.js";
-import { activeRecorders } from "../engine/recorder.js";
 import { checkDType, describe, saved } from "./checks.js";
 import { add, mul, sigmoid, square, sub, tanh } from "./elementwise.js";
 import { concat, split, stack, unstack } from "./movement-core.js";
@@ -187,9 +186,10 @@ export function lstmCellStep(z: Tensor, cPrev: Tensor): [Tensor, Tensor] {
  * Its gradient is FusedLSTMSequenceGrad: backward through the steps in one native call (the
  * cell gradient, dh_{t-1} = dz_t wh^T, dwh = sum_t h_{t-1}^T dz_t as one product and dbias =
  * sum_t sum_rows dz_t), which
- * leaves out every per-step op of the unrolled tape. When a tape records the gradient itself
- * (a higher derivative), the same gradient is built from FusedLSTMCellGrad and matmul per
- * step instead, whose own gradients are known; FusedLSTMSequenceGrad is never differentiated.
+ * leaves out every per-step op of the unrolled tape, in eager mode and in tf.function's graphs.
+ * When a tape records the gradient itself (a higher derivative), FusedLSTMSequenceGrad runs as
+ * its expansion (OpDef.expand): the same gradient from FusedLSTMCellGrad and matmul per step,
+ * whose own gradients are known.
  */
 function seqParams(
   op: string,
@@ -291,48 +291,52 @@ export const FusedLSTMSequence: OpDef<NoAttrs> = defineOp<NoAttrs>({
     const hs = saved(c.outputs[0]);
     const cs = saved(c.outputs[1]);
     const zs = saved(c.outputs[2]);
-    const withBias = c.inputs.length === 5;
-    if (activeRecorders.length === 0) {
-      const g = runOp(FusedLSTMSequenceGrad, [zs, cs, hs, wh, h0, c0, dhs, dcs, dzs], {});
-      return withBias ? g : g.slice(0, 4);
-    }
-    const T = zs.shape[0];
-    const [zT, cT, hT, dhT, dcT, dzT] = [zs, cs, hs, dhs, dcs, dzs].map((t) => unstack(t, T, 0));
-    const dxp: Tensor[] = new Array<Tensor>(T);
-    let dh = dhT[T - 1];
-    let dc = dcT[T - 1];
-    let dwh: Tensor | null = null;
-    let dh0 = dh;
-    let dc0 = dc;
-    for (let t = T - 1; t >= 0; t--) {
-      const cp = t > 0 ? cT[t - 1] : c0;
-      const hp = t > 0 ? hT[t - 1] : h0;
-      const [dzc, dcp] = runOp(FusedLSTMCellGrad, [zT[t], cp, dc, dh], {});
-      const dz = add(dzc, dzT[t]);
-      dxp[t] = dz;
-      const w = matmul(hp, dz, { transposeA: true });
-      dwh = dwh === null ? w : add(dwh, w);
-      const dhPrev = matmul(dz, wh, { transposeB: true });
-      if (t > 0) {
-        dh = add(dhT[t - 1], dhPrev);
-        dc = add(dcT[t - 1], dcp);
-      } else {
-        dh0 = dhPrev;
-        dc0 = dcp;
-      }
-    }
-    const dxs = stack(dxp, 0);
-    if (!withBias) return [dxs, dwh, dh0, dc0];
-    return [dxs, dwh, dh0, dc0, reduceSum(dxs, [0, 1])];
+    const g = runOp(FusedLSTMSequenceGrad, [zs, cs, hs, wh, h0, c0, dhs, dcs, dzs], {});
+    return c.inputs.length === 5 ? g : g.slice(0, 4);
   },
 });
+
+/**
+ * FusedLSTMSequence's gradient from FusedLSTMCellGrad and matmul, step by step backwards: what
+ * a tape records in place of FusedLSTMSequenceGrad. Returns dxp, dwh, dh0, dc0 and dbias.
+ */
+function lstmSequenceVjp([zs, cs, hs, wh, h0, c0, dhs, dcs, dzs]: readonly Tensor[]): Tensor[] {
+  const T = zs.shape[0];
+  const [zT, cT, hT, dhT, dcT, dzT] = [zs, cs, hs, dhs, dcs, dzs].map((t) => unstack(t, T, 0));
+  const dxp: Tensor[] = new Array<Tensor>(T);
+  let dh = dhT[T - 1];
+  let dc = dcT[T - 1];
+  let dwh: Tensor | null = null;
+  let dh0 = dh;
+  let dc0 = dc;
+  for (let t = T - 1; t >= 0; t--) {
+    const cp = t > 0 ? cT[t - 1] : c0;
+    const hp = t > 0 ? hT[t - 1] : h0;
+    const [dzc, dcp] = runOp(FusedLSTMCellGrad, [zT[t], cp, dc, dh], {});
+    const dz = add(dzc, dzT[t]);
+    dxp[t] = dz;
+    const w = matmul(hp, dz, { transposeA: true });
+    dwh = dwh === null ? w : add(dwh, w);
+    const dhPrev = matmul(dz, wh, { transposeB: true });
+    if (t > 0) {
+      dh = add(dhT[t - 1], dhPrev);
+      dc = add(dcT[t - 1], dcp);
+    } else {
+      dh0 = dhPrev;
+      dc0 = dcp;
+    }
+  }
+  const dxs = stack(dxp, 0);
+  return [dxs, dwh as Tensor, dh0, dc0, reduceSum(dxs, [0, 1])];
+}
 
 export const FusedLSTMSequenceGrad: OpDef<NoAttrs> = defineOp<NoAttrs>({
   name: "FusedLSTMSequenceGrad",
   kind: "nn",
   check: {
-    skip: "FusedLSTMSequence's gradient when no tape records it; a recorded gradient is built from FusedLSTMCellGrad and matmul instead, so this op is never differentiated (its values are checked against that path in test/nn-fused.test.ts)",
+    skip: "FusedLSTMSequence's gradient: recorded by a tape it runs as its expansion (lstmSequenceVjp: FusedLSTMCellGrad and matmul), which test/nn-fused.test.ts checks against the kernel and differentiates",
   },
+  expand: (inputs) => lstmSequenceVjp(inputs),
   overwritesOutputs: true,
   infer: ([zs, cs, hs, wh, h0, c0, dhs, dcs, dzs]) => {
     const op = "FusedLSTMSequenceGrad";
