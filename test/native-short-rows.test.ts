@@ -121,3 +121,35 @@ test("native sums and means of short rows = JS: n up to 64 and beyond, both dtyp
     }
   });
 });
+
+test("native row broadcasts of long rows (the AVX2 copy of native/copy_long.h) = JS: every width, both ISAs", (t: TestContext) => {
+  if (addon === null) return t.skip("native addon not loaded");
+  forEachIsa(addon, (isa) => {
+    for (const dtype of ["float32", "float64", "int32", "bool"] as const) {
+      // Row lengths around the 512-byte switch and the 128- and 32-byte steps, odd tails.
+      for (const len of [100, 127, 128, 129, 130, 257, 1000, 1031]) {
+        const rows = 9;
+        const v = Array.from({ length: len }, (_, i) => (dtype === "bool" ? i % 3 === 0 : i - 50));
+        const row = tf.reshape(tf.constant(v, dtype), [1, len]);
+        const got = tf.broadcastTo(row, [rows, len]);
+        const want = onJs(() => tf.broadcastTo(row, [rows, len]));
+        assert.deepEqual(
+          got.dataSync(),
+          want.dataSync(),
+          `${dtype} [1,${len}] -> [${rows},${len}] ${isa}`,
+        );
+        // Every row is the row itself.
+        const g = got.dataSync();
+        for (let r = 0; r < rows; r++)
+          for (const i of [0, len - 1, len >> 1])
+            assert.equal(Number(g[r * len + i]), Number(v[i]), `${dtype} row ${r} element ${i}`);
+      }
+      // A slice of long rows goes through the same copy: [5, 700] -> columns 3..603.
+      const x = values([5, 700], 8, "float64");
+      const xs =
+        dtype === "float64" || dtype === "float32" ? tf.cast(x, dtype) : tf.cast(x, "int32");
+      const s = tf.slice(xs, [0, 3], [-1, 600]);
+      assert.deepEqual(s.dataSync(), onJs(() => tf.slice(xs, [0, 3], [-1, 600])).dataSync());
+    }
+  });
+});
