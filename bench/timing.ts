@@ -8,16 +8,26 @@ export interface TimeOptions {
   /** ...and more until this much time has gone by, or maxReps. */
   budgetMs?: number;
   maxReps?: number;
+  /**
+   * After the warm-up calls, keep calling for this long before timing (0 by default): a JIT
+   * tiers a function up after enough calls, so a call of a few microseconds needs a few hundred
+   * calls before it runs at the speed a training loop sees.
+   */
+  warmupMs?: number;
 }
 
 /** Median seconds per call of fn. Slow calls (over a second) get fewer repeats. */
 export function timeIt(fn: () => void, opts: TimeOptions = {}): number {
-  const { warmup = 3, minReps = 5, budgetMs = 400, maxReps = 200 } = opts;
+  const { warmup = 3, minReps = 5, budgetMs = 400, maxReps = 200, warmupMs = 0 } = opts;
   const first = performance.now();
   fn();
   const once = performance.now() - first;
   const slow = once > 1000;
   for (let i = 1; i < (slow ? 0 : warmup); i++) fn();
+  if (!slow && warmupMs > 0) {
+    const until = performance.now() + warmupMs;
+    while (performance.now() < until) fn();
+  }
   const times: number[] = [];
   const start = performance.now();
   const reps = slow ? 2 : minReps;

@@ -734,6 +734,23 @@ BinarySpans binary_spans(int fn, DType t) {
   return BinarySpans{L.vv, L.vs, L.sv, L.cost};
 }
 
+namespace {
+
+// dst[i*len + j] = col[i] for i < rows, j < len, for elements of es bytes (4 or 8).
+template <class W>
+void spread_rows_t(const W* col, int64_t rows, int64_t len, W* dst) {
+  for (int64_t i = 0; i < rows; i++) std::fill(dst + i * len, dst + (i + 1) * len, col[i]);
+}
+
+void spread_rows(size_t es, const char* col, int64_t rows, int64_t len, char* dst) {
+  if (es == 8)
+    spread_rows_t(reinterpret_cast<const uint64_t*>(col), rows, len, reinterpret_cast<uint64_t*>(dst));
+  else
+    spread_rows_t(reinterpret_cast<const uint32_t*>(col), rows, len, reinterpret_cast<uint32_t*>(dst));
+}
+
+}  // namespace
+
 void binary(int fn, DType t, const void* a, const Shape& as, const void* b, const Shape& bs,
             void* out, const Shape& os) {
   const int64_t n = numel(os);
@@ -789,6 +806,31 @@ void binary(int fn, DType t, const void* a, const Shape& as, const void* b, cons
             L.vv(tiled.data(), f, o, m);
           else
             L.vv(f, tiled.data(), o, m);
+        }
+      });
+      return;
+    }
+    // A column broadcast against short full rows ([rows, len] op [rows, 1], as a layer norm's
+    // mean or scale): each row's one value is spread over a buffer of a few hundred elements,
+    // row after row, and whole runs of rows go through the vector loop together (one call per
+    // row would cost more than the row).
+    const bool aCol = p.strides[0][0] == 1 && sa == 0 && p.strides[1][0] == len && sb == 1;
+    const bool bCol = p.strides[1][0] == 1 && sb == 0 && p.strides[0][0] == len && sa == 1;
+    if (aCol || bCol) {
+      const int64_t rep = std::max<int64_t>(1, 1024 / len);
+      const char* col = aCol ? pa : pb;
+      const char* full = aCol ? pb : pa;
+      parallel_for(rows, std::max<int64_t>(1, grain_for(L.cost) / len), [&](int64_t r0, int64_t r1) {
+        std::vector<char> spread(static_cast<size_t>(rep * len) * es);
+        for (int64_t r = r0; r < r1; r += rep) {
+          const int64_t k = std::min(rep, r1 - r), m = k * len;
+          spread_rows(es, col + r * es, k, len, spread.data());
+          const char* f = full + r * len * es;
+          char* o = po + r * len * oes;
+          if (aCol)
+            L.vv(spread.data(), f, o, m);
+          else
+            L.vv(f, spread.data(), o, m);
         }
       });
       return;

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "common.h"
+#include "copy_long.h"
 #include "copy_run.h"
 #include "threadpool.h"
 
@@ -49,7 +50,7 @@ CopyPlan copy_plan(const Shape& dims, const std::vector<int64_t>& s, const std::
 template <class E>
 inline void copy_run(const E* in, int64_t ss, E* out, int64_t ds, int64_t len) {
   if (ss == 1 && ds == 1)
-    copy_bytes(out, in, static_cast<size_t>(len) * sizeof(E));
+    copy_long(out, in, static_cast<size_t>(len) * sizeof(E));
   else if (ss == 0 && ds == 1)
     std::fill(out, out + len, *in);
   else
