@@ -148,11 +148,12 @@ TF_AVX512 TF_INLINE __m512 sin_fast(__m512 x) {
   __m512 d = _mm512_fnmadd_ps(q, set1(v8f::kPiA), x);
   d = _mm512_fnmadd_ps(q, set1(v8f::kPiB), d);
   d = _mm512_fnmadd_ps(q, set1(v8f::kPiC), d);
-  __m512 odd = flt(_mm512_slli_epi32(bits(v), 31));
-  __m512 r = xor_(sin_pi2(d), odd);
-  // |x| < 2^-12: sin x rounds to x (keeps -0, which q = 0 turns into +0, and subnormals).
-  __mmask16 tiny = _mm512_cmp_ps_mask(abs(x), set1(2.44140625e-4f), _CMP_LT_OQ);
-  return _mm512_mask_blend_ps(tiny, r, x);
+  // The sign flip for odd q and the tiny lanes' x in one masked xor: |x| < 2^-12 keeps x (sin x
+  // rounds to x; keeps -0, which q = 0 turns into +0, and subnormals), the other lanes (NaN
+  // included, unordered: the slow path's) take sin d with the sign of (-1)^q.
+  __m512i odd = _mm512_slli_epi32(bits(v), 31);
+  __mmask16 big = _mm512_cmp_ps_mask(abs(x), set1(2.44140625e-4f), _CMP_NLT_UQ);
+  return flt(_mm512_mask_xor_epi32(bits(x), big, bits(sin_pi2(d)), odd));
 }
 
 TF_AVX512 TF_INLINE __m512 sin(__m512 x) {
