@@ -86,6 +86,9 @@ test("arithmetic that must not pair (result read twice, full-size or broadcast r
         ["broadcast row", (x) => tf.divide(tf.multiply(x, row), 3)],
         ["three in a row", (x) => tf.subtract(2, tf.divide(tf.add(tf.multiply(x, 1.5), 0.25), 3))],
         ["same operand twice", (x) => tf.add(tf.multiply(x, x), 0.25)],
+        // A pair as the last instructions before a fused reduction (into a register, not out).
+        ["pair then sum", (x) => tf.reduceSum(tf.add(tf.multiply(tf.sin(x), 1.5), 0.25))],
+        ["pair then mean of rows", (x) => tf.reduceMean(tf.subtract(0.25, tf.divide(x, 3)), -1)],
       ];
       for (const path of SIMD_PATHS) {
         onSimdPath(a, path, () => {
