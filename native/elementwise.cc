@@ -415,6 +415,13 @@ template <__m512 (*F)(__m512)>
 void map_vec512_entry(const void* x, void* y, int64_t n) {
   v16f::map16<F>(static_cast<const float*>(x), static_cast<float*>(y), n);
 }
+// sin and cos: the loop that tests for slow lanes once per four vectors.
+template <__m512 (*Fast)(__m512), __m256 (*Slow)(__m256)>
+void map_trig512_entry(const void* x, void* y, int64_t n) {
+  v16f::map16_trig<Fast, Slow>(static_cast<const float*>(x), static_cast<float*>(y), n);
+}
+TF_AVX512 TF_INLINE __m512 vwrap512_sin_fast(__m512 x) { return v16f::sin_fast(x); }
+TF_AVX512 TF_INLINE __m512 vwrap512_cos_fast(__m512 x) { return v16f::cos_fast(x); }
 #endif
 
 #if TF_X86
@@ -466,6 +473,8 @@ struct UnaryTable {
 #define TF_FILL_VEC512(NAME, FN) e[U_##NAME].f32vec512 = &map_vec512_entry<&vwrap512_##NAME>;
     TF_VEC512_UNARY(TF_FILL_VEC512)
 #undef TF_FILL_VEC512
+    e[U_Sin].f32vec512 = &map_trig512_entry<&vwrap512_sin_fast, &v8f::sin_slow>;
+    e[U_Cos].f32vec512 = &map_trig512_entry<&vwrap512_cos_fast, &v8f::cos_slow>;
 #endif
   }
 };

@@ -145,6 +145,10 @@ double finish(FusedReduce r, double acc, int64_t rowLen) {
 struct Step {
   UnarySpan unary;
   BinarySpans bin;
+  // Where this instruction and the next are AVX-512 float32 arithmetic, the next reads this one's
+  // result once and nothing else reads it: the two in one pass, for this instruction's tile
+  // operand first (pair[0]) or second (pair[1]), when the other operands are single values.
+  FusedPairSpan pair[2] = {nullptr, nullptr};
 };
 
 // Per-thread scratch: registers and gathered inputs.
@@ -219,6 +223,25 @@ class Runner {
     for (int j = 0; j <= last; j++) {
       const FusedInstr& in = p_.code[j];
       const Step& st = steps_[j];
+      if (st.pair[0] != nullptr && vs[in.a] != vs[in.b]) {
+        // This instruction and the next in one pass (float32 only: Step::pair).
+        const FusedInstr& in2 = p_.code[j + 1];
+        const bool xIsB = vs[in.a];
+        const int other2 = in2.a == k + j ? in2.b : in2.a;
+        if (vs[other2]) {
+          T* dst = p_.reg[j + 1] < 0 ? outTile : regs + static_cast<int64_t>(p_.reg[j + 1]) * TILE;
+          const float* x = reinterpret_cast<const float*>(xIsB ? vp[in.b] : vp[in.a]);
+          const float c1 = static_cast<float>(*(xIsB ? vp[in.a] : vp[in.b]));
+          st.pair[xIsB ? 1 : 0](x, c1, static_cast<float>(*vp[other2]),
+                                reinterpret_cast<float*>(dst), m);
+          vp[k + j] = nullptr;  // read by nobody else
+          vs[k + j] = false;
+          vp[k + j + 1] = dst;
+          vs[k + j + 1] = false;
+          j++;
+          continue;
+        }
+      }
       T* dst = p_.reg[j] < 0 ? outTile : regs + static_cast<int64_t>(p_.reg[j]) * TILE;
       bool one;
       if (!in.binary) {
@@ -287,6 +310,27 @@ void run_t(const FusedProgram& p, const std::vector<FusedInput>& ins, T* out, in
     } else
       steps[j].unary = in.fn < kNumUnary ? unary_span(in.fn, t)
                                          : fused_extra_unary_span(in.fn - kNumUnary, t);
+  }
+  if (wide) {
+    // Pairs of arithmetic instructions for one pass (Step::pair): the second reads the first's
+    // result as exactly one operand, and nothing else reads it.
+    const int k = p.numInputs;
+    const int m = static_cast<int>(p.code.size());
+    std::vector<int> reads(static_cast<size_t>(m), 0);
+    for (const FusedInstr& in : p.code) {
+      if (in.a >= k) reads[in.a - k]++;
+      if (in.binary && in.b >= k) reads[in.b - k]++;
+    }
+    for (int j = 0; j + 1 < m; j++) {
+      const FusedInstr& a = p.code[j];
+      const FusedInstr& b = p.code[j + 1];
+      if (!a.binary || !b.binary || a.a == a.b || reads[j] != 1) continue;
+      if ((b.a == k + j) == (b.b == k + j)) continue;
+      const bool zIsB = b.b == k + j;
+      steps[j].pair[0] = fused_avx512_pair_span(a.fn, false, b.fn, zIsB);
+      steps[j].pair[1] = fused_avx512_pair_span(a.fn, true, b.fn, zIsB);
+      if (steps[j].pair[0] != nullptr) j++;  // the next instruction is taken
+    }
   }
   const Runner<T> run(p, ins, steps);
   const bool avx2 = isa() == Isa::Avx2;

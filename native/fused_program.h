@@ -31,6 +31,13 @@ BinarySpans fused_extra_binary_spans(int fn, DType t);
 // some (Add, Sub, Mul, Div; fused_program_avx512.cc); false otherwise. Only for float32 and only
 // where avx512().
 bool fused_avx512_binary_spans(int fn, BinarySpans* out);
+// Two such instructions in one pass, each with one operand a single value (c1, c2):
+// y = op2(op1(x, c1), c2), each operation rounded as its own instruction rounds it (never
+// contracted to an FMA), so y is the two passes' result bit for bit. xIsB1: x is op1's second
+// operand (op1(c1, x)); zIsB2: op1's result is op2's second operand. x may be y (the same
+// pointer). Null where fn1 or fn2 has no AVX-512 loop.
+using FusedPairSpan = void (*)(const float* x, float c1, float c2, float* y, int64_t n);
+FusedPairSpan fused_avx512_pair_span(int fn1, bool xIsB1, int fn2, bool zIsB2);
 
 struct FusedInstr {
   bool binary;

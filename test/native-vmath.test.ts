@@ -317,3 +317,71 @@ test("vmath: the ops agree with the JS backend on odd shapes, both float dtypes"
     }
   }
 });
+
+test("vmath: sin and cos with sparse slow lanes in long arrays match the AVX2 loop and each lane alone", (t) => {
+  // The AVX-512 loop tests for slow lanes (|x| > 2^15, infinities, NaN) once per four vectors:
+  // one slow lane anywhere in a block must reach the slow path, and its neighbours (in its
+  // vector and in the block's other vectors) keep their fast-path values.
+  const a = skipWithout(t);
+  if (a === null) return;
+  const r = rng(41);
+  const slowValues = [40000.5, -1e6, 3e30, NaN, -Infinity];
+  let ran = false;
+  for (const name of ["Sin", "Cos"]) {
+    for (const n of [64, 65, 127, 640, 1000]) {
+      const x = Float32Array.from({ length: n }, () => -4 + 8 * r());
+      // A slow lane at each position class: first, last of a vector, and mid-block.
+      const at = [0, 15, 16, 47, 63, n - 1].filter((i) => i < n);
+      at.forEach((i, k) => (x[i] = slowValues[k % slowValues.length]));
+      let y512: Float32Array | null = null;
+      let y256: Float32Array | null = null;
+      if (!onPath(a, "avx512", () => (y512 = run(a, name, x)))) continue;
+      onPath(a, "avx2", () => (y256 = run(a, name, x)));
+      ran = true;
+      const p = y512 as unknown as Float32Array;
+      const q = y256 as unknown as Float32Array;
+      for (let i = 0; i < n; i++) {
+        assert.ok(Object.is(p[i], q[i]), `${name}(${x[i]}) n=${n} at ${i}: ${p[i]} vs ${q[i]}`);
+        const want = Math.fround(REF[name](x[i]));
+        assert.ok(ulps(p[i], want) <= 2, `${name}(${x[i]}) = ${p[i]}, want ${want}`);
+      }
+    }
+  }
+  if (!ran) t.skip("no AVX-512 on this CPU");
+});
+
+for (const path of ["avx512", "avx2"] as const) {
+  test(`vmath ${path}: tanh within 2 ulp on a dense sweep of [0, 10] and at its hard spots`, (t) => {
+    // The half-scale reduction and degree-4 polynomial of v8f::tanh were checked on every float
+    // (2 ulp at most); here a dense sweep plus the spots that came closest to 3 ulp in that
+    // check, and odd symmetry.
+    const a = skipWithout(t);
+    if (a === null) return;
+    const xs: number[] = [];
+    for (let i = 0; i < 200000; i++) xs.push((10 * i) / 200000);
+    const hard = [
+      0x1e73186 * 2 ** -38, // 0x1.e73186p-14
+      0x1feccf2 * 2 ** -29, // 0x1.feccf2p-5
+      0x100152c * 2 ** -29, // 0x1.00152cp-5
+      0x19f97e2 * 2 ** -27, // 0x1.9f97e2p-3
+      0.1733, // n from 0 to 1
+      0.3466,
+    ];
+    for (const h of hard) for (let k = -64; k <= 64; k++) xs.push(h * (1 + k * 2 ** -23));
+    const x = Float32Array.from(xs);
+    let y: Float32Array | null = null;
+    let yn: Float32Array | null = null;
+    const neg = x.map((v) => -v);
+    if (!onPath(a, path, () => ((y = run(a, "Tanh", x)), (yn = run(a, "Tanh", neg))))) {
+      t.skip(`no ${path} path on this CPU`);
+      return;
+    }
+    const p = y as unknown as Float32Array;
+    const pn = yn as unknown as Float32Array;
+    for (let i = 0; i < x.length; i++) {
+      const want = Math.fround(Math.tanh(x[i]));
+      assert.ok(ulps(p[i], want) <= 2, `tanh(${x[i]}) = ${p[i]}, want ${want}`);
+      assert.ok(Object.is(pn[i], -p[i]), `tanh(${-x[i]}) = ${pn[i]}, not -${p[i]}`);
+    }
+  });
+}
