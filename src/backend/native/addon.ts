@@ -380,6 +380,8 @@ export interface NativeAddon {
     db: FloatArray,
     p: Conv2DParams,
   ): void;
+  /** y = u >= rate ? x * scale : 0 (native/bind_dropout.cc); optional as conv3d. */
+  dropoutApply?(x: FloatArray, u: FloatArray, y: FloatArray, rate: number, scale: number): void;
   conv3dBackpropInput?(w: FloatArray, dy: FloatArray, dx: FloatArray, p: Conv3DParams): void;
   conv3dBackpropFilter?(x: FloatArray, dy: FloatArray, dw: FloatArray, p: Conv3DParams): void;
   /** ReduceKernels.topK (native/sort.cc); float32, float64 or int32 x. Optional as transpose. */
