@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "heap_thp.h"
@@ -19,19 +21,29 @@ constexpr int64_t kChunk = 256;
 
 template <class T>
 void mask_and_sum(const T* dy, const T* y, T* dz, T* db, int64_t pixels, int64_t C) {
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
   const int64_t chunks = (pixels + kChunk - 1) / kChunk;
   std::vector<T> part(static_cast<size_t>(chunks * C), T(0));
   parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ch++) {
-      T* acc = part.data() + ch * C;
+      T* __restrict acc = part.data() + ch * C;
       const int64_t p1 = std::min(pixels, (ch + 1) * kChunk);
       for (int64_t p = ch * kChunk; p < p1; p++) {
-        const T* a = dy + p * C;
-        const T* b = y + p * C;
-        T* o = dz + p * C;
-        // ReluGrad's rule: dy where y > 0, else 0 (NaN y gives 0).
+        const T* __restrict a = dy + p * C;
+        const T* __restrict b = y + p * C;
+        T* __restrict o = dz + p * C;
+        // ReluGrad's rule: dy where y > 0, else +0 (NaN y gives 0), as a compare and a bit
+        // mask with no branch: relu outputs are zero about half the time, at random, and a
+        // branch mispredicts on each (30 ms instead of 3 over the first layer's 2.8M values).
+        // The compiler vectorizes the masked loop; a select of a[k] would be a conditional
+        // load, which it may not.
         for (int64_t k = 0; k < C; k++) {
-          const T v = b[k] > T(0) ? a[k] : T(0);
+          const Bits m = Bits(0) - static_cast<Bits>(b[k] > T(0));
+          Bits bits;
+          std::memcpy(&bits, a + k, sizeof(T));
+          bits &= m;
+          T v;
+          std::memcpy(&v, &bits, sizeof(T));
           o[k] = v;
           acc[k] += v;
         }
