@@ -9,8 +9,17 @@
  * (10-20 us on a loaded VM). Hence plain loops, no closures, and no map or set copied that can
  * be shared.
  */
-import { type GradContext, gradientOf } from "../engine/op.js";
-import { gradientScopes, type TapeNode } from "../engine/recorder.js";
+import { backend } from "../backend/index.js";
+import { isFresh, recycle, recyclingEnabled, trackAllocations } from "../backend/recycle.js";
+import {
+  type AnyOpDef,
+  type GradContext,
+  type GradEntry,
+  gradientOf,
+  lookupOp,
+} from "../engine/op.js";
+import { activeRecorders, gradientScopes, type TapeNode } from "../engine/recorder.js";
+import { activeTracers } from "../engine/run-op.js";
 import { isDifferentiable } from "../tensor/dtype.js";
 import { InternalError, LookupError } from "../tensor/errors.js";
 import { shapeMsg, shapesEqual } from "../tensor/shape.js";
@@ -18,6 +27,33 @@ import type { Tensor } from "../tensor/tensor.js";
 import { add } from "../ops/elementwise.js";
 import { zeros } from "../ops/creation.js";
 import { IdMap, IdSet } from "./id-set.js";
+
+/**
+ * Whether backprop may recycle the storage that a node's gradient rule allocates and the
+ * cotangents it spends (backend/recycle.ts): only for a built-in rule (an op of the registry
+ * with no registerGradient override; custom gradients and tf.function's replayed nodes are not
+ * in the registry, and they run user code, which could keep a tensor), and only while no tape
+ * records and no tf.function traces (either would keep the tensors the rule reads).
+ */
+function recyclableRule(op: AnyOpDef, grad: GradEntry<unknown>): boolean {
+  return (
+    activeRecorders.length === 0 &&
+    activeTracers.length === 0 &&
+    grad === op.grad &&
+    lookupOp(op.name) === op
+  );
+}
+
+/** Whether any of the tensors has `storage`'s buffer. */
+function sharesBuffer(ts: readonly (Tensor | null | undefined)[], buf: ArrayBufferLike): boolean {
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i];
+    if (t === null || t === undefined) continue;
+    const s = backend().read(t);
+    if (ArrayBuffer.isView(s) && s.buffer === buf) return true;
+  }
+  return false;
+}
 
 /** Node flags of the two passes. */
 const FROM_SOURCE = 1;
@@ -75,6 +111,9 @@ export function backprop(
 
   // The seeds map becomes the cotangents map (the caller made it for this call).
   const cotangents = seeds;
+  // The buffers built-in rules allocate in this call (backend/recycle.ts): spent cotangents
+  // among them go back to the pool.
+  const fresh = recyclingEnabled() ? new WeakSet<ArrayBufferLike>() : null;
   for (let i = n - 1; i >= 0; i--) {
     if (flags[i] !== RELEVANT) continue;
     const node = nodes[i];
@@ -115,10 +154,13 @@ export function backprop(
     };
     // The rule's ops run inside this op's gradient (tf.debugging.enableCheckNumerics says so).
     gradientScopes.push(node.op.name);
+    const recycling = fresh !== null && recyclableRule(node.op, grad);
     let inputGrads: readonly (Tensor | null)[];
     try {
+      if (recycling) trackAllocations(fresh);
       inputGrads = grad(dys, ctx);
     } finally {
+      if (recycling) trackAllocations(null);
       gradientScopes.pop();
     }
     // The outputs' cotangents are spent, unless an output is itself a source.
@@ -135,6 +177,44 @@ export function backprop(
       const prev = cotangents.get(id);
       cotangents.set(id, prev === undefined ? g : add(prev, g));
     }
+    if (fresh !== null)
+      releaseSpent(fresh, recycling, node, dys, inputGrads, cotangents, sourceIds);
   }
   return cotangents;
+}
+
+/**
+ * After a node's rule ran: its outputs' cotangents are spent. Each one whose buffer a built-in
+ * rule allocated in this call, and that no live cotangent and no gradient the rule returned
+ * shares (views share their input's buffer), goes back to the pool. After a rule that is not
+ * built in (user code saw the cotangents), their buffers are never recycled.
+ */
+function releaseSpent(
+  fresh: WeakSet<ArrayBufferLike>,
+  recycling: boolean,
+  node: TapeNode,
+  dys: readonly Tensor[],
+  inputGrads: readonly (Tensor | null)[],
+  cotangents: IdMap<Tensor>,
+  sourceIds: IdSet,
+): void {
+  const outs = node.outputIds;
+  for (let k = 0; k < dys.length; k++) {
+    if (sourceIds.has(outs[k])) continue;
+    const storage = backend().read(dys[k]);
+    if (!isFresh(fresh, storage)) continue;
+    const buf = (storage as Float32Array).buffer;
+    if (!recycling) {
+      fresh.delete(buf);
+      continue;
+    }
+    if (sharesBuffer(inputGrads, buf)) continue;
+    let live = false;
+    cotangents.forEachKey((id) => {
+      if (!live) live = sharesBuffer([cotangents.get(id)], buf);
+    });
+    if (live) continue;
+    fresh.delete(buf);
+    recycle(dys[k].dtype, storage);
+  }
 }

@@ -18,4 +18,20 @@ export interface ConvFusedKernels {
     p: Conv2DParams,
     relu: boolean,
   ): void;
+  /**
+   * The gradient of conv2dBiasAct with relu, with dz = dy where y > 0, else 0 (ReluGrad; y the
+   * fused op's output): db[oc] = the sum of dz over batch and pixels, dw = conv2dBackpropFilter(x,
+   * dz), and dx = conv2dBackpropInput(w, dz) unless dx is null. Writes every element of dx, dw
+   * and db; dz is never a tensor.
+   */
+  conv2dReluBackprop(
+    x: NumArray,
+    w: NumArray,
+    dy: NumArray,
+    y: NumArray,
+    dx: NumArray | null,
+    dw: NumArray,
+    db: NumArray,
+    p: Conv2DParams,
+  ): void;
 }

@@ -5,7 +5,8 @@
  * value) and hand out its data only here. `dataSync()`, `data()`, `array()` and `numpy()` are the
  * public way out.
  */
-import { allocate, allocateUninitialized, type DataArray, type DType } from "../tensor/dtype.js";
+import { allocate, type DataArray, type DType } from "../tensor/dtype.js";
+import { allocateRecyclable } from "./recycle.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 export interface StorageKernels {
@@ -23,9 +24,12 @@ export interface StorageKernels {
   allocate(dtype: DType, size: number, uninitialized?: boolean): DataArray;
 }
 
-/** The JS and native backends hold a tensor's data as the typed array in its storage slot. */
+/**
+ * The JS and native backends hold a tensor's data as the typed array in its storage slot.
+ * Uninitialized storage may be a recycled buffer (recycle.ts).
+ */
 export const typedArrayStorage: StorageKernels = {
   read: (t) => t.values,
   allocate: (dtype, size, uninitialized = false) =>
-    uninitialized ? allocateUninitialized(dtype, size) : allocate(dtype, size),
+    uninitialized ? allocateRecyclable(dtype, size) : allocate(dtype, size),
 };

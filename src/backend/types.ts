@@ -19,6 +19,7 @@ import type { Nn3dKernels } from "./nn3d.js";
 import type { NnImageKernels } from "./nn-image.js";
 import type { SpecialKernels } from "./special.js";
 import type { ConvFusedKernels } from "./conv-fused.js";
+import type { DropoutKernels } from "./dropout.js";
 
 export interface Backend
   extends
@@ -37,6 +38,7 @@ export interface Backend
     NnImageKernels,
     SpecialKernels,
     ConvFusedKernels,
+    DropoutKernels,
     StorageKernels {
   readonly name: "js" | "native";
 }

@@ -1,10 +1,11 @@
 /**
  * _FusedConv2D (TensorFlow's grappler fusion of Conv2D, BiasAdd and Relu, which Keras's Conv2D
  * layer gets under tf.function): y = act(conv2d(x, w) + bias), act relu or the identity, in one
- * kernel pass with one output instead of three. Its gradient is the unfused one, with public
- * ops: z' = ReluGrad(dy, y) (y > 0 exactly where the pre-activation is), the bias gets the sum
- * of z' over batch and pixels (BiasAddGrad), x and w get Conv2D's adjoints of z'. Every order
- * of derivative then stays within ops that have their own gradients.
+ * kernel pass with one output instead of three. Its gradient is the unfused one: z' =
+ * ReluGrad(dy, y) (y > 0 exactly where the pre-activation is), the bias gets the sum of z' over
+ * batch and pixels (BiasAddGrad), x and w get Conv2D's adjoints of z'. With relu, that is one op,
+ * _FusedConv2DReluBackprop (nn-conv-fused-grad.ts), which never makes z' a tensor; without, the
+ * public ops. Every order of derivative stays within ops that have their own gradients.
  */
 import type { OpDef } from "../engine/op.js";
 import { defineOp } from "../engine/op.js";
@@ -17,6 +18,7 @@ import { reduceSum } from "./broadcast.js";
 import { describe, saved } from "./checks.js";
 import { reluGrad } from "./elementwise/grad.js";
 import { checkFloatPair } from "./nn-conv-family.js";
+import { fusedConv2dReluBackprop } from "./nn-conv-fused-grad.js";
 import {
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
@@ -73,8 +75,13 @@ export const FusedConv2D: OpDef<FusedConv2DAttrs> = defineOp<FusedConv2DAttrs>({
     const x = saved(c.inputs[0]);
     const w = saved(c.inputs[1]);
     const { activation, ...conv } = c.attrs;
-    const dz = activation === "relu" ? reluGrad(dy, saved(c.outputs[0])) : dy;
     const need = c.needsInputGrad ?? [true, true, true];
+    if (activation === "relu" && (need[1] || need[2])) {
+      // One op for the relu mask, the bias's sum and both adjoints (nn-conv-fused-grad.ts).
+      const [dx, dw, db] = fusedConv2dReluBackprop(x, w, dy, saved(c.outputs[0]), conv, need[0]);
+      return [dx, need[1] ? dw : null, need[2] ? db : null];
+    }
+    const dz = activation === "relu" ? reluGrad(dy, saved(c.outputs[0])) : dy;
     return [
       need[0] ? runOp1(Conv2DBackpropInput, [w, dz], { ...conv, inputShape: x.shape }) : null,
       need[1] ? runOp1(Conv2DBackpropFilter, [x, dz], { ...conv, filterShape: w.shape }) : null,

@@ -1,7 +1,8 @@
 /**
- * `tf.nn.dropout`, a composite as in TensorFlow: where(uniform >= rate, x / (1 - rate), 0).
- * The gradient comes from the select and the multiply: dy / (1 - rate) where kept, 0 elsewhere.
- * The uniform draw is the RandomUniform op, so a traced tf.function draws a new mask per call.
+ * `tf.nn.dropout`, as in TensorFlow: where(uniform >= rate, x / (1 - rate), 0), the select and
+ * the multiply one fused op (_FusedDropout) when the mask has x's shape, the composite with a
+ * broadcast noiseShape. The gradient is dy / (1 - rate) where kept, 0 elsewhere. The uniform draw
+ * is the RandomUniform op, so a traced tf.function draws a new mask per call.
  */
 import { backend } from "../backend/index.js";
 import { type FloatDType } from "../tensor/dtype.js";
@@ -11,6 +12,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { checkDType, describe, toTensor, type TensorLike } from "./checks.js";
 import { greaterEqual, mul, where } from "./elementwise.js";
 import { standardUniform } from "./random.js";
+import { fusedDropout } from "./nn-dropout-fused.js";
 import { api } from "./api.js";
 
 export interface DropoutOptions {
@@ -77,6 +79,8 @@ export const dropout = api(
     const dtype = t.dtype as FloatDType;
     const dims = noiseShapeOf(t, options.noiseShape);
     const u = standardUniform("dropout", dims, dtype, options.seed);
+    // A mask of x's own shape: the one fused op (nn-dropout-fused.ts), the same values.
+    if (shapesEqual(dims, t.shape)) return fusedDropout(t, u, r);
     // rate, like the uniform values, is a tensor of x's dtype in TensorFlow's comparison
     // (greaterEqual makes the number one).
     return where(greaterEqual(u, r), mul(t, 1 / (1 - r)), 0);

@@ -15,6 +15,7 @@ import { jsNn3d } from "./nn3d.js";
 import { jsNnImage } from "./nn-image.js";
 import { jsSpecial } from "./special.js";
 import { jsConvFused } from "./conv-fused.js";
+import { jsDropout } from "./dropout.js";
 import { typedArrayStorage } from "../storage.js";
 
 export const jsBackend: Backend = {
@@ -34,5 +35,6 @@ export const jsBackend: Backend = {
   ...jsNnImage,
   ...jsSpecial,
   ...jsConvFused,
+  ...jsDropout,
   ...typedArrayStorage,
 };

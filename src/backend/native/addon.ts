@@ -366,6 +366,22 @@ export interface NativeAddon {
     p: Conv2DParams,
     relu: boolean,
   ): void;
+  /**
+   * The gradient of conv2dBiasAct with relu (native/bind_conv_relu_grad.cc): db, dw and, unless
+   * dx is null, dx of dz = dy where y > 0; optional as conv3d.
+   */
+  conv2dReluBackprop?(
+    x: FloatArray,
+    w: FloatArray,
+    dy: FloatArray,
+    y: FloatArray,
+    dx: FloatArray | null,
+    dw: FloatArray,
+    db: FloatArray,
+    p: Conv2DParams,
+  ): void;
+  /** y = u >= rate ? x * scale : 0 (native/bind_dropout.cc); optional as conv3d. */
+  dropoutApply?(x: FloatArray, u: FloatArray, y: FloatArray, rate: number, scale: number): void;
   conv3dBackpropInput?(w: FloatArray, dy: FloatArray, dx: FloatArray, p: Conv3DParams): void;
   conv3dBackpropFilter?(x: FloatArray, dy: FloatArray, dw: FloatArray, p: Conv3DParams): void;
   /** ReduceKernels.topK (native/sort.cc); float32, float64 or int32 x. Optional as transpose. */

@@ -17,6 +17,7 @@ import { nativeRnn } from "./rnn.js";
 import { nativeNn3d } from "./nn3d.js";
 import { nativeSpecial } from "./special.js";
 import { nativeConvFused } from "./conv-fused.js";
+import { nativeDropout } from "./dropout.js";
 
 /**
  * Crossover sizes, in elements (multiply-adds for matmul and conv), measured with
@@ -135,6 +136,7 @@ export function makeNativeBackend(addon: NativeAddon, js: Backend): Backend {
     ...nativeNn3d(addon, js),
     ...nativeSpecial(addon, js),
     ...nativeConvFused(addon, js, THRESHOLDS),
+    ...nativeDropout(addon, js),
     name: "native",
     ...windowKernels(addon, js),
 

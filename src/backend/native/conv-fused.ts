@@ -40,5 +40,34 @@ export function nativeConvFused(
         js.conv2dBiasAct(x, w, bias, y, p, relu);
       }
     },
+    conv2dReluBackprop(
+      x: NumArray,
+      w: NumArray,
+      dy: NumArray,
+      y: NumArray,
+      dx: NumArray | null,
+      dw: NumArray,
+      db: NumArray,
+      p: Conv2DParams,
+    ) {
+      const k = addon.conv2dReluBackprop;
+      const macs = p.batch * p.outH * p.outW * p.outC * p.filterH * p.filterW * p.inC;
+      const arrays = dx === null ? [w, dy, y, dw, db] : [w, dy, y, dx, dw, db];
+      if (k !== undefined && macs >= thresholds.convMacs && floatOf(x, ...arrays)) {
+        k.call(
+          addon,
+          x as FloatArray,
+          w as FloatArray,
+          dy as FloatArray,
+          y as FloatArray,
+          dx as FloatArray | null,
+          dw as FloatArray,
+          db as FloatArray,
+          p,
+        );
+      } else {
+        js.conv2dReluBackprop(x, w, dy, y, dx, dw, db, p);
+      }
+    },
   };
 }
