@@ -10,13 +10,14 @@ import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import type { Conv2DParams } from "../src/backend/nn.js";
-import type { FloatArray, Isa } from "../src/backend/native/addon.js";
+import type { FloatArray } from "../src/backend/native/addon.js";
 import { fusedConv2d } from "../src/ops/nn-conv-fused.js";
 import { fusedConv2dReluBackprop } from "../src/ops/nn-conv-fused-grad.js";
 import { activeCheckers } from "../src/engine/run-op.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { rng } from "./helpers/rng.js";
-import { onJs, withAddon } from "./helpers/native.js";
+import { forEachPath, onJs, withAddon } from "./helpers/native.js";
+import { conv2dParams } from "./helpers/conv.js";
 
 type FloatDtype = "float32" | "float64";
 
@@ -26,32 +27,17 @@ function arr(dtype: FloatDtype, n: number, r: () => number, fill?: number): Floa
   return out;
 }
 
+/** Undilated convolutions. */
 function params(
   batch: number,
-  [inH, inW]: number[],
+  size: number[],
   inC: number,
   outC: number,
-  [filterH, filterW]: number[],
-  [strideH, strideW]: number[],
-  [padTop, padBottom, padLeft, padRight]: number[],
+  filter: number[],
+  stride: number[],
+  pads: number[],
 ): Conv2DParams {
-  return {
-    batch,
-    inH,
-    inW,
-    inC,
-    outH: Math.floor((inH + padTop + padBottom - filterH) / strideH) + 1,
-    outW: Math.floor((inW + padLeft + padRight - filterW) / strideW) + 1,
-    outC,
-    filterH,
-    filterW,
-    strideH,
-    strideW,
-    dilationH: 1,
-    dilationW: 1,
-    padTop,
-    padLeft,
-  };
+  return conv2dParams(batch, size, inC, outC, filter, stride, [1, 1], pads);
 }
 
 const CASES = [
@@ -102,66 +88,45 @@ function close(got: FloatArray, want: FloatArray, tol: number, what: string): vo
 test("conv2dReluBackprop: native matches JS, and JS matches ReluGrad + backprops + sum", (t) =>
   withAddon(t, (a) => {
     const r = rng(43);
-    const isa = a.isa();
-    const threads = a.numThreads();
-    const paths: Isa[] = isa === "avx2-fma" ? ["avx2-fma", "scalar"] : ["scalar"];
-    try {
-      for (const path of paths) {
-        a.setIsa(path);
-        for (const n of [1, 2]) {
-          a.setNumThreads(n);
-          for (const dtype of ["float32", "float64"] as const) {
-            for (const p of CASES) {
-              const xs = p.batch * p.inH * p.inW * p.inC;
-              const ws = p.filterH * p.filterW * p.inC * p.outC;
-              const ys = p.batch * p.outH * p.outW * p.outC;
-              const x = arr(dtype, xs, r);
-              const w = arr(dtype, ws, r);
-              const dy = arr(dtype, ys, r);
-              // y of both signs, with zeros, -0 and NaN (all masked out).
-              const y = arr(dtype, ys, r);
-              for (let i = 0; i < ys; i += 7) y[i] = [0, -0, NaN][(i / 7) % 3];
-              const want = reference(x, w, dy, y, p, dtype, r);
-              const what = `${path} ${n} ${dtype} ${JSON.stringify(p)}`;
-              const tol = dtype === "float32" ? 2e-5 : 1e-12;
-              for (const inputGrad of [true, false]) {
-                // Outputs start as garbage: both kernels must write every element.
-                const js = [arr(dtype, xs, r, 7), arr(dtype, ws, r, 7), arr(dtype, p.outC, r, 7)];
-                jsBackend.conv2dReluBackprop(
-                  x,
-                  w,
-                  dy,
-                  y,
-                  inputGrad ? js[0] : null,
-                  js[1],
-                  js[2],
-                  p,
-                );
-                const nat = [
-                  arr(dtype, xs, r, NaN),
-                  arr(dtype, ws, r, NaN),
-                  arr(dtype, p.outC, r, NaN),
-                ];
-                a.conv2dReluBackprop?.(x, w, dy, y, inputGrad ? nat[0] : null, nat[1], nat[2], p);
-                if (inputGrad) {
-                  close(js[0], want.dx, tol, `js dx ${what}`);
-                  close(nat[0], want.dx, tol, `native dx ${what}`);
-                } else {
-                  assert.ok(Number.isNaN(nat[0][0]) || xs === 0, `native dx untouched ${what}`);
-                }
-                close(js[1], want.dw, tol, `js dw ${what}`);
-                close(nat[1], want.dw, tol, `native dw ${what}`);
-                close(js[2], want.db, tol, `js db ${what}`);
-                close(nat[2], want.db, tol, `native db ${what}`);
-              }
+    forEachPath(a, (path) => {
+      for (const dtype of ["float32", "float64"] as const) {
+        for (const p of CASES) {
+          const xs = p.batch * p.inH * p.inW * p.inC;
+          const ws = p.filterH * p.filterW * p.inC * p.outC;
+          const ys = p.batch * p.outH * p.outW * p.outC;
+          const x = arr(dtype, xs, r);
+          const w = arr(dtype, ws, r);
+          const dy = arr(dtype, ys, r);
+          // y of both signs, with zeros, -0 and NaN (all masked out).
+          const y = arr(dtype, ys, r);
+          for (let i = 0; i < ys; i += 7) y[i] = [0, -0, NaN][(i / 7) % 3];
+          const want = reference(x, w, dy, y, p, dtype, r);
+          const what = `${path} ${dtype} ${JSON.stringify(p)}`;
+          const tol = dtype === "float32" ? 2e-5 : 1e-12;
+          for (const inputGrad of [true, false]) {
+            // Outputs start as garbage: both kernels must write every element.
+            const js = [arr(dtype, xs, r, 7), arr(dtype, ws, r, 7), arr(dtype, p.outC, r, 7)];
+            jsBackend.conv2dReluBackprop(x, w, dy, y, inputGrad ? js[0] : null, js[1], js[2], p);
+            const nat = [
+              arr(dtype, xs, r, NaN),
+              arr(dtype, ws, r, NaN),
+              arr(dtype, p.outC, r, NaN),
+            ];
+            a.conv2dReluBackprop?.(x, w, dy, y, inputGrad ? nat[0] : null, nat[1], nat[2], p);
+            if (inputGrad) {
+              close(js[0], want.dx, tol, `js dx ${what}`);
+              close(nat[0], want.dx, tol, `native dx ${what}`);
+            } else {
+              assert.ok(Number.isNaN(nat[0][0]) || xs === 0, `native dx untouched ${what}`);
             }
+            close(js[1], want.dw, tol, `js dw ${what}`);
+            close(nat[1], want.dw, tol, `native dw ${what}`);
+            close(js[2], want.db, tol, `js db ${what}`);
+            close(nat[2], want.db, tol, `native db ${what}`);
           }
         }
       }
-    } finally {
-      a.setIsa(isa);
-      a.setNumThreads(threads);
-    }
+    });
   }));
 
 test("conv2dReluBackprop rejects bad arguments with JS errors", (t) =>

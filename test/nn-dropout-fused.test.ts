@@ -8,56 +8,44 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
-import type { FloatArray, Isa } from "../src/backend/native/addon.js";
+import type { FloatArray } from "../src/backend/native/addon.js";
 import { fusedDropout } from "../src/ops/nn-dropout-fused.js";
 import { activeCheckers } from "../src/engine/run-op.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { rng } from "./helpers/rng.js";
-import { onJs, withAddon } from "./helpers/native.js";
+import { forEachPath, onJs, withAddon } from "./helpers/native.js";
 
 test("dropoutApply: native matches JS, which is u >= rate ? x * scale : 0", (t) =>
   withAddon(t, (a) => {
     const r = rng(7);
-    const isa = a.isa();
-    const threads = a.numThreads();
-    const paths: Isa[] = isa === "avx2-fma" ? ["avx2-fma", "scalar"] : ["scalar"];
-    try {
-      for (const path of paths) {
-        a.setIsa(path);
-        for (const nt of [1, 2]) {
-          a.setNumThreads(nt);
-          for (const dtype of ["float32", "float64"] as const) {
-            const make = (n: number): FloatArray =>
-              dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-            for (const n of [0, 1, 7, 16385, 200003]) {
-              const x = make(n);
-              const u = make(n);
-              for (let i = 0; i < n; i++) {
-                x[i] = 4 * r() - 2;
-                u[i] = r();
-              }
-              const rate = dtype === "float32" ? Math.fround(0.3) : 0.3;
-              const scale = dtype === "float32" ? Math.fround(1 / 0.7) : 1 / 0.7;
-              if (n > 5) {
-                [x[0], x[1], x[2]] = [NaN, Infinity, -0];
-                [u[3], u[4], u[5]] = [rate, 0, 1];
-              }
-              const want = make(n);
-              for (let i = 0; i < n; i++) want[i] = u[i] >= rate ? x[i] * scale : 0;
-              const js = make(n).fill(7);
-              jsBackend.dropoutApply(x, u, js, rate, scale);
-              assert.deepEqual(Array.from(js), Array.from(want), `js ${dtype} ${n}`);
-              const got = make(n).fill(NaN);
-              a.dropoutApply?.(x, u, got, rate, scale);
-              assert.deepEqual(Array.from(got), Array.from(want), `${path} ${nt} ${dtype} ${n}`);
-            }
+    forEachPath(a, (path) => {
+      for (const dtype of ["float32", "float64"] as const) {
+        const make = (n: number): FloatArray =>
+          dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+        for (const n of [0, 1, 7, 16385, 200003]) {
+          const x = make(n);
+          const u = make(n);
+          for (let i = 0; i < n; i++) {
+            x[i] = 4 * r() - 2;
+            u[i] = r();
           }
+          const rate = dtype === "float32" ? Math.fround(0.3) : 0.3;
+          const scale = dtype === "float32" ? Math.fround(1 / 0.7) : 1 / 0.7;
+          if (n > 5) {
+            [x[0], x[1], x[2]] = [NaN, Infinity, -0];
+            [u[3], u[4], u[5]] = [rate, 0, 1];
+          }
+          const want = make(n);
+          for (let i = 0; i < n; i++) want[i] = u[i] >= rate ? x[i] * scale : 0;
+          const js = make(n).fill(7);
+          jsBackend.dropoutApply(x, u, js, rate, scale);
+          assert.deepEqual(Array.from(js), Array.from(want), `js ${dtype} ${n}`);
+          const got = make(n).fill(NaN);
+          a.dropoutApply?.(x, u, got, rate, scale);
+          assert.deepEqual(Array.from(got), Array.from(want), `${path} ${dtype} ${n}`);
         }
       }
-    } finally {
-      a.setIsa(isa);
-      a.setNumThreads(threads);
-    }
+    });
   }));
 
 test("dropoutApply rejects bad arguments with JS errors", (t) =>
