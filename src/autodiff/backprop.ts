@@ -10,7 +10,13 @@
  * be shared.
  */
 import { backend } from "../backend/index.js";
-import { isFresh, recycle, recyclingEnabled, trackAllocations } from "../backend/recycle.js";
+import {
+  FreshBuffers,
+  isFresh,
+  recycle,
+  recyclingEnabled,
+  trackAllocations,
+} from "../backend/recycle.js";
 import {
   type AnyOpDef,
   type GradContext,
@@ -113,7 +119,7 @@ export function backprop(
   const cotangents = seeds;
   // The buffers built-in rules allocate in this call (backend/recycle.ts): spent cotangents
   // among them go back to the pool.
-  const fresh = recyclingEnabled() ? new WeakSet<ArrayBufferLike>() : null;
+  const fresh = recyclingEnabled() ? new FreshBuffers() : null;
   for (let i = n - 1; i >= 0; i--) {
     if (flags[i] !== RELEVANT) continue;
     const node = nodes[i];
@@ -177,7 +183,8 @@ export function backprop(
       const prev = cotangents.get(id);
       cotangents.set(id, prev === undefined ? g : add(prev, g));
     }
-    if (fresh !== null)
+    // Nothing to release until a rule has allocated a buffer of pooled size.
+    if (fresh !== null && fresh.set !== null)
       releaseSpent(fresh, recycling, node, dys, inputGrads, cotangents, sourceIds);
   }
   return cotangents;
@@ -190,7 +197,7 @@ export function backprop(
  * built in (user code saw the cotangents), their buffers are never recycled.
  */
 function releaseSpent(
-  fresh: WeakSet<ArrayBufferLike>,
+  fresh: FreshBuffers,
   recycling: boolean,
   node: TapeNode,
   dys: readonly Tensor[],
@@ -198,6 +205,8 @@ function releaseSpent(
   cotangents: IdMap<Tensor>,
   sourceIds: IdSet,
 ): void {
+  const set = fresh.set;
+  if (set === null) return;
   const outs = node.outputIds;
   for (let k = 0; k < dys.length; k++) {
     if (sourceIds.has(outs[k])) continue;
@@ -205,7 +214,7 @@ function releaseSpent(
     if (!isFresh(fresh, storage)) continue;
     const buf = (storage as Float32Array).buffer;
     if (!recycling) {
-      fresh.delete(buf);
+      set.delete(buf);
       continue;
     }
     if (sharesBuffer(inputGrads, buf)) continue;
@@ -214,7 +223,7 @@ function releaseSpent(
       if (!live) live = sharesBuffer([cotangents.get(id)], buf);
     });
     if (live) continue;
-    fresh.delete(buf);
+    set.delete(buf);
     recycle(dys[k].dtype, storage);
   }
 }

@@ -72,10 +72,17 @@ function armTimer(): void {
 }
 
 /**
- * The ArrayBuffers allocated while a built-in gradient rule ran (null when none runs): only
- * these can be recycled. Weak, so that it keeps no dead tensor's storage alive.
+ * The ArrayBuffers that built-in gradient rules allocated during one backprop: only these can
+ * be recycled. The set is made on the first pooled-size allocation, so a backprop of small
+ * tensors (most calls) costs one small object. Weak, so that it keeps no dead tensor's storage
+ * alive.
  */
-let fresh: WeakSet<ArrayBufferLike> | null = null;
+export class FreshBuffers {
+  set: WeakSet<ArrayBufferLike> | null = null;
+}
+
+/** The backprop's FreshBuffers while a built-in gradient rule runs (null otherwise). */
+let fresh: FreshBuffers | null = null;
 
 /** Whether backprop should track and recycle at all. */
 export function recyclingEnabled(): boolean {
@@ -97,9 +104,9 @@ export function pooledCount(): number {
   return n;
 }
 
-/** Starts (set) or stops (null) noting the buffers allocated, for backprop. */
-export function trackAllocations(set: WeakSet<ArrayBufferLike> | null): void {
-  fresh = set;
+/** Starts (a backprop's FreshBuffers) or stops (null) noting the buffers allocated. */
+export function trackAllocations(buffers: FreshBuffers | null): void {
+  fresh = buffers;
 }
 
 /**
@@ -116,13 +123,13 @@ export function allocateRecyclable(dtype: DType, size: number): DataArray {
   } else {
     out = allocateUninitialized(dtype, size);
   }
-  if (fresh !== null) fresh.add((out as Pooled).buffer);
+  if (fresh !== null) (fresh.set ??= new WeakSet()).add((out as Pooled).buffer);
   return out;
 }
 
-/** Whether a tensor's storage was allocated while tracking with `set`. */
-export function isFresh(set: WeakSet<ArrayBufferLike>, storage: DataArray): boolean {
-  return ArrayBuffer.isView(storage) && set.has(storage.buffer);
+/** Whether a tensor's storage was allocated while tracking with `buffers`. */
+export function isFresh(buffers: FreshBuffers, storage: DataArray): boolean {
+  return buffers.set !== null && ArrayBuffer.isView(storage) && buffers.set.has(storage.buffer);
 }
 
 /**
