@@ -8,35 +8,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
-import type { Conv2DParams } from "../src/backend/nn.js";
-import type { FloatArray } from "../src/backend/native/addon.js";
 import { fusedConv2d, type FusedConv2DAttrs } from "../src/ops/nn-conv-fused.js";
 import { activeCheckers } from "../src/engine/run-op.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { rng } from "./helpers/rng.js";
 import { forEachPath, onJs, withAddon } from "./helpers/native.js";
-import { conv2dParams } from "./helpers/conv.js";
-
-type FloatDtype = "float32" | "float64";
-
-function arr(dtype: FloatDtype, n: number, r: () => number, fill?: number): FloatArray {
-  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = fill ?? 2 * r() - 1;
-  return out;
-}
-
-/** Undilated convolutions. */
-function params(
-  batch: number,
-  size: number[],
-  inC: number,
-  outC: number,
-  filter: number[],
-  stride: number[],
-  pads: number[],
-): Conv2DParams {
-  return conv2dParams(batch, size, inC, outC, filter, stride, [1, 1], pads);
-}
+import { filledArray as arr, undilatedConv2dParams as params } from "./helpers/conv.js";
 
 const CASES = [
   // The MNIST convnet's two layers, batch cut down.

@@ -1,4 +1,5 @@
-/** Convolution geometry for the kernel tests. */
+/** Convolution geometry and data for the kernel tests. */
+import type { FloatArray } from "../../src/backend/native/addon.js";
 import type { Conv2DParams } from "../../src/backend/nn.js";
 
 /**
@@ -35,4 +36,29 @@ export function conv2dParams(
     padTop,
     padLeft,
   };
+}
+
+/** conv2dParams with no dilation. */
+export function undilatedConv2dParams(
+  batch: number,
+  size: readonly number[],
+  inC: number,
+  outC: number,
+  filter: readonly number[],
+  stride: readonly number[],
+  pads: readonly number[],
+): Conv2DParams {
+  return conv2dParams(batch, size, inC, outC, filter, stride, [1, 1], pads);
+}
+
+/** n values of r scaled to [-1, 1), or n copies of `fill`. */
+export function filledArray(
+  dtype: "float32" | "float64",
+  n: number,
+  r: () => number,
+  fill?: number,
+): FloatArray {
+  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = fill ?? 2 * r() - 1;
+  return out;
 }
