@@ -173,6 +173,19 @@ function run(a: NativeAddon, name: string, x: Float32Array): Float32Array {
 /** Runs body on one path of the vector math; false (body not run) when the CPU lacks it. */
 const onPath = onSimdPath;
 
+/** `name` over x on the AVX-512 and the AVX2 paths; null when the CPU has no AVX-512. */
+function on512And256(
+  a: NativeAddon,
+  name: string,
+  x: Float32Array,
+): [Float32Array, Float32Array] | null {
+  let y512: Float32Array | null = null;
+  let y256: Float32Array | null = null;
+  if (!onPath(a, "avx512", () => (y512 = run(a, name, x)))) return null;
+  onPath(a, "avx2", () => (y256 = run(a, name, x)));
+  return [y512 as unknown as Float32Array, y256 as unknown as Float32Array];
+}
+
 function skipWithout(t: TestContext): NativeAddon | null {
   if (addon === null) {
     t.skip("native addon not loaded");
@@ -262,13 +275,10 @@ test("vmath avx512: exp, sigmoid, tanh, sin and cos give the AVX2 loops' results
         // Specials scattered over the lanes, some next to slow-path lanes of sin and cos.
         const special = [NaN, Infinity, -Infinity, -0, 1e-40, -1e-45, 40000, -1048576];
         for (let i = 0; i < n; i += 7) x[i] = special[(i / 7) % special.length];
-        let y512: Float32Array | null = null;
-        let y256: Float32Array | null = null;
-        if (!onPath(a, "avx512", () => (y512 = run(a, name, x)))) continue;
-        onPath(a, "avx2", () => (y256 = run(a, name, x)));
+        const both = on512And256(a, name, x);
+        if (both === null) continue;
         ran = true;
-        const p = y512 as unknown as Float32Array;
-        const q = y256 as unknown as Float32Array;
+        const [p, q] = both;
         for (let i = 0; i < n; i++) {
           assert.ok(Object.is(p[i], q[i]), `${name}(${x[i]}) n=${n}: avx512 ${p[i]}, avx2 ${q[i]}`);
         }
@@ -333,13 +343,10 @@ test("vmath: sin and cos with sparse slow lanes in long arrays match the AVX2 lo
       // A slow lane at each position class: first, last of a vector, and mid-block.
       const at = [0, 15, 16, 47, 63, n - 1].filter((i) => i < n);
       at.forEach((i, k) => (x[i] = slowValues[k % slowValues.length]));
-      let y512: Float32Array | null = null;
-      let y256: Float32Array | null = null;
-      if (!onPath(a, "avx512", () => (y512 = run(a, name, x)))) continue;
-      onPath(a, "avx2", () => (y256 = run(a, name, x)));
+      const both = on512And256(a, name, x);
+      if (both === null) continue;
       ran = true;
-      const p = y512 as unknown as Float32Array;
-      const q = y256 as unknown as Float32Array;
+      const [p, q] = both;
       for (let i = 0; i < n; i++) {
         assert.ok(Object.is(p[i], q[i]), `${name}(${x[i]}) n=${n} at ${i}: ${p[i]} vs ${q[i]}`);
         const want = Math.fround(REF[name](x[i]));

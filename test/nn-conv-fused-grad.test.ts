@@ -16,7 +16,7 @@ import { fusedConv2dReluBackprop } from "../src/ops/nn-conv-fused-grad.js";
 import { activeCheckers } from "../src/engine/run-op.js";
 import { checkGradients } from "./helpers/gradcheck.js";
 import { rng } from "./helpers/rng.js";
-import { forEachPath, onJs, withAddon } from "./helpers/native.js";
+import { assertArraysClose, forEachPath, onJs, withAddon } from "./helpers/native.js";
 import { filledArray as arr, undilatedConv2dParams as params } from "./helpers/conv.js";
 
 type FloatDtype = "float32" | "float64";
@@ -57,15 +57,6 @@ function reference(
   return { dx, dw, db: dtype === "float32" ? Float32Array.from(db) : db };
 }
 
-function close(got: FloatArray, want: FloatArray, tol: number, what: string): void {
-  assert.equal(got.length, want.length, what);
-  for (let i = 0; i < want.length; i++)
-    assert.ok(
-      Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])),
-      `${what} [${i}]: got ${got[i]}, want ${want[i]}`,
-    );
-}
-
 test("conv2dReluBackprop: native matches JS, and JS matches ReluGrad + backprops + sum", (t) =>
   withAddon(t, (a) => {
     const r = rng(43);
@@ -95,15 +86,15 @@ test("conv2dReluBackprop: native matches JS, and JS matches ReluGrad + backprops
             ];
             a.conv2dReluBackprop?.(x, w, dy, y, inputGrad ? nat[0] : null, nat[1], nat[2], p);
             if (inputGrad) {
-              close(js[0], want.dx, tol, `js dx ${what}`);
-              close(nat[0], want.dx, tol, `native dx ${what}`);
+              assertArraysClose(js[0], want.dx, tol, `js dx ${what}`);
+              assertArraysClose(nat[0], want.dx, tol, `native dx ${what}`);
             } else {
               assert.ok(Number.isNaN(nat[0][0]) || xs === 0, `native dx untouched ${what}`);
             }
-            close(js[1], want.dw, tol, `js dw ${what}`);
-            close(nat[1], want.dw, tol, `native dw ${what}`);
-            close(js[2], want.db, tol, `js db ${what}`);
-            close(nat[2], want.db, tol, `native db ${what}`);
+            assertArraysClose(js[1], want.dw, tol, `js dw ${what}`);
+            assertArraysClose(nat[1], want.dw, tol, `native dw ${what}`);
+            assertArraysClose(js[2], want.db, tol, `js db ${what}`);
+            assertArraysClose(nat[2], want.db, tol, `native db ${what}`);
           }
         }
       }
@@ -215,7 +206,7 @@ test("the relu fused conv's gradient runs one op, on both backends, with the unf
         assert.ok(!ran.includes("ReluGrad") && !ran.includes("Sum"), ran.join(" "));
         const want = grads(false, watchX);
         for (let k = 0; k < want.length; k++)
-          close(
+          assertArraysClose(
             got[k].dataSync() as Float32Array,
             want[k].dataSync() as Float32Array,
             1e-4,
