@@ -1,6 +1,8 @@
 /** Which backend runs the kernels. The native one is chosen when its addon loads. */
 import type { Backend } from "./types.js";
 import { jsBackend } from "./js/index.js";
+// For its effect: V8 frees dead tensor storage on the main thread (see v8-heap.ts).
+import "./v8-heap.js";
 
 export type BackendName = Backend["name"];
 export type { Backend } from "./types.js";
