@@ -198,7 +198,9 @@ TF_INLINE double floor_mod(double a, double b) {
   X(GeluApproximateGrad, dbl<T>(gelu_approx_grad(double(a), double(b))), 1)          \
   /* in double as the JS loops: float products would round twice near denormals */ \
   X(SquareGrad, dbl<T>(2.0 * double(a) * double(b)), 0)                             \
-  X(TanGrad, dbl<T>(double(b) * (1 + double(a) * double(a))), 0)
+  X(TanGrad, dbl<T>(double(b) * (1 + double(a) * double(a))), 0)                    \
+  /* the product of two floats is exact in double: float gives the JS loop's value */ \
+  X(DivGrad, -(a * b), 0)
 
 enum BinaryId {
 #define TF_ENUM(NAME, EXPR, COST) B_##NAME,

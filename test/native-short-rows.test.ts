@@ -1,14 +1,15 @@
 /**
  * The native kernels' short-row paths (issue #10, a composite layer norm over rows of 32):
  * binary ops broadcasting a column ([rows, len] op [rows, 1], either side, len < 256) and sums
- * and means of many short rows (n <= 64, four rows at a time on AVX2), against the JS backend on
- * odd shapes, both float dtypes and both ISA paths.
+ * and means of many short rows (n <= 64, four rows at a time on AVX2), and first-axis sums of
+ * big tensors to short rows (the rows split over the threads), against the JS backend on odd
+ * shapes, both float dtypes and both ISA paths.
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
 import type { Tensor } from "../src/index.js";
-import { addon, forEachIsa, onJs } from "./helpers/native.js";
+import { addon, forEachIsa, forEachThreads, onJs } from "./helpers/native.js";
 
 /** Deterministic values in about [-5, 5], none zero (a divisor), as `dtype`. */
 function values(shape: number[], seed: number, dtype: "float32" | "float64"): Tensor {
@@ -152,4 +153,41 @@ test("native row broadcasts of long rows (the AVX2 copy of native/copy_long.h) =
       assert.deepEqual(s.dataSync(), onJs(() => tf.slice(xs, [0, 3], [-1, 600])).dataSync());
     }
   });
+});
+
+test("native first-axis sums of big tensors (rows split over the threads) = JS: odd shapes, 1 and 2 threads", (t: TestContext) => {
+  if (addon === null) return t.skip("native addon not loaded");
+  const a = addon;
+  forEachIsa(a, (isa) =>
+    forEachThreads(a, (threads) => {
+      for (const dtype of ["float32", "float64"] as const) {
+        const rel = dtype === "float32" ? 1e-6 : 1e-13;
+        // Over 65536 elements with fewer than four 512-column tiles per thread: [1000, 1000]
+        // (the op suite's shape), odd row counts and widths, an outer axis kept ([3, 301, 97]).
+        for (const shape of [
+          [1000, 1000],
+          [257, 513],
+          [129, 1031],
+          [3, 301, 97],
+          [4099, 17],
+        ]) {
+          const x = values(shape, shape.length + shape[1], dtype);
+          const what = `${dtype} [${shape}] ${isa} ${threads} threads`;
+          const axis = shape.length === 3 ? 1 : 0;
+          assertClose(
+            tf.reduceSum(x, axis),
+            onJs(() => tf.reduceSum(x, axis)),
+            rel,
+            `sum ${what}`,
+          );
+          assertClose(
+            tf.reduceMean(x, axis),
+            onJs(() => tf.reduceMean(x, axis)),
+            rel,
+            `mean ${what}`,
+          );
+        }
+      }
+    }),
+  );
 });

@@ -20,7 +20,7 @@ import {
   type TensorLike,
 } from "../checks.js";
 import { binaryOp, unaryOp } from "./define.js";
-import { squareGrad, wants } from "./grad-square.js";
+import { divGrad, squareGrad, wants } from "./grad-basic.js";
 
 export const negative = unaryOp({
   name: "Neg",
@@ -82,18 +82,19 @@ export const multiply = binaryOp({
   methods: ["mul", "multiply"],
   namespaces: ["math"],
 });
-// d(a/b) = da/b - a db/b^2
+// d(a/b) = da/b - a db/b^2. With dx = dy/b and the output y = a/b, the divisor's part
+// -dy a/b^2 is -dx y: one DivGrad pass after dy/b.
 const realDiv = binaryOp({
   name: "Div",
   fn: "divide",
   js: "a / b",
   dtypes: "numeric",
-  reads: "inputs",
+  reads: "inputs-and-output",
   grad: ([dy], c): Grads => {
-    const [a, b] = [saved(c.inputs[0]), saved(c.inputs[1])];
+    const dx = realDiv(dy, saved(c.inputs[1]));
     return [
-      unbroadcast(realDiv(dy, b), c, 0),
-      unbroadcast(negative(realDiv(multiply(dy, a), square(b))), c, 1),
+      wants(c, 0) ? unbroadcast(dx, c, 0) : null,
+      wants(c, 1) ? unbroadcast(divGrad(dx, saved(c.outputs[0])), c, 1) : null,
     ];
   },
   domain: [

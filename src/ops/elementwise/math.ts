@@ -23,7 +23,7 @@ import {
 } from "./basic.js";
 import { unbroadcast } from "../broadcast.js";
 import { binaryOp, unaryOp } from "./define.js";
-import { squareGrad, wants } from "./grad-square.js";
+import { squareGrad, wants } from "./grad-basic.js";
 import { reciprocalGrad, rsqrtGrad, sqrtGrad, tanGrad, tanhGrad } from "./grad.js";
 
 const POSITIVE = [0.5, 2] as const;

@@ -1,6 +1,6 @@
 /**
- * SquareGrad (2 x dy) and TanGrad (dy (1 + y^2)), the one-op gradients of Square and Tan: the
- * native kernels against the JS loops on both ISA paths, odd lengths, broadcasting and special
+ * SquareGrad (2 x dy), TanGrad (dy (1 + y^2)) and DivGrad (-dx y), the one-op gradients of
+ * Square, Tan and Div's divisor: the native kernels against the JS loops on both ISA paths, odd lengths, broadcasting and special
  * values, in float32 and float64; values against closed forms; the forward ops' gradients to
  * second order against finite differences; complex Square's gradient (not the real fused op).
  */
@@ -10,10 +10,11 @@ import * as tf from "../src/index.js";
 import { nativeAddon } from "../src/backend/native/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import type { NumArray } from "../src/tensor/dtype.js";
-import { scalarOf } from "../src/engine/op.js";
-import { squareGrad } from "../src/ops/elementwise/grad-square.js";
+import { lookupOp, scalarOf } from "../src/engine/op.js";
+import { divGrad, squareGrad } from "../src/ops/elementwise/grad-basic.js";
 import { tanGrad } from "../src/ops/elementwise/grad.js";
 import { checkGradients, checkSecondOrder, randomTensor } from "./helpers/gradcheck.js";
+import { countKernelCalls } from "./helpers/ops.js";
 import { rng } from "./helpers/rng.js";
 import { withIsa } from "./helpers/native.js";
 
@@ -22,19 +23,19 @@ const nums = (t: tf.Tensor): number[] => Array.from(t.dataSync() as Float64Array
 const vals = (t: tf.Tensor): number[] => Array.from(t.dataSync() as Float64Array);
 
 /**
- * SquareGrad (2ab, in double, no sum) is exact; TanGrad's b (1 + a^2) may be contracted to a
+ * SquareGrad (2ab, in double, no sum) and DivGrad (-ab) are exact; TanGrad's b (1 + a^2) may be contracted to a
  * fused multiply-add by the compiler, within a few ulp of the JS value.
  */
 function same(got: number, want: number, name: string): boolean {
   if (Number.isNaN(want)) return Number.isNaN(got);
-  if (name === "SquareGrad" || !Number.isFinite(want)) return Object.is(got, want);
+  if (name !== "TanGrad" || !Number.isFinite(want)) return Object.is(got, want);
   return Math.abs(got - want) <= 1e-15 * Math.abs(want) || Object.is(got, want);
 }
 
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e30, 1, -1, 3e38, -3e19];
 
 for (const isa of ["avx2-fma", "scalar"] as const) {
-  test(`SquareGrad and TanGrad, ${isa}: native = JS exactly on odd lengths, specials, broadcasts`, (t: TestContext) => {
+  test(`SquareGrad, TanGrad and DivGrad, ${isa}: native = JS exactly on odd lengths, specials, broadcasts`, (t: TestContext) => {
     const a = addon;
     if (a === null) {
       t.skip("native addon not loaded");
@@ -47,7 +48,7 @@ for (const isa of ["avx2-fma", "scalar"] as const) {
     withIsa(a, isa, () => {
       const r = rng(7);
       for (const F of [Float32Array, Float64Array]) {
-        for (const name of ["SquareGrad", "TanGrad"]) {
+        for (const name of ["SquareGrad", "TanGrad", "DivGrad"]) {
           const idx = a.binaryNames.indexOf(name);
           assert.ok(idx >= 0, `${name} has a native kernel`);
           for (const n of [1, 7, 8, 9, 33, 1031]) {
@@ -95,16 +96,18 @@ for (const isa of ["avx2-fma", "scalar"] as const) {
   });
 }
 
-test("SquareGrad and TanGrad: values against the closed forms, both dtypes", () => {
+test("SquareGrad, TanGrad and DivGrad: values against the closed forms, both dtypes", () => {
   for (const dtype of ["float32", "float64"] as const) {
     const a = tf.constant([0.5, -2, 3, 0], dtype);
     const b = tf.constant([1.5, 0.25, -1, 7], dtype);
     assert.deepEqual(nums(squareGrad(a, b)), [1.5, -1, -6, 0]);
     assert.deepEqual(nums(tanGrad(a, b)), [1.5 * 1.25, 0.25 * 5, -10, 7]);
+    assert.deepEqual(nums(divGrad(a, b)), [-0.75, 0.5, 3, -0]);
     assert.equal(squareGrad(a, b).dtype, dtype);
   }
   assert.throws(() => squareGrad(tf.constant([1], "int32"), tf.constant([1], "int32")), /int32/);
   assert.throws(() => tanGrad(tf.ones([2, 3]), tf.ones([4])), /\[2,3\]|2,3/);
+  assert.throws(() => divGrad(tf.constant([1], "int32"), tf.constant([1], "int32")), /int32/);
 });
 
 test("tf.square and tf.tan gradients: closed forms, finite differences to second order", () => {
@@ -159,4 +162,55 @@ test("complex square's gradient is 2 dy conj(z)", () => {
   // 2 (1)(1 - 0.5i) = 2 - i;  2 (i)(-2 - 3i) = 6 - 4i.
   assert.deepEqual(nums(tf.real(g)), [2, 6]);
   assert.deepEqual(nums(tf.imag(g)), [-1, -4]);
+});
+
+test("tf.divide's gradients: closed forms with broadcasting, finite differences to second order", () => {
+  const a = tf.constant(
+    [
+      [-1.2, 0.3, 2],
+      [0.5, -0.7, 1.1],
+    ],
+    "float64",
+  );
+  const b = tf.constant([0.8, -1.5, 2.5], "float64");
+  const dy = tf.constant(
+    [
+      [0.5, -1, 2],
+      [0.25, 1, -3],
+    ],
+    "float64",
+  );
+  const tape = new tf.GradientTape();
+  tape.watch([a, b]);
+  const y = tape.record(() => tf.divide(a, b));
+  const [ga, gb] = tape.gradient(y, [a, b], { outputGradients: dy }) as tf.Tensor[];
+  const [as, bs, dys] = [vals(a), vals(b), vals(dy)];
+  vals(ga).forEach((g, i) => assert.ok(Math.abs(g - dys[i] / bs[i % 3]) < 1e-15));
+  vals(gb).forEach((g, j) => {
+    const want = -(dys[j] * as[j]) / bs[j] ** 2 - (dys[j + 3] * as[j + 3]) / bs[j] ** 2;
+    assert.ok(Math.abs(g - want) < 1e-14, `d/db[${j}]: ${g} vs ${want}`);
+  });
+  checkGradients(
+    (p, q) => tf.divide(p, q),
+    [randomTensor([3, 4], 5), tf.add(randomTensor([4], 6), 2)],
+  );
+  checkSecondOrder((t) => tf.divide(tf.sin(t), tf.add(tf.square(t), 1)), randomTensor([2, 3], 7));
+  checkSecondOrder((t) => tf.divide(1.5, tf.add(tf.exp(t), 0.5)), randomTensor([2, 3], 8));
+});
+
+test("tf.divide's backward: one Div and one DivGrad, no DivGrad for a constant divisor", () => {
+  const a = tf.random.normal([4, 5]);
+  const b = tf.add(tf.random.uniform([4, 5]), 1);
+  const backward = (watch: tf.Tensor[]) => () => {
+    const tape = new tf.GradientTape();
+    tape.watch(watch);
+    const y = tape.record(() => tf.divide(a, b));
+    tape.gradient(y, watch);
+  };
+  // The forward's Div and the backward's dy / b; then the divisor's DivGrad.
+  const div = lookupOp("Div");
+  assert.ok(div !== undefined);
+  assert.equal(countKernelCalls(div, backward([a, b])), 2);
+  assert.equal(countKernelCalls(divGrad.op, backward([a, b])), 1);
+  assert.equal(countKernelCalls(divGrad.op, backward([a])), 0);
 });
