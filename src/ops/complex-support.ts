@@ -184,6 +184,16 @@ for (const [name, fn] of Object.entries(unaryKernels)) {
   });
 }
 
+// Div's real gradient ends in the fused DivGrad (real only): on complex tensors its formula in
+// public ops, conjugated as the others: dy / conj(b) for a, -(dy / conj(b)) conj(y) for b.
+const divComplexGrad: GradFn<Attrs> = ([dy], c): Grads => {
+  const [b, y] = [cj(saved(c.inputs[1])) as Tensor, cj(saved(c.outputs[0])) as Tensor];
+  const dx = divide(dy, b);
+  return [
+    unbroadcast(dx, c, 0),
+    unbroadcast(multiply(complexScalar(-1, y), multiply(dx, y)), c, 1),
+  ];
+};
 const binaryKernels: Record<string, ComplexBinaryFn> = { Mul: "mul", Div: "div" };
 for (const [name, fn] of Object.entries(binaryKernels)) {
   const o = op(name);
@@ -199,7 +209,7 @@ for (const [name, fn] of Object.entries(binaryKernels)) {
         b.read(z) as NumArray,
         z.shape,
       ),
-    grad: conjugated(o.grad),
+    grad: name === "Div" ? divComplexGrad : conjugated(o.grad),
   });
 }
 
