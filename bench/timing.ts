@@ -14,19 +14,32 @@ export interface TimeOptions {
    * calls before it runs at the speed a training loop sees.
    */
   warmupMs?: number;
+  /**
+   * ...and until at least this many calls were made (0 by default), for at most three times
+   * warmupMs: a fresh process's first few thousand small-op steps run 5-15x slower than later
+   * ones (the tape's code still interpreted, malloc's heap growing page by page while dead
+   * buffers wait for their first collections), which a time-only warm-up of a microsecond
+   * case does not get through.
+   */
+  warmupCalls?: number;
 }
 
 /** Median seconds per call of fn. Slow calls (over a second) get fewer repeats. */
 export function timeIt(fn: () => void, opts: TimeOptions = {}): number {
-  const { warmup = 3, minReps = 5, budgetMs = 400, maxReps = 200, warmupMs = 0 } = opts;
+  const { warmup = 3, minReps = 5, budgetMs = 400, maxReps = 200 } = opts;
+  const { warmupMs = 0, warmupCalls = 0 } = opts;
   const first = performance.now();
   fn();
   const once = performance.now() - first;
   const slow = once > 1000;
   for (let i = 1; i < (slow ? 0 : warmup); i++) fn();
   if (!slow && warmupMs > 0) {
-    const until = performance.now() + warmupMs;
-    while (performance.now() < until) fn();
+    const begin = performance.now();
+    for (let calls = 0; ; calls++) {
+      const spent = performance.now() - begin;
+      if ((spent >= warmupMs && calls >= warmupCalls) || spent >= 3 * warmupMs) break;
+      fn();
+    }
   }
   const times: number[] = [];
   const start = performance.now();

@@ -11,7 +11,8 @@
  *   npm run bench:workloads -- --no-models --only "sum axis0 [1000,1000];pad [32,26,26,32] 1 on H,W"
  *     (names that hold commas are separated by semicolons)
  *
- * `npm run bench` runs this too (its "workloads" group), with the models and the suite.
+ * `npm run bench` runs this too (its "workloads" group), with the models and the suite. The
+ * op suite's tapeflow side runs in a fresh node process of its own (see measureSuiteApart).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -25,6 +26,8 @@ import { MODEL_WORKLOADS } from "./models.js";
 import { opSuite } from "./suite.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** The op suite's least warm-up, in calls (bench/workloads/torch_twin.py has the same). */
+const SUITE_WARMUP_CALLS = 5000;
 
 /** --only's names: split on ";" when there is one (suite names hold commas), else on ",". */
 function splitNames(list: string): string[] {
@@ -126,6 +129,64 @@ function runTorch(
   return { lines, error };
 }
 
+interface SuiteTime {
+  name: string;
+  kind: "fwd" | "fwd+bwd";
+  ms: number;
+}
+
+/** The op suite's cases on tapeflow, in this process. */
+function measureSuite(o: Required<WorkloadOptions>): SuiteTime[] {
+  const out: SuiteTime[] = [];
+  const before = getNumThreads();
+  tf.setNumThreads(o.threads);
+  for (const c of opSuite()) {
+    if (o.only !== null && !o.only.has(c.name)) continue;
+    collect();
+    const { fwd, bwd } = c.build();
+    // Warmed up for a third of the budget and SUITE_WARMUP_CALLS calls first (so is the
+    // PyTorch twin): the figure is the steady state a training loop sees, not V8's tier-up
+    // and malloc's heap growth over a fresh process's first few thousand steps.
+    const t = { budgetMs: o.budgetMs, warmupMs: o.budgetMs / 3, warmupCalls: SUITE_WARMUP_CALLS };
+    out.push({ name: c.name, kind: "fwd", ms: timeIt(fwd, t) * 1e3 });
+    out.push({ name: c.name, kind: "fwd+bwd", ms: timeIt(bwd, t) * 1e3 });
+  }
+  tf.setNumThreads(before);
+  return out;
+}
+
+/**
+ * The op suite's cases on tapeflow in a fresh node process (this file with --suite-child), as
+ * the PyTorch twin runs in its own. Why apart: V8's heap remembers what ran before. After the
+ * model workloads (or the main bench's groups) the young generation has grown to its 32 MB
+ * maximum and the old generation's limit sits less than that above its small live size, so V8
+ * starts an incremental mark-compact again as soon as one ends (every ~20 ms: relu 1e6
+ * forward + backward 0.30 -> 0.53 ms). That is the models' heap history, not the ops' speed.
+ * Falls back to this process when the child cannot run.
+ */
+function measureSuiteApart(o: Required<WorkloadOptions>): SuiteTime[] {
+  const args = [
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    "--suite-child",
+    "--budget",
+    String(o.budgetMs),
+    "--threads",
+    String(o.threads),
+  ];
+  // The trailing ";" keeps a single name that holds commas whole (see splitNames).
+  if (o.only !== null) args.push("--only", [...o.only].join(";") + ";");
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith('{"suite"'));
+  if (r.status !== 0 || line === undefined) {
+    console.warn(
+      `op suite child process failed (${r.status}): ${(r.stderr ?? "").slice(-300)}; measuring here`,
+    );
+    return measureSuite(o);
+  }
+  return (JSON.parse(line) as { suite: SuiteTime[] }).suite;
+}
+
 /** Measures every selected workload and op case on tapeflow, then on PyTorch. */
 export function runWorkloads(opts: WorkloadOptions = {}): WorkloadReport {
   const o: Required<WorkloadOptions> = {
@@ -169,16 +230,7 @@ export function runWorkloads(opts: WorkloadOptions = {}): WorkloadReport {
       }
     }
     if (o.suite) {
-      for (const c of opSuite()) {
-        if (!want(c.name)) continue;
-        collect();
-        const { fwd, bwd } = c.build();
-        // Warmed up for a third of the budget first (so is the PyTorch twin): the figure is the
-        // steady state a training loop sees, not V8's tier-up over the first few hundred calls.
-        const t = { budgetMs: o.budgetMs, warmupMs: o.budgetMs / 3 };
-        put(row(c.name, "fwd"), timeIt(fwd, t) * 1e3);
-        put(row(c.name, "fwd+bwd"), timeIt(bwd, t) * 1e3);
-      }
+      for (const m of measureSuiteApart(o)) put(row(m.name, m.kind), m.ms);
     }
   }
   tf.setNumThreads(before);
@@ -276,14 +328,30 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
       budget: { type: "string", default: "300" },
       rounds: { type: "string", default: "1" },
       out: { type: "string" },
+      threads: { type: "string", default: "2" },
+      // Internal: measure the op suite here and print its times as one JSON line.
+      "suite-child": { type: "boolean", default: false },
     },
   });
+  if (values["suite-child"]) {
+    const suite = measureSuite({
+      only: values.only === undefined ? null : new Set(splitNames(values.only)),
+      models: false,
+      suite: true,
+      budgetMs: Number(values.budget),
+      threads: Number(values.threads),
+      rounds: 1,
+    });
+    console.log(JSON.stringify({ suite }));
+    process.exit(0);
+  }
   const rep = runWorkloads({
     only: values.only === undefined ? null : new Set(splitNames(values.only)),
     models: !values["no-models"],
     suite: !values["no-suite"],
     budgetMs: Number(values.budget),
     rounds: Number.parseInt(values.rounds ?? "1", 10) || 1,
+    threads: Number(values.threads),
   });
   const addon = nativeAddon();
   console.log(

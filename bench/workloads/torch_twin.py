@@ -21,17 +21,23 @@ import torch
 import torch.nn.functional as F
 
 
-def time_it(fn, budget_ms, warmup=3, min_reps=5, max_reps=200, warmup_ms=0):
+def time_it(fn, budget_ms, warmup=3, min_reps=5, max_reps=200, warmup_ms=0, warmup_calls=0):
     t0 = time.perf_counter()
     fn()
     once = time.perf_counter() - t0
     slow = once > 1.0
     for _ in range(0 if slow else warmup - 1):
         fn()
-    # As bench/timing.ts: keep calling for warmup_ms before timing (the op suite's cases).
-    until = time.perf_counter() + warmup_ms / 1e3
-    while not slow and time.perf_counter() < until:
+    # As bench/timing.ts: keep calling for warmup_ms and warmup_calls calls (for at most three
+    # times warmup_ms) before timing (the op suite's cases).
+    begin = time.perf_counter()
+    calls = 0
+    while not slow and warmup_ms > 0:
+        spent = (time.perf_counter() - begin) * 1e3
+        if (spent >= warmup_ms and calls >= warmup_calls) or spent >= 3 * warmup_ms:
+            break
         fn()
+        calls += 1
     times = []
     start = time.perf_counter()
     reps = 2 if slow else min_reps
@@ -193,6 +199,8 @@ MODELS = {
 
 K = 1000
 M = 1_000_000
+# The op suite's least warm-up, in calls (as bench/workloads/run.ts).
+SUITE_WARMUP_CALLS = 5000
 BT = (32, 200, 32)
 
 
@@ -341,7 +349,7 @@ def main():
                     continue
                 fwd, bwd = build()
                 for kind, fn in (("fwd", fwd), ("fwd+bwd", bwd)):
-                    ms = time_it(fn, a.budget_ms, warmup_ms=a.budget_ms / 3)
+                    ms = time_it(fn, a.budget_ms, warmup_ms=a.budget_ms / 3, warmup_calls=SUITE_WARMUP_CALLS)
                     print(json.dumps({"name": name, "kind": kind, "threads": threads, "ms": ms}), flush=True)
     return 0
 
