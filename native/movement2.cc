@@ -230,6 +230,30 @@ void gather(size_t elem, const void* params, const int32_t* idx, int64_t batch, 
   const int64_t grain = std::max<int64_t>(1, kChunkBytes / static_cast<int64_t>(bytes));
   const char* P = static_cast<const char*>(params);
   char* O = static_cast<char*>(out);
+  if (batch == 1 && outer == 1) {
+    // An embedding lookup: row r is params' row idx[r]. Its rows are random reads from a table
+    // that outgrows L2, so each is prefetched kAhead rows early and the misses overlap (the
+    // loop below waited on them one at a time: the op suite's 6400 rows of 128 bytes from a
+    // [20000,32] table took 71 us on one thread, 45 us with the prefetch, JS call included).
+    constexpr int64_t kAhead = 8;
+    parallel_for(rows, grain, [P, O, idx, axis, bytes](int64_t b, int64_t e) {
+      for (int64_t row = b; row < e; row++) {
+        if (row + kAhead < e) {
+          // A prefetch never faults, so an index out of range only wastes it.
+          const int64_t ahead = idx[row + kAhead];
+          __builtin_prefetch(P + ahead * static_cast<int64_t>(bytes));
+          if (bytes > 64) __builtin_prefetch(P + ahead * static_cast<int64_t>(bytes) + 64);
+        }
+        const int32_t k = idx[row];  // read once (data indexing)
+        char* dst = O + row * static_cast<int64_t>(bytes);
+        if (k < 0 || k >= axis)
+          std::memset(dst, 0, bytes);
+        else
+          copy_bytes(dst, P + k * static_cast<int64_t>(bytes), bytes);
+      }
+    });
+    return;
+  }
   parallel_for(rows, grain, [&](int64_t b, int64_t e) {
     // Row = (bo, j) with bo = (batch index, outer index); divisions only at the chunk start.
     int64_t j = b % n, bo = b / n;

@@ -685,3 +685,32 @@ test("ops with the native movement kernels forced on: values and float64 gradien
     tf.setBackend(before);
   }
 });
+
+test("native embedding lookups (the prefetched path) equal the JS kernel: big tables, 1 and 2 threads", (t) => {
+  const s = setup(t);
+  if (s === null) return;
+  const r = rng(16);
+  const before = s.a.numThreads();
+  try {
+    for (const threads of [1, 2]) {
+      s.a.setNumThreads(threads);
+      for (const [axis, inner, n] of [
+        [20000, 32, 6400],
+        [3001, 7, 999],
+        [50, 64, 13],
+      ]) {
+        const params = fill(Float32Array, axis * inner, r);
+        const idx = Int32Array.from({ length: n }, () => Math.floor(r() * axis));
+        same(
+          `${threads} threads [${axis},${inner}] by ${n}`,
+          Float32Array,
+          n * inner,
+          (b, o) => b.gather(params, idx, 1, 1, axis, inner, o),
+          s.nb,
+        );
+      }
+    }
+  } finally {
+    s.a.setNumThreads(before);
+  }
+});
