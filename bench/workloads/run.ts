@@ -27,7 +27,7 @@ import { opSuite } from "./suite.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The op suite's least warm-up, in calls (bench/workloads/torch_twin.py has the same). */
-const SUITE_WARMUP_CALLS = 5000;
+const SUITE_WARMUP_CALLS = 10000;
 
 /** --only's names: split on ";" when there is one (suite names hold commas), else on ",". */
 function splitNames(list: string): string[] {

@@ -200,7 +200,7 @@ MODELS = {
 K = 1000
 M = 1_000_000
 # The op suite's least warm-up, in calls (as bench/workloads/run.ts).
-SUITE_WARMUP_CALLS = 5000
+SUITE_WARMUP_CALLS = 10000
 BT = (32, 200, 32)
 
 
