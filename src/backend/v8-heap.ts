@@ -24,8 +24,12 @@ let sweeping: ArrayBufferSweeping = "concurrent";
 
 function apply(): void {
   if (typeof process === "undefined" || process.env?.TAPEFLOW_V8_TUNING === "0") return;
-  setFlagsFromString("--no-concurrent-array-buffer-sweeping");
-  sweeping = "main thread";
+  try {
+    setFlagsFromString("--no-concurrent-array-buffer-sweeping");
+    sweeping = "main thread";
+  } catch {
+    // A runtime whose node:v8 cannot set V8 flags: its default stays, as reported.
+  }
 }
 apply();
 
