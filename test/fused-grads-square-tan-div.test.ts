@@ -7,7 +7,6 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../src/index.js";
-import { nativeAddon } from "../src/backend/native/index.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import type { NumArray } from "../src/tensor/dtype.js";
 import { lookupOp, scalarOf } from "../src/engine/op.js";
@@ -16,9 +15,8 @@ import { tanGrad } from "../src/ops/elementwise/grad.js";
 import { checkGradients, checkSecondOrder, randomTensor } from "./helpers/gradcheck.js";
 import { countKernelCalls } from "./helpers/ops.js";
 import { rng } from "./helpers/rng.js";
-import { withIsa } from "./helpers/native.js";
+import { forEachIsa, withAddon } from "./helpers/native.js";
 
-const addon = nativeAddon();
 const nums = (t: tf.Tensor): number[] => Array.from(t.dataSync() as Float64Array);
 const vals = (t: tf.Tensor): number[] => Array.from(t.dataSync() as Float64Array);
 
@@ -34,18 +32,9 @@ function same(got: number, want: number, name: string): boolean {
 
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e30, 1, -1, 3e38, -3e19];
 
-for (const isa of ["avx2-fma", "scalar"] as const) {
-  test(`SquareGrad, TanGrad and DivGrad, ${isa}: native = JS exactly on odd lengths, specials, broadcasts`, (t: TestContext) => {
-    const a = addon;
-    if (a === null) {
-      t.skip("native addon not loaded");
-      return;
-    }
-    if (isa === "avx2-fma" && a.setIsa("avx2-fma") !== "avx2-fma") {
-      t.skip("no AVX2 on this machine");
-      return;
-    }
-    withIsa(a, isa, () => {
+test("SquareGrad, TanGrad and DivGrad, every ISA: native = JS exactly on odd lengths, specials, broadcasts", (t: TestContext) =>
+  withAddon(t, (a) =>
+    forEachIsa(a, (isa) => {
       const r = rng(7);
       for (const F of [Float32Array, Float64Array]) {
         for (const name of ["SquareGrad", "TanGrad", "DivGrad"]) {
@@ -92,9 +81,8 @@ for (const isa of ["avx2-fma", "scalar"] as const) {
           }
         }
       }
-    });
-  });
-}
+    }),
+  ));
 
 test("SquareGrad, TanGrad and DivGrad: values against the closed forms, both dtypes", () => {
   for (const dtype of ["float32", "float64"] as const) {

@@ -16,6 +16,7 @@ import type { Isa, NativeAddon } from "../src/backend/native/addon.js";
 import type { Backend } from "../src/backend/types.js";
 import type { NumArray } from "../src/tensor/dtype.js";
 import { checkGradients, randomTensor, rng } from "./helpers/gradcheck.js";
+import { forEachThreads } from "./helpers/native.js";
 
 const mirrorPad = (x: tf.Tensor, p: number[][], mode: "reflect" | "symmetric"): tf.Tensor =>
   tf.pad(x, p, mode);
@@ -690,27 +691,21 @@ test("native embedding lookups (the prefetched path) equal the JS kernel: big ta
   const s = setup(t);
   if (s === null) return;
   const r = rng(16);
-  const before = s.a.numThreads();
-  try {
-    for (const threads of [1, 2]) {
-      s.a.setNumThreads(threads);
-      for (const [axis, inner, n] of [
-        [20000, 32, 6400],
-        [3001, 7, 999],
-        [50, 64, 13],
-      ]) {
-        const params = fill(Float32Array, axis * inner, r);
-        const idx = Int32Array.from({ length: n }, () => Math.floor(r() * axis));
-        same(
-          `${threads} threads [${axis},${inner}] by ${n}`,
-          Float32Array,
-          n * inner,
-          (b, o) => b.gather(params, idx, 1, 1, axis, inner, o),
-          s.nb,
-        );
-      }
+  forEachThreads(s.a, (threads) => {
+    for (const [axis, inner, n] of [
+      [20000, 32, 6400],
+      [3001, 7, 999],
+      [50, 64, 13],
+    ]) {
+      const params = fill(Float32Array, axis * inner, r);
+      const idx = Int32Array.from({ length: n }, () => Math.floor(r() * axis));
+      same(
+        `${threads} threads [${axis},${inner}] by ${n}`,
+        Float32Array,
+        n * inner,
+        (b, o) => b.gather(params, idx, 1, 1, axis, inner, o),
+        s.nb,
+      );
     }
-  } finally {
-    s.a.setNumThreads(before);
-  }
+  });
 });
