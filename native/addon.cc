@@ -19,6 +19,10 @@
 //     elements): the loops of a pooling over 2^40 empty windows would otherwise hang.
 // Data read from a SharedArrayBuffer can change under a running kernel; the one kernel that
 // indexes with data (sparse labels) reads each label once and checks it where it uses it.
+// A worker thread being stopped (terminate(), process.exit in it) makes every N-API call that
+// could run JS fail, throwing included: binding.gyp defines NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
+// so node-addon-api then drops the error instead of aborting the whole process; the worker's JS
+// never resumes, so nothing sees the dropped error.
 
 #include "binding.h"
 

@@ -380,6 +380,42 @@ test("several worker threads calling kernels and resizing the pool at once", (t)
     }
   }));
 
+test("a worker stopped inside a kernel call ends alone; the process lives on", (t) =>
+  withAddon(t, async (a) => {
+    // A worker being stopped (terminate(), or process.exit in it) can no longer throw into JS.
+    // An argument read that fails then made node-addon-api abort the whole process ("FATAL
+    // ERROR: Error::Error napi_define_properties", or "terminate called after throwing an
+    // instance of 'Napi::Error'" when terminate() landed between a kernel's argument reads:
+    // test/workers.test.ts hit that about once in eight runs). Here the worker exits from a
+    // getter the kernel's argument read runs, so the failing read happens every time.
+    const path = process.env.TAPEFLOW_NATIVE_ADDON;
+    const root = new URL("..", import.meta.url).pathname;
+    const src = `
+      const { workerData } = require("node:worker_threads");
+      const a = workerData.path ? require(workerData.path) : require("node-gyp-build")(workerData.root);
+      const x = new Float32Array(1);
+      const exit = { get() { process.exit(7); } };
+      if (workerData.via === "params") {
+        a.softmax(x, new Float32Array(1), Object.defineProperty({ outer: 1, inner: 1 }, "n", exit), false);
+      } else {
+        a.binary(0, x, [1], x, [1], new Float32Array(1), Object.defineProperty([], 0, exit));
+      }
+      throw new Error("the kernel call returned after process.exit");
+    `;
+    for (const via of ["params", "shape"]) {
+      const w = new Worker(src, { eval: true, workerData: { via, path, root } });
+      const code = await new Promise<number>((resolve, reject) => {
+        w.on("exit", resolve);
+        w.on("error", reject);
+      });
+      assert.equal(code, 7, via);
+    }
+    // This thread's calls still work.
+    const o = new Float32Array(1);
+    a.binary(ADD, new Float32Array([2]), [1], new Float32Array([3]), [1], o, [1]);
+    assert.equal(o[0], 5);
+  }));
+
 // ---- the fuzz -----------------------------------------------------------------------------
 
 type Typed = Float32Array | Float64Array | Int32Array | Uint8Array;
