@@ -8,27 +8,29 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as tf from "../src/index.js";
-import { arrayBufferSweeping } from "../src/backend/v8-heap.js";
+import { arrayBufferSweeping, fullCollectionMarking } from "../src/backend/v8-heap.js";
 
-function sweepingInChild(env: NodeJS.ProcessEnv): string {
+/** The settings a child process that loads tapeflow reports: "sweeping / marking". */
+function settingsInChild(env: NodeJS.ProcessEnv): string {
   const script = `import * as tf from "./src/index.js";
-import { arrayBufferSweeping } from "./src/backend/v8-heap.js";
+import { arrayBufferSweeping, fullCollectionMarking } from "./src/backend/v8-heap.js";
 void tf;
-process.stdout.write(arrayBufferSweeping());`;
+process.stdout.write(arrayBufferSweeping() + " / " + fullCollectionMarking());`;
   return execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
     encoding: "utf8",
     env: { ...process.env, ...env },
   });
 }
 
-test("loading tapeflow moves array-buffer sweeping to the main thread", () => {
-  const expected = process.env.TAPEFLOW_V8_TUNING === "0" ? "concurrent" : "main thread";
-  assert.equal(arrayBufferSweeping(), expected);
-  assert.equal(sweepingInChild({ TAPEFLOW_V8_TUNING: undefined }), "main thread");
+test("loading tapeflow moves array-buffer sweeping to the main thread and marks atomically", () => {
+  const tuned = process.env.TAPEFLOW_V8_TUNING !== "0";
+  assert.equal(arrayBufferSweeping(), tuned ? "main thread" : "concurrent");
+  assert.equal(fullCollectionMarking(), tuned ? "atomic" : "incremental");
+  assert.equal(settingsInChild({ TAPEFLOW_V8_TUNING: undefined }), "main thread / atomic");
 });
 
-test("TAPEFLOW_V8_TUNING=0 leaves V8's concurrent sweeping", () => {
-  assert.equal(sweepingInChild({ TAPEFLOW_V8_TUNING: "0" }), "concurrent");
+test("TAPEFLOW_V8_TUNING=0 leaves V8's concurrent sweeping and incremental marking", () => {
+  assert.equal(settingsInChild({ TAPEFLOW_V8_TUNING: "0" }), "concurrent / incremental");
 });
 
 test("tensors kept across collections that free many dead buffers keep their values", () => {
@@ -47,4 +49,45 @@ test("tensors kept across collections that free many dead buffers keep their val
       assert.equal(ys[j], Math.fround(sines[j] + 100 * k), `kept[${k}][${j}]`);
     }
   });
+});
+
+/**
+ * The full collections V8 runs in a child process that keeps activations across young
+ * collections, as a training step does (`--trace-gc` lines of the isolate that ran the loop):
+ * how many there were, and how many of them were marked incrementally first.
+ */
+function fullCollectionsInChild(env: NodeJS.ProcessEnv): { all: number; incremental: number } {
+  const script = `import * as tf from "./src/index.js";
+console.log("LOADED");
+for (let step = 0; step < 40; step++) {
+  const kept = [];
+  let x = tf.ones([256, 1024]);
+  for (let i = 0; i < 40; i++) { x = tf.add(x, 1); kept.push(x); }
+}`;
+  const out = execFileSync(
+    process.execPath,
+    ["--trace-gc", "--import", "tsx", "--input-type=module", "-e", script],
+    { encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
+  );
+  // Lines look like "[pid:0xISOLATE]  123 ms: Mark-Compact ...". tsx's loader runs in a thread
+  // with its own isolate; the loop's isolate is the one with the most collections.
+  const lines = out.slice(out.indexOf("LOADED")).split("\n");
+  const isolateOf = (l: string): string => /^\[\d+:(0x[0-9a-f]+)\]/.exec(l)?.[1] ?? "";
+  const counts = new Map<string, number>();
+  for (const l of lines) counts.set(isolateOf(l), (counts.get(isolateOf(l)) ?? 0) + 1);
+  counts.delete("");
+  const main = [...counts].sort((a, b) => b[1] - a[1])[0][0];
+  const full = lines.filter((l) => isolateOf(l) === main && l.includes("Mark-Compact"));
+  return {
+    all: full.length,
+    incremental: full.filter((l) => l.includes("since start of marking")).length,
+  };
+}
+
+test("V8 marks full collections in one pause once tapeflow loaded, incrementally with TAPEFLOW_V8_TUNING=0", () => {
+  const tuned = fullCollectionsInChild({ TAPEFLOW_V8_TUNING: undefined });
+  assert.ok(tuned.all >= 3, `only ${tuned.all} full collections`);
+  assert.equal(tuned.incremental, 0);
+  const untuned = fullCollectionsInChild({ TAPEFLOW_V8_TUNING: "0" });
+  assert.ok(untuned.incremental >= 1, `${untuned.incremental} of ${untuned.all} incremental`);
 });
