@@ -8,7 +8,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as tf from "../src/index.js";
-import { arrayBufferSweeping, fullCollectionMarking } from "../src/backend/v8-heap.js";
+import {
+  adaptMarkingToHeap,
+  arrayBufferSweeping,
+  fullCollectionMarking,
+} from "../src/backend/v8-heap.js";
 
 /** The settings a child process that loads tapeflow reports: "sweeping / marking". */
 function settingsInChild(env: NodeJS.ProcessEnv): string {
@@ -92,4 +96,46 @@ test("V8 marks full collections in one pause once tapeflow loaded, incrementally
   assert.equal(tuned.incremental, 0);
   const untuned = fullCollectionsInChild({ TAPEFLOW_V8_TUNING: "0" });
   assert.ok(untuned.incremental >= 1, `${untuned.incremental} of ${untuned.all} incremental`);
+});
+
+test("a large JS heap gets incremental marking back, a small one atomic again", () => {
+  const MB = 1024 * 1024;
+  if (process.env.TAPEFLOW_V8_TUNING === "0") {
+    // Not managed: the policy leaves V8's default whatever the heap.
+    assert.equal(adaptMarkingToHeap(1024 * MB), "incremental");
+    assert.equal(adaptMarkingToHeap(1 * MB), "incremental");
+    return;
+  }
+  try {
+    assert.equal(adaptMarkingToHeap(64 * MB), "atomic");
+    assert.equal(adaptMarkingToHeap(200 * MB), "atomic"); // between the thresholds: kept
+    assert.equal(adaptMarkingToHeap(300 * MB), "incremental");
+    assert.equal(fullCollectionMarking(), "incremental");
+    assert.equal(adaptMarkingToHeap(200 * MB), "incremental"); // kept on the way down too
+    assert.equal(adaptMarkingToHeap(100 * MB), "atomic");
+  } finally {
+    adaptMarkingToHeap(0);
+  }
+  assert.equal(fullCollectionMarking(), "atomic");
+});
+
+test("a worker thread that loads tapeflow leaves the marking to the main thread", async () => {
+  const { Worker } = await import("node:worker_threads");
+  const entry = new URL("../src/backend/v8-heap.ts", import.meta.url).href;
+  const w = new Worker(
+    `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })
+       .then((m) => require("node:worker_threads").parentPort.postMessage([m.fullCollectionMarking(), m.adaptMarkingToHeap(0)]));`,
+    { eval: true },
+  );
+  const got = await new Promise<unknown>((resolve, reject) => {
+    w.on("message", resolve);
+    w.on("error", reject);
+  });
+  await w.terminate();
+  // The worker's module never managed the marking; the main thread's setting stands.
+  assert.deepEqual(got, ["incremental", "incremental"]);
+  assert.equal(
+    fullCollectionMarking(),
+    process.env.TAPEFLOW_V8_TUNING === "0" ? "incremental" : "atomic",
+  );
 });
