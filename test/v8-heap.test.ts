@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { Worker } from "node:worker_threads";
 import * as tf from "../src/index.js";
 import {
   adaptMarkingToHeap,
@@ -120,7 +121,6 @@ test("a large JS heap gets incremental marking back, a small one atomic again", 
 });
 
 test("a worker thread that loads tapeflow leaves the marking to the main thread", async () => {
-  const { Worker } = await import("node:worker_threads");
   const entry = new URL("../src/backend/v8-heap.ts", import.meta.url).href;
   const w = new Worker(
     `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })
