@@ -160,8 +160,9 @@ function measureSuite(o: Required<WorkloadOptions>): SuiteTime[] {
  * the PyTorch twin runs in its own. Why apart: V8's heap remembers what ran before. After the
  * model workloads (or the main bench's groups) the young generation has grown to its 32 MB
  * maximum and the old generation's limit sits less than that above its small live size, so V8
- * starts an incremental mark-compact again as soon as one ends (every ~20 ms: relu 1e6
- * forward + backward 0.30 -> 0.53 ms). That is the models' heap history, not the ops' speed.
+ * starts a full collection again as soon as one ends (every ~20 ms, measured when they were
+ * marked incrementally: relu 1e6 forward + backward 0.30 -> 0.53 ms). That is the models' heap
+ * history, not the ops' speed.
  * Falls back to this process when the child cannot run.
  */
 function measureSuiteApart(o: Required<WorkloadOptions>): SuiteTime[] {
